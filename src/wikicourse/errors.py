@@ -1,0 +1,26 @@
+"""One exception family for everything a user or a wiki can cause; messages are fit to print."""
+
+
+class WikicourseError(Exception):
+    """Base of every error the command line prints as one line."""
+
+
+class InvalidInput(WikicourseError):
+    """Bad input: an unknown course, wiki or user, a malformed date, an end before the start."""
+
+
+class WikiError(WikicourseError):
+    """A wiki could not give what was asked."""
+
+
+class WikiUnavailable(WikiError):
+    """Retries or the time budget ran out (timeouts, 5xx, 429, maxlag)."""
+
+
+class WikiAPIError(WikiError):
+    """The Action API answered with an error code."""
+
+    def __init__(self, code: str, info: str):
+        super().__init__(f"wiki API error {code}: {info}")
+        self.code = code
+        self.info = info

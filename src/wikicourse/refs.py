@@ -1,0 +1,13 @@
+"""References in wikitext, as SPEC §3 counts them."""
+import re
+
+# <ref>, <ref name="a">, <ref name="a"/>; not <references/> (the \s or / or > must follow "ref").
+_REF = re.compile(r"<ref(\s[^>]*)?/?>", re.IGNORECASE)
+
+
+def count_refs(text: str | None) -> int:
+    return len(_REF.findall(text)) if text else 0
+
+
+def references_added(text_refs: int, parent_refs: int) -> int:
+    return max(0, text_refs - parent_refs)

@@ -1,0 +1,51 @@
+"""What every source of revisions (a live wiki, a bundled export) offers the update cycle."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterator, Protocol, Sequence
+
+# Namespaces whose edits count (SPEC §3): main, User, Draft.
+TRACKED_NAMESPACES = (0, 2, 118)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One visible edit, as list=usercontribs reports it."""
+
+    revid: int
+    parentid: int  # 0 when the edit created the page
+    pageid: int
+    title: str
+    namespace: int
+    timestamp: datetime  # timezone-aware UTC
+    user: str  # canonical username (spaces, first letter upper case)
+    sizediff: int  # bytes; for a creation, the page size
+    new: bool  # the edit created the page
+
+
+class RevisionSource(Protocol):
+    """A wiki's revisions. Implementations: wikicourse.wiki (Action API), sources.dump (XML export)."""
+
+    request_count: int  # requests sent so far (0 for offline sources)
+
+    def canonical_usernames(self, names: Sequence[str]) -> dict[str, str | None]:
+        """Map each given name to the wiki's canonical spelling, or None if no such account."""
+
+    def contributions(
+        self,
+        users: Sequence[str],
+        start: datetime,
+        end: datetime,
+        namespaces: Sequence[int] = TRACKED_NAMESPACES,
+    ) -> Iterator[list[Contribution]]:
+        """Visible edits of `users` (at most 50) with start <= timestamp < end, in pages.
+
+        Grouped by user, each user's edits oldest first (the order of usercontribs with
+        ucdir=newer). Raises WikiError when the wiki fails; pages already yielded stand.
+        """
+
+    def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
+        """refs(text) of each revision's main slot; revisions whose text is gone are left out."""
+
+    def close(self) -> None: ...
