@@ -1,0 +1,205 @@
+"""The command line of SPEC §5: a thin layer over wikicourse's Python API."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+
+import click
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import courses as course_api
+from .db import open_db
+from .errors import InvalidInput, WikicourseError
+from .models import ROLES
+from .stats import COURSE_FIELDS, course_stats
+from .update.cycle import update_course
+from .wikis import add_wiki, wikis as wikis_table
+
+
+def parse_datetime(value: str) -> datetime:
+    """ISO 8601; a date means its 00:00 UTC, a time without zone is UTC."""
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"malformed time {value!r}: use ISO 8601, e.g. 2024-01-31T12:00:00Z") from None
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+class Context:
+    def __init__(self, url: str | None):
+        self.url = url
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_db(self.url)
+        return self._engine
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "url", envvar="WIKICOURSE_DB", metavar="URL",
+              help="SQLAlchemy database URL [env WIKICOURSE_DB; default: SQLite in the user's data folder]")
+@click.version_option(package_name="wikicourse")
+@click.pass_context
+def cli(ctx: click.Context, url: str | None) -> None:
+    """Course statistics for Wikimedia education programs, kept in timeslices."""
+    ctx.obj = Context(url)
+
+
+@cli.group()
+def wiki() -> None:
+    """Register the wikis courses track."""
+
+
+@wiki.command("add")
+@click.argument("domain")
+@click.option("--api-url", help="Action API URL [default: https://DOMAIN/w/api.php]; file:/PATH for an XML export")
+@pass_ctx
+def wiki_add(ctx: Context, domain: str, api_url: str | None) -> None:
+    """Register a wiki by its domain."""
+    url = add_wiki(ctx.engine, domain, api_url)
+    click.echo(f"wiki {domain.lower()}: {url}")
+
+
+@wiki.command("list")
+@pass_ctx
+def wiki_list(ctx: Context) -> None:
+    """List the registered wikis."""
+    with ctx.engine.connect() as conn:
+        for domain, url in conn.execute(select(wikis_table.c.domain, wikis_table.c.api_url)
+                                        .order_by(wikis_table.c.domain)):
+            click.echo(f"{domain}\t{url}")
+
+
+@cli.group()
+def course() -> None:
+    """Create and change courses."""
+
+
+@course.command("create")
+@click.argument("slug")
+@click.option("--title", required=True)
+@click.option("--start", required=True, metavar="DATE")
+@click.option("--end", required=True, metavar="DATE")
+@click.option("--wiki", "wikis", multiple=True, required=True, metavar="DOMAIN")
+@click.option("--timeslice-days", default=1, show_default=True, type=int)
+@pass_ctx
+def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wikis: tuple[str, ...],
+                  timeslice_days: int) -> None:
+    """Create a course tracking one or more wikis."""
+    course_api.create_course(ctx.engine, slug, title=title, start=course_api.parse_date(start, "start date"),
+                             end=course_api.parse_date(end, "end date"), wikis=wikis,
+                             timeslice_days=timeslice_days)
+    click.echo(f"course {slug} created; enroll students, then run `wikicourse update {slug}`")
+
+
+@course.command("edit")
+@click.argument("slug")
+@click.option("--start", metavar="DATE")
+@click.option("--end", metavar="DATE")
+@click.option("--add-wiki", multiple=True, metavar="DOMAIN")
+@click.option("--remove-wiki", multiple=True, metavar="DOMAIN")
+@pass_ctx
+def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
+                remove_wiki: tuple[str, ...]) -> None:
+    """Change a course's dates or wikis; the next update adjusts its statistics."""
+    course_api.edit_course(
+        ctx.engine, slug,
+        start=course_api.parse_date(start, "start date") if start else None,
+        end=course_api.parse_date(end, "end date") if end else None,
+        add_wikis=add_wiki, remove_wikis=remove_wiki)
+    click.echo(f"course {slug} changed; the next update adjusts its statistics")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("usernames", nargs=-1, required=True)
+@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
+@pass_ctx
+def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> None:
+    """Enroll users (checked against the course's wikis)."""
+    names = course_api.enroll(ctx.engine, slug, usernames, role)
+    click.echo(f"enrolled in {slug} as {role}: {', '.join(names)}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("usernames", nargs=-1, required=True)
+@pass_ctx
+def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
+    """Remove users from a course; their edits stop counting at the next update."""
+    names = course_api.disenroll(ctx.engine, slug, usernames)
+    click.echo(f"removed from {slug}: {', '.join(names)} (their edits stop counting at the next update)")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--full", is_flag=True, help="Rebuild from scratch: recreate the timeslices, re-fetch everything.")
+@click.option("--as-of", metavar="DATETIME", help="Fix the clock: nothing after it is fetched.")
+@pass_ctx
+def update(ctx: Context, slug: str, full: bool, as_of: str | None) -> None:
+    """Bring a course's statistics up to date."""
+    when = parse_datetime(as_of) if as_of else None
+    before = _headline(ctx.engine, slug)
+    report = update_course(ctx.engine, slug, full=full, as_of=when)
+    after = _headline(ctx.engine, slug)
+    click.echo(f"{slug}: {report.status}, as of {report.as_of:%Y-%m-%d %H:%M:%S}Z; "
+               f"{report.revisions} revisions fetched in {report.requests} requests")
+    changes = ([f"{report.added_users} new"] if report.added_users else []) + (
+        [f"{report.removed_users} removed (their edits no longer count)"] if report.removed_users else [])
+    if changes:
+        click.echo(f"  students: {', '.join(changes)}")
+    for field in COURSE_FIELDS:
+        if before[field] != after[field]:
+            click.echo(f"  {field}: {before[field]} -> {after[field]}")
+    for err in report.errors:
+        click.echo(f"  not fetched (retried next update): {err}", err=True)
+
+
+def _headline(engine: Engine, slug: str) -> dict:
+    return course_stats(engine, slug)["course"]
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC §5.")
+@pass_ctx
+def stats(ctx: Context, slug: str, as_json: bool) -> None:
+    """Show a course's statistics."""
+    doc = course_stats(ctx.engine, slug)
+    if as_json:
+        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        return
+    from .report import render
+
+    click.echo(render(doc))
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except WikicourseError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        click.echo(f"error: database: {reason}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the next update resumes where this one stopped", err=True)
+        sys.exit(130)

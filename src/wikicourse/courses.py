@@ -1,0 +1,152 @@
+"""Courses and their rosters: create, edit, enroll, dis-enroll. Changes take effect at the next update."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Callable, Sequence
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from .errors import InvalidInput, WikiError
+from .models import ROLES
+from .sources import RevisionSource, open_source
+from .sql import upsert
+from .timeslices.tables import course_wikis, courses, enrollments, users
+from .wikis import wiki_ids, wiki_urls
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
+
+
+def parse_date(value: str, what: str = "date") -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"malformed {what} {value!r}: use YYYY-MM-DD") from None
+
+
+def _check_period(start: date, end: date) -> None:
+    if end < start:
+        raise InvalidInput(f"the end {end} is before the start {start}")
+
+
+def course_id(conn: Connection, slug: str) -> int:
+    cid = conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
+    if cid is None:
+        raise InvalidInput(f"no course {slug!r}")
+    return cid
+
+
+def create_course(engine: Engine, slug: str, *, title: str, start: date, end: date,
+                  wikis: Sequence[str], timeslice_days: int = 1) -> int:
+    if not _SLUG.match(slug):
+        raise InvalidInput(f"not a course slug: {slug!r} (letters, digits, . _ - / ( ))")
+    if not title.strip():
+        raise InvalidInput("the title is empty")
+    _check_period(start, end)
+    if not wikis:
+        raise InvalidInput("a course tracks at least one wiki (--wiki DOMAIN)")
+    if timeslice_days < 1:
+        raise InvalidInput("--timeslice-days must be at least 1")
+    with engine.begin() as conn:
+        ids = wiki_ids(conn, list(wikis))
+        if conn.scalar(select(courses.c.id).where(courses.c.slug == slug)) is not None:
+            raise InvalidInput(f"course {slug!r} already exists")
+        cid = conn.execute(insert(courses).values(slug=slug, title=title.strip(), start=start, end=end,
+                                                  timeslice_days=timeslice_days)).inserted_primary_key[0]
+        conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=timeslice_days)
+                                            for w in dict.fromkeys(ids.values())])
+    return cid
+
+
+def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: date | None = None,
+                add_wikis: Sequence[str] = (), remove_wikis: Sequence[str] = ()) -> None:
+    with engine.begin() as conn:
+        cid = course_id(conn, slug)
+        row = conn.execute(select(courses.c.start, courses.c.end, courses.c.timeslice_days)
+                           .where(courses.c.id == cid)).one()
+        _check_period(start or row.start, end or row.end)
+        tracked = set(conn.scalars(select(course_wikis.c.wiki_id).where(course_wikis.c.course_id == cid)))
+        add = set(wiki_ids(conn, list(add_wikis)).values())
+        remove = wiki_ids(conn, list(remove_wikis))
+        for domain, wid in remove.items():
+            if wid not in tracked:
+                raise InvalidInput(f"course {slug!r} does not track {domain}")
+        if not (tracked | add) - set(remove.values()):
+            raise InvalidInput("a course tracks at least one wiki")
+        conn.execute(update(courses).where(courses.c.id == cid).values(start=start or row.start,
+                                                                       end=end or row.end))
+        if remove:
+            conn.execute(delete(course_wikis).where(course_wikis.c.course_id == cid,
+                                                    course_wikis.c.wiki_id.in_(remove.values())))
+        new = sorted(add - tracked)
+        if new:
+            conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=row.timeslice_days)
+                                                for w in new])
+
+
+def normalize_username(name: str) -> str:
+    """MediaWiki's spelling: underscores are spaces, runs of spaces collapse, first letter upper."""
+    name = " ".join(name.replace("_", " ").split())
+    return name[:1].upper() + name[1:]
+
+
+def canonical_usernames(names: Sequence[str], sources: Sequence[RevisionSource]) -> dict[str, str]:
+    """Each name's canonical spelling on the first wiki that has the account."""
+    pending = {n: normalize_username(n) for n in names}
+    found: dict[str, str] = {}
+    for source in sources:
+        if not pending:
+            break
+        answer = source.canonical_usernames(sorted(set(pending.values())))
+        for raw, norm in list(pending.items()):
+            if answer.get(norm):
+                found[raw] = answer[norm]
+                del pending[raw]
+    if pending:
+        missing = ", ".join(sorted(pending))
+        raise InvalidInput(f"no such user on the course's wikis: {missing}")
+    return found
+
+
+def enroll(engine: Engine, slug: str, usernames: Sequence[str], role: str = "student",
+           source_factory: Callable[[str], RevisionSource] = open_source) -> list[str]:
+    """Enroll users (an enrolled user's role is changed); returns their canonical names."""
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+    if not usernames or any(not n.strip() for n in usernames):
+        raise InvalidInput("give at least one username, none empty")
+    with engine.connect() as conn:
+        cid = course_id(conn, slug)
+        ids = list(conn.scalars(select(course_wikis.c.wiki_id).where(course_wikis.c.course_id == cid)
+                                .order_by(course_wikis.c.wiki_id)))
+        urls = wiki_urls(conn, ids)
+    sources = [source_factory(urls[w]) for w in ids]
+    try:
+        names = canonical_usernames(usernames, sources)
+    except WikiError as exc:
+        raise InvalidInput(f"cannot check the usernames: {exc}") from None
+    finally:
+        for s in sources:
+            s.close()
+    canonical = sorted(set(names.values()))
+    with engine.begin() as conn:
+        upsert(conn, users, [dict(username=n) for n in canonical], keys=["username"])
+        uids = dict(conn.execute(select(users.c.username, users.c.id).where(users.c.username.in_(canonical))).all())
+        upsert(conn, enrollments, [dict(course_id=cid, user_id=uids[n], role=role) for n in canonical],
+               keys=["course_id", "user_id"], update=["role"])
+    return canonical
+
+
+def disenroll(engine: Engine, slug: str, usernames: Sequence[str]) -> list[str]:
+    """Remove users from the course; their figures go at the next update, with no wiki request."""
+    wanted = {normalize_username(n) for n in usernames}
+    with engine.begin() as conn:
+        cid = course_id(conn, slug)
+        enrolled = dict(conn.execute(
+            select(users.c.username, enrollments.c.id).join(enrollments, enrollments.c.user_id == users.c.id)
+            .where(enrollments.c.course_id == cid, users.c.username.in_(wanted))).all())
+        missing = sorted(wanted - enrolled.keys())
+        if missing:
+            raise InvalidInput(f"not enrolled in {slug!r}: {', '.join(missing)}")
+        conn.execute(delete(enrollments).where(enrollments.c.id.in_(enrolled.values())))
+    return sorted(enrolled)

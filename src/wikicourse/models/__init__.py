@@ -1,0 +1,12 @@
+"""The tables of SPEC §2, one module per group."""
+from .base import Base, UTCDateTime
+from .course import ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, UpdateRun
+from .timeslices import (ArticleCourseTimeslice, ArticlesCourses, CourseUserArticleTimeslice,
+                         CourseUserWikiTimeslice, CourseWikiTimeslice)
+from .wiki import Article, RevisionRefs, User, Wiki
+
+__all__ = [
+    "Base", "UTCDateTime", "ROLES", "Course", "CourseWiki", "Enrollment", "IngestionCoverage",
+    "UpdateRun", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
+    "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",
+]

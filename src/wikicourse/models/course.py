@@ -1,0 +1,99 @@
+"""Courses, their tracked wikis, enrollments and update runs, with the cached totals."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime
+
+ROLES = ("student", "instructor", "staff")
+
+
+class Course(Base):
+    __tablename__ = "courses"
+    __table_args__ = (CheckConstraint('"end" >= start', name="end_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(255), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    timeslice_days: Mapped[int] = mapped_column(Integer, default=1)
+    # Cached totals (SPEC §3), refreshed by the last step of the update cycle.
+    student_count: Mapped[int] = mapped_column(Integer, default=0)
+    revision_count: Mapped[int] = mapped_column(Integer, default=0)
+    character_sum: Mapped[int] = mapped_column(Integer, default=0)
+    character_sum_user: Mapped[int] = mapped_column(Integer, default=0)
+    character_sum_draft: Mapped[int] = mapped_column(Integer, default=0)
+    references_count: Mapped[int] = mapped_column(Integer, default=0)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    new_article_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The as-of time the statistics are current to, and when that update finished.
+    last_update: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CourseWiki(Base):
+    """A wiki a course tracks, with its timeslice length (may differ per wiki)."""
+
+    __tablename__ = "course_wikis"
+    __table_args__ = (UniqueConstraint("course_id", "wiki_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    timeslice_days: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Enrollment(Base):
+    """A user in a course with a role; only students' edits count. Holds per-enrollment totals."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(32), default="student")
+    revision_count: Mapped[int] = mapped_column(Integer, default=0)
+    character_sum_ms: Mapped[int] = mapped_column(Integer, default=0)
+    character_sum_us: Mapped[int] = mapped_column(Integer, default=0)
+    character_sum_draft: Mapped[int] = mapped_column(Integer, default=0)
+    references_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IngestionCoverage(Base):
+    """What of a student's revisions on a wiki is in the finest grain: [period start, ingested_until).
+
+    Written in the same transaction as the data it describes, so an interrupted update
+    resumes where it stopped and a user counts as "new" exactly until their data is in.
+    """
+
+    __tablename__ = "ingestion_coverage"
+    __table_args__ = (UniqueConstraint("course_id", "user_id", "wiki_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    ingested_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UpdateRun(Base):
+    """One run of the update cycle: what it did and what it cost the wikis."""
+
+    __tablename__ = "update_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, done, partial, failed
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    revisions: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,42 @@
+"""The readable form of a course's statistics, for the terminal."""
+from __future__ import annotations
+
+NOTE = ("Figures count the in-scope edits of the students enrolled now. They can fall: a removed\n"
+        "student's edits stop counting for the whole course, and deleted pages or revisions\n"
+        "no longer count. Windows marked * are pending: they are redone at the next update.")
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    cells = [headers] + [[("" if v is None else str(v)) for v in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = []
+    for n, r in enumerate(cells):
+        lines.append("  ".join(v.rjust(w) if n and v.lstrip("-").isdigit() else v.ljust(w)
+                               for v, w in zip(r, widths)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def render(doc: dict) -> str:
+    c = doc["course"]
+    out = [f"{c['title']} ({c['slug']})",
+           f"{c['start'][:10]} to {c['end'][:10]} on {', '.join(c['wikis'])}; "
+           f"statistics as of {c['last_update'] or 'never updated'}", "",
+           _table(["students", "articles", "new", "revisions", "characters", "user space", "drafts",
+                   "references"],
+                  [[c["student_count"], c["article_count"], c["new_article_count"], c["revision_count"],
+                    c["character_sum"], c["character_sum_user"], c["character_sum_draft"],
+                    c["references_count"]]]), ""]
+    out.append(_table(["user", "role", "revisions", "characters", "user space", "drafts", "references"],
+                      [[u["username"], u["role"], u["revision_count"], u["character_sum_ms"],
+                        u["character_sum_us"], u["character_sum_draft"], u["references_count"]]
+                       for u in doc["users"]]))
+    if doc["articles"]:
+        out += ["", _table(["article", "wiki", "new", "revisions", "characters", "references", "editors"],
+                           [[a["title"], a["wiki"], "new" if a["new_article"] else "", a["revision_count"],
+                             a["character_sum"], a["references_count"], ", ".join(a["editors"])]
+                            for a in doc["articles"]])]
+    pending = [t for t in doc["timeslices"] if t["needs_update"]]
+    out += ["", f"{len(doc['timeslices'])} timeslices, {len(pending)} pending*", "", NOTE]
+    return "\n".join(out)

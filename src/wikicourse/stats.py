@@ -1,0 +1,74 @@
+"""Reading statistics out: the document `wikicourse stats --json` prints (SPEC §5)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timezone
+
+from sqlalchemy import Engine, select
+
+from .courses import course_id
+from .models import Wiki
+from .timeslices.tables import (articles, articles_courses, course_wikis, courses, cwt, enrollments,
+                                fine, users)
+
+wikis = Wiki.__table__
+
+COURSE_FIELDS = ("student_count", "revision_count", "character_sum", "character_sum_user",
+                 "character_sum_draft", "references_count", "article_count", "new_article_count")
+USER_FIELDS = ("revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft",
+               "references_count")
+ARTICLE_FIELDS = ("character_sum", "references_count", "revision_count")
+WINDOW_FIELDS = ("character_sum", "references_count", "revision_count")
+
+
+def iso(t: datetime | None) -> str | None:
+    return None if t is None else t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def course_stats(engine: Engine, slug: str) -> dict:
+    with engine.connect() as conn:
+        cid = course_id(conn, slug)
+        c = conn.execute(select(courses).where(courses.c.id == cid)).one()._mapping
+        domains = list(conn.scalars(select(wikis.c.domain).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
+                                    .where(course_wikis.c.course_id == cid).order_by(wikis.c.domain)))
+        roster = conn.execute(
+            select(users.c.username, enrollments.c.role, *[enrollments.c[f] for f in USER_FIELDS])
+            .join(users, users.c.id == enrollments.c.user_id)
+            .where(enrollments.c.course_id == cid).order_by(users.c.username)).all()
+        editors: dict[int, list[str]] = defaultdict(list)
+        for article_id, name in conn.execute(
+                select(fine.c.article_id, users.c.username).join(users, users.c.id == fine.c.user_id)
+                .where(fine.c.course_id == cid).distinct().order_by(users.c.username)):
+            editors[article_id].append(name)
+        article_rows = conn.execute(
+            select(articles_courses.c.article_id, wikis.c.domain, articles.c.title, articles.c.namespace,
+                   *[articles_courses.c[f] for f in ARTICLE_FIELDS], articles_courses.c.new_article)
+            .join(articles, articles.c.id == articles_courses.c.article_id)
+            .join(wikis, wikis.c.id == articles.c.wiki_id)
+            .where(articles_courses.c.course_id == cid).order_by(wikis.c.domain, articles.c.title)).all()
+        windows = conn.execute(
+            select(wikis.c.domain, cwt.c.start, cwt.c.end, *[cwt.c[f] for f in WINDOW_FIELDS],
+                   cwt.c.needs_update, cwt.c.last_mw_rev_datetime)
+            .join(wikis, wikis.c.id == cwt.c.wiki_id)
+            .where(cwt.c.course_id == cid).order_by(wikis.c.domain, cwt.c.start)).all()
+    return {
+        "course": {
+            "slug": c["slug"], "title": c["title"],
+            "start": iso(datetime.combine(c["start"], time(0), tzinfo=timezone.utc)),
+            "end": iso(datetime.combine(c["end"], time(23, 59, 59), tzinfo=timezone.utc)),
+            "wikis": domains,
+            **{f: c[f] for f in COURSE_FIELDS},
+            "last_update": iso(c["last_update"]),
+            "updated_at": iso(c["updated_at"]),
+            "timeslice_days": c["timeslice_days"],
+            "pending_timeslices": sum(1 for w in windows if w.needs_update),
+        },
+        "users": [{"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}}
+                  for r in roster],
+        "articles": [{"wiki": r.domain, "title": r.title, "namespace": r.namespace,
+                      **{f: getattr(r, f) for f in ARTICLE_FIELDS}, "new_article": bool(r.new_article),
+                      "editors": editors.get(r.article_id, [])} for r in article_rows],
+        "timeslices": [{"wiki": w.domain, "start": iso(w.start), "end": iso(w.end),
+                        **{f: getattr(w, f) for f in WINDOW_FIELDS}, "needs_update": bool(w.needs_update),
+                        "last_mw_rev_datetime": iso(w.last_mw_rev_datetime)} for w in windows],
+    }

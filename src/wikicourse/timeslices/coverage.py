@@ -1,0 +1,42 @@
+"""Which windows hold all current students' data, and so may lose their needs_update mark."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, func, select, update
+
+from .tables import coverage, cwt, enrollments
+from .windows import Grid
+
+
+def covered_until(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> datetime:
+    """The earliest ingested_until over the current students (period start if one has none)."""
+    students = select(enrollments.c.user_id).where(enrollments.c.course_id == course_id,
+                                                   enrollments.c.role == "student")
+    n_students = conn.scalar(select(func.count()).select_from(students.subquery()))
+    n_covered, until = conn.execute(
+        select(func.count(), func.min(coverage.c.ingested_until)).where(
+            coverage.c.course_id == course_id, coverage.c.wiki_id == wiki_id,
+            coverage.c.user_id.in_(students))).one()
+    if n_students == 0:
+        return grid.period_end
+    if n_covered < n_students or until is None:
+        return grid.period_start
+    return until
+
+
+def settle_marks(conn: Connection, course_id: int, wiki_id: int, grid: Grid, as_of: datetime) -> None:
+    """needs_update := the window lies before the as-of time and some student's data for it is missing.
+
+    Run right after the marked windows were derived. A window after the as-of time is
+    never marked: nothing there can be fetched yet.
+    """
+    horizon = grid.horizon(as_of)
+    until = covered_until(conn, course_id, wiki_id, grid)
+    this_wiki = and_(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id)
+    if until >= horizon:
+        conn.execute(update(cwt).where(this_wiki, cwt.c.needs_update).values(needs_update=False))
+        return
+    missing = and_(cwt.c.start < horizon, cwt.c.end > until)
+    conn.execute(update(cwt).where(this_wiki, cwt.c.needs_update, ~missing).values(needs_update=False))
+    conn.execute(update(cwt).where(this_wiki, ~cwt.c.needs_update, missing).values(needs_update=True))

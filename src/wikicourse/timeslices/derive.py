@@ -1,0 +1,88 @@
+"""The one derivation: finest grain -> every timeslice table, for the windows marked needs_update.
+
+The incremental update and the full rebuild both call it; only the set of marked windows
+differs. Each table is rebuilt for those windows with one set-based statement.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Connection, String, and_, case, cast, delete, exists, func, insert, select, update
+
+from .tables import act, articles, cuwt, cwt, fine
+
+NS_MAIN, NS_USER, NS_DRAFT = 0, 2, 118
+
+
+def _in_marked(course_id: int, table):
+    """Rows of `table` that lie in a marked window of the course."""
+    return exists().where(cwt.c.course_id == course_id, cwt.c.needs_update,
+                          cwt.c.wiki_id == table.c.wiki_id, cwt.c.start == table.c.start)
+
+
+def _sum(expr):
+    return func.coalesce(func.sum(expr), 0)
+
+
+def _ns_sum(ns: int, column):
+    return _sum(case((articles.c.namespace == ns, column), else_=0))
+
+
+def derive_article_timeslices(conn: Connection, course_id: int) -> None:
+    """Article course timeslices of the marked windows (all tracked namespaces)."""
+    conn.execute(delete(act).where(act.c.course_id == course_id, _in_marked(course_id, act)))
+    rows = (
+        select(fine.c.course_id, fine.c.article_id, fine.c.wiki_id, fine.c.start, cwt.c.end,
+               _sum(fine.c.character_sum), _sum(fine.c.references_count), _sum(fine.c.revision_count),
+               func.max(case((fine.c.new_article, 1), else_=0)) > 0,
+               func.aggregate_strings(cast(fine.c.user_id, String), ","))
+        .join(cwt, and_(cwt.c.course_id == fine.c.course_id, cwt.c.wiki_id == fine.c.wiki_id,
+                        cwt.c.start == fine.c.start))
+        .where(fine.c.course_id == course_id, cwt.c.needs_update)
+        .group_by(fine.c.course_id, fine.c.article_id, fine.c.wiki_id, fine.c.start, cwt.c.end)
+    )
+    conn.execute(insert(act).from_select(
+        ["course_id", "article_id", "wiki_id", "start", "end", "character_sum", "references_count",
+         "revision_count", "new_article", "user_ids"], rows))
+
+
+def derive_user_timeslices(conn: Connection, course_id: int) -> None:
+    """Course user wiki timeslices of the marked windows."""
+    conn.execute(delete(cuwt).where(cuwt.c.course_id == course_id, _in_marked(course_id, cuwt)))
+    rows = (
+        select(fine.c.course_id, fine.c.user_id, fine.c.wiki_id, fine.c.start, cwt.c.end,
+               _sum(fine.c.revision_count),
+               _ns_sum(NS_MAIN, fine.c.character_sum), _ns_sum(NS_USER, fine.c.character_sum),
+               _ns_sum(NS_DRAFT, fine.c.character_sum), _ns_sum(NS_MAIN, fine.c.references_count))
+        .join(cwt, and_(cwt.c.course_id == fine.c.course_id, cwt.c.wiki_id == fine.c.wiki_id,
+                        cwt.c.start == fine.c.start))
+        .join(articles, articles.c.id == fine.c.article_id)
+        .where(fine.c.course_id == course_id, cwt.c.needs_update)
+        .group_by(fine.c.course_id, fine.c.user_id, fine.c.wiki_id, fine.c.start, cwt.c.end)
+    )
+    conn.execute(insert(cuwt).from_select(
+        ["course_id", "user_id", "wiki_id", "start", "end", "revision_count", "character_sum_ms",
+         "character_sum_us", "character_sum_draft", "references_count"], rows))
+
+
+def derive_wiki_timeslices(conn: Connection, course_id: int) -> None:
+    """Course wiki timeslices of the marked windows (one UPDATE, correlated aggregates)."""
+
+    def agg(expr):
+        return (select(expr).select_from(fine.join(articles, articles.c.id == fine.c.article_id))
+                .where(fine.c.course_id == cwt.c.course_id, fine.c.wiki_id == cwt.c.wiki_id,
+                       fine.c.start == cwt.c.start)
+                .scalar_subquery())
+
+    conn.execute(
+        update(cwt).where(cwt.c.course_id == course_id, cwt.c.needs_update).values(
+            character_sum=agg(_ns_sum(NS_MAIN, fine.c.character_sum)),
+            references_count=agg(_ns_sum(NS_MAIN, fine.c.references_count)),
+            revision_count=agg(_sum(fine.c.revision_count)),
+            last_mw_rev_datetime=agg(func.max(fine.c.last_rev_at)),
+        ))
+
+
+def derive_marked(conn: Connection, course_id: int) -> None:
+    """Every timeslice table, for every marked window of the course."""
+    derive_article_timeslices(conn, course_id)
+    derive_user_timeslices(conn, course_id)
+    derive_wiki_timeslices(conn, course_id)

@@ -1,0 +1,17 @@
+"""Short names for the Core tables the timeslice engine works on."""
+from ..models import (Article, ArticleCourseTimeslice, ArticlesCourses, Course, CourseUserArticleTimeslice,
+                      CourseUserWikiTimeslice, CourseWiki, CourseWikiTimeslice, Enrollment,
+                      IngestionCoverage, RevisionRefs, User)
+
+courses = Course.__table__
+course_wikis = CourseWiki.__table__
+enrollments = Enrollment.__table__
+users = User.__table__
+articles = Article.__table__
+coverage = IngestionCoverage.__table__
+revision_refs = RevisionRefs.__table__
+cwt = CourseWikiTimeslice.__table__  # course wiki timeslices
+cuwt = CourseUserWikiTimeslice.__table__  # course user wiki timeslices
+act = ArticleCourseTimeslice.__table__  # article course timeslices
+fine = CourseUserArticleTimeslice.__table__  # finest grain: course, user, article, window
+articles_courses = ArticlesCourses.__table__

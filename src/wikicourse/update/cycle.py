@@ -1,0 +1,111 @@
+"""The update cycle of SPEC §4: pre-update, reprocess, ingest, refresh, in that order."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from ..errors import InvalidInput
+from ..models import UpdateRun
+from ..sources import RevisionSource, open_source
+from ..timeslices.manage import mark_all, reset_coverage
+from ..timeslices.tables import courses, fine
+from ..wikis import wiki_urls
+from .context import UpdateContext
+from .ingest import ingest
+from .plan import plan_jobs
+from .prepare_dates import prepare_dates
+from .prepare_users import prepare_users
+from .prepare_wikis import prepare_wikis
+from .refresh import refresh
+from .reprocess import reprocess
+
+update_runs = UpdateRun.__table__
+SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
+
+
+@dataclass
+class UpdateReport:
+    slug: str
+    as_of: datetime
+    full: bool
+    status: str = "done"  # done, or partial when a fetch failed (its windows stay marked)
+    removed_users: int = 0
+    added_users: int = 0
+    removed_wikis: int = 0
+    added_wikis: int = 0
+    revisions: int = 0
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datetime | None = None,
+                  source_factory: SourceFactory = open_source) -> UpdateReport:
+    started = now_utc()
+    as_of = as_of or started
+    if as_of.tzinfo is None:
+        raise InvalidInput("--as-of needs a time zone (UTC)")
+    with engine.begin() as conn:
+        course_id = conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
+        if course_id is None:
+            raise InvalidInput(f"no course {slug!r}")
+        run_id = conn.execute(insert(update_runs).values(
+            course_id=course_id, full=full, as_of=as_of, started_at=started, status="running")
+        ).inserted_primary_key[0]
+    report = UpdateReport(slug, as_of, full)
+    sources: dict[int, RevisionSource] = {}
+    try:
+        # 1-2. Pre-update and reprocessing: local only, one transaction.
+        with engine.begin() as conn:
+            ctx = UpdateContext.load(conn, course_id, as_of, full)
+            removed_wikis, added_wikis = prepare_wikis(conn, ctx)
+            removed_users, report.added_users = prepare_users(conn, ctx)
+            prepare_dates(conn, ctx)
+            if full:
+                _start_over(conn, ctx)
+            reprocess(conn, ctx)
+            jobs = plan_jobs(conn, ctx)
+            urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
+        report.removed_users, report.removed_wikis = len(removed_users), len(removed_wikis)
+        report.added_wikis = len(added_wikis)
+        # 3. Ingest new data, checkpointed per window.
+        sources = {w: source_factory(urls[w]) for w, js in jobs.items() if js}
+        result = ingest(engine, course_id, jobs, sources, use_refs_cache=not full)
+        report.revisions, report.errors = result.revisions, result.errors
+        report.status = "partial" if result.errors else "done"
+        # 4. Reprocess what ingestion marked, and refresh the caches, in one transaction.
+        with engine.begin() as conn:
+            reprocess(conn, ctx)
+            refresh(conn, course_id, as_of, now_utc())
+    except BaseException as exc:
+        report.status = "failed"
+        report.errors.append(str(exc) or type(exc).__name__)
+        raise
+    finally:
+        report.requests = sum(s.request_count for s in sources.values())
+        for s in sources.values():
+            s.close()
+        with engine.begin() as conn:
+            conn.execute(update(update_runs).where(update_runs.c.id == run_id).values(
+                finished_at=now_utc(), status=report.status, requests=report.requests,
+                revisions=report.revisions, errors="\n".join(report.errors) or None))
+    return report
+
+
+def _start_over(conn, ctx: UpdateContext) -> None:
+    """--full: nothing counts as ingested and every window is re-derived.
+
+    The rows already there stay until their replacements are written, so a rebuild that
+    fails midway leaves the last good figures, marked, rather than holes.
+    """
+    for cw in ctx.wikis:
+        reset_coverage(conn, ctx.course_id, cw.wiki_id, cw.grid)
+        conn.execute(delete(fine).where(fine.c.course_id == ctx.course_id, fine.c.wiki_id == cw.wiki_id,
+                                        fine.c.start >= cw.grid.horizon(ctx.as_of)))
+    mark_all(conn, ctx.course_id)

@@ -1,0 +1,86 @@
+"""Fetching, on one thread per wiki: contributions wide, then refs of the revisions not yet known.
+
+Requests to a wiki stay serial (one thread per wiki); fetching overlaps with the writer,
+which consumes the pages from a bounded queue.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from ..errors import WikiError
+from ..sources.base import Contribution, RevisionSource
+from .plan import FetchJob
+
+
+@dataclass
+class Page:
+    job: FetchJob
+    contributions: list[Contribution]
+    refs: dict[int, int]  # refs(text) of the page's revisions and their parents
+    fetched_refs: dict[int, int] = field(default_factory=dict)  # the part new to the refs cache
+
+
+@dataclass
+class JobDone:
+    job: FetchJob
+
+
+@dataclass
+class JobFailed:
+    job: FetchJob
+    error: Exception
+
+
+@dataclass
+class WikiDone:
+    wiki_id: int
+
+
+RefsLookup = Callable[[int, Iterable[int]], dict[int, int]]
+
+
+def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup | None,
+               out: queue.Queue, stop: threading.Event) -> None:
+    """Run the jobs of one wiki in order, putting Page/JobDone/JobFailed events on `out`."""
+    known: dict[int, int] = {}
+    try:
+        for job in jobs:
+            if stop.is_set():
+                break
+            try:
+                names = [name for _, name in job.users]
+                for contribs in source.contributions(names, job.start, job.end):
+                    if stop.is_set():
+                        return
+                    needed = {c.revid for c in contribs} | {c.parentid for c in contribs if c.parentid}
+                    missing = needed - known.keys()
+                    if missing and lookup is not None:
+                        known.update(lookup(job.wiki_id, missing))
+                        missing = needed - known.keys()
+                    fetched = source.reference_counts(sorted(missing)) if missing else {}
+                    known.update(fetched)
+                    _put(out, stop, Page(job, contribs, {r: known.get(r, 0) for r in needed}, fetched))
+                _put(out, stop, JobDone(job))
+            except WikiError as exc:
+                _put(out, stop, JobFailed(job, exc))
+    finally:
+        _put(out, stop, WikiDone(jobs[0].wiki_id if jobs else -1), force=True)
+
+
+def _put(out: queue.Queue, stop: threading.Event, item, force: bool = False) -> None:
+    # A bounded queue keeps memory flat; give up waiting once the writer has stopped.
+    while True:
+        try:
+            out.put(item, timeout=0.2)
+            return
+        except queue.Full:
+            if stop.is_set() and not force:
+                return
+            if stop.is_set():
+                try:
+                    out.get_nowait()
+                except queue.Empty:
+                    pass

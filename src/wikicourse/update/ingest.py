@@ -1,0 +1,89 @@
+"""Ingest new data: fetch every planned job (one thread per wiki) and write it as it arrives."""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from sqlalchemy import Engine, select
+
+from ..errors import WikiError
+from ..sources.base import RevisionSource
+from ..sql import chunks
+from ..timeslices.tables import revision_refs
+from .fetch import JobDone, JobFailed, Page, WikiDone, fetch_wiki
+from .plan import FetchJob
+from .writer import JobWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    revisions: int = 0
+    jobs: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
+           sources: dict[int, RevisionSource], use_refs_cache: bool = True) -> IngestResult:
+    result = IngestResult()
+    work = {wiki_id: js for wiki_id, js in jobs.items() if js}
+    if not work:
+        return result
+    out: queue.Queue = queue.Queue(maxsize=16)
+    stop = threading.Event()
+    lookup = _refs_lookup(engine) if use_refs_cache else None
+    threads = [threading.Thread(target=fetch_wiki, args=(sources[w], js, lookup, out, stop),
+                                name=f"fetch-wiki-{w}", daemon=True) for w, js in work.items()]
+    for t in threads:
+        t.start()
+    writers: dict[int, JobWriter] = {}
+    failed: set[int] = set()  # jobs given up on: their later events are dropped
+    running = len(threads)
+    try:
+        while running:
+            event = out.get()
+            if isinstance(event, WikiDone):
+                running -= 1
+                continue
+            key = id(event.job)
+            if key in failed:
+                continue
+            writer = writers.get(key)
+            if writer is None:
+                writer = writers[key] = JobWriter(engine, course_id, event.job)
+            try:
+                if isinstance(event, Page):
+                    writer.feed(event)
+                    continue
+                if isinstance(event, JobFailed):
+                    raise event.error
+                writer.finish()
+                result.jobs += 1
+            except WikiError as exc:  # what was checkpointed stands; the rest stays marked
+                failed.add(key)
+                result.errors.append(str(exc))
+                log.warning("fetch failed on wiki %s: %s", event.job.wiki_id, exc)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=5)
+    result.revisions = sum(w.revisions for w in writers.values())
+    return result
+
+
+def _refs_lookup(engine: Engine):
+    """refs(text) already known for these revisions: their content is never fetched twice."""
+
+    def lookup(wiki_id: int, revids: Iterable[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        with engine.connect() as conn:
+            for batch in chunks(sorted(revids)):
+                found.update(conn.execute(select(revision_refs.c.rev_id, revision_refs.c.refs).where(
+                    revision_refs.c.wiki_id == wiki_id, revision_refs.c.rev_id.in_(batch))).all())
+        return found
+
+    return lookup

@@ -1,0 +1,68 @@
+"""Pre-update, users: the seed's dis-enrollment steps, and the bookkeeping of new students.
+
+A user is *removed* when they have ingested data in the course but are no longer enrolled
+as a student; *added* when they are a student with nothing ingested yet. Both are read off
+the tables, not off timestamps, so an update that died midway changes neither.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, exists, insert, literal, select, update
+
+from ..timeslices.derive import derive_article_timeslices
+from ..timeslices.tables import articles_courses, coverage, cuwt, cwt, enrollments, fine
+from .context import UpdateContext
+
+
+def _students(course_id: int):
+    return select(enrollments.c.user_id).where(enrollments.c.course_id == course_id,
+                                               enrollments.c.role == "student")
+
+
+def removed_users(conn: Connection, course_id: int) -> list[int]:
+    return list(conn.scalars(select(coverage.c.user_id).where(
+        coverage.c.course_id == course_id, coverage.c.user_id.not_in(_students(course_id))).distinct()))
+
+
+def remove_users(conn: Connection, course_id: int, removed: list[int]) -> None:
+    """The seed, step by step. No request to any wiki: what remains is re-derived locally."""
+    if not removed:
+        return
+    c = course_id
+    # 1. Their course user wiki timeslices go.
+    conn.execute(delete(cuwt).where(cuwt.c.course_id == c, cuwt.c.user_id.in_(removed)))
+    # 2. The (wiki, window) pairs where they edited are marked needs_update. The seed reads
+    #    them off article course timeslices' user ids; the finest grain holds the same pairs
+    #    as indexed rows, and also covers edits in User and Draft space.
+    edited_there = exists().where(fine.c.course_id == c, fine.c.user_id.in_(removed),
+                                  fine.c.wiki_id == cwt.c.wiki_id, fine.c.start == cwt.c.start)
+    conn.execute(update(cwt).where(cwt.c.course_id == c, edited_there).values(needs_update=True))
+    # 3. Those article course timeslices are cleaned: re-derived without the removed users.
+    conn.execute(delete(fine).where(fine.c.course_id == c, fine.c.user_id.in_(removed)))
+    derive_article_timeslices(conn, c)
+    # 4. Articles courses only they edited go (their article timeslices went in step 3).
+    still_edited = select(fine.c.article_id).where(fine.c.course_id == c)
+    conn.execute(delete(articles_courses).where(articles_courses.c.course_id == c,
+                                                articles_courses.c.article_id.not_in(still_edited)))
+    # 5. Nothing of theirs is ingested any more: enrolled again, they are new again.
+    conn.execute(delete(coverage).where(coverage.c.course_id == c, coverage.c.user_id.in_(removed)))
+
+
+def add_users(conn: Connection, ctx: UpdateContext) -> int:
+    """Give every student without coverage on a tracked wiki an empty one (nothing ingested)."""
+    added = 0
+    for cw in ctx.wikis:
+        new = select(literal(ctx.course_id), enrollments.c.user_id, literal(cw.wiki_id),
+                     literal(cw.grid.period_start, coverage.c.ingested_until.type)).where(
+            enrollments.c.course_id == ctx.course_id, enrollments.c.role == "student",
+            ~exists().where(coverage.c.course_id == ctx.course_id, coverage.c.wiki_id == cw.wiki_id,
+                            coverage.c.user_id == enrollments.c.user_id))
+        result = conn.execute(insert(coverage).from_select(
+            ["course_id", "user_id", "wiki_id", "ingested_until"], new))
+        added += max(result.rowcount or 0, 0)
+    return added
+
+
+def prepare_users(conn: Connection, ctx: UpdateContext) -> tuple[list[int], int]:
+    removed = removed_users(conn, ctx.course_id)
+    remove_users(conn, ctx.course_id, removed)
+    return removed, add_users(conn, ctx)

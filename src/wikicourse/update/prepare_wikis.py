@@ -1,0 +1,21 @@
+"""Pre-update, wikis: forget the wikis the course dropped, create the windows of those it gained."""
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from ..timeslices.manage import delete_wiki, sync_windows
+from ..timeslices.tables import cwt
+from .context import UpdateContext
+
+
+def prepare_wikis(conn: Connection, ctx: UpdateContext) -> tuple[list[int], list[int]]:
+    """Returns (removed, added) wiki ids."""
+    tracked = {cw.wiki_id for cw in ctx.wikis}
+    present = set(conn.scalars(select(cwt.c.wiki_id).where(cwt.c.course_id == ctx.course_id).distinct()))
+    removed = sorted(present - tracked)
+    for wiki_id in removed:
+        delete_wiki(conn, ctx.course_id, wiki_id)
+    added = [cw for cw in ctx.wikis if cw.wiki_id not in present]
+    for cw in added:
+        sync_windows(conn, ctx.course_id, cw.wiki_id, cw.grid)
+    return removed, [cw.wiki_id for cw in added]

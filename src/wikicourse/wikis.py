@@ -1,0 +1,42 @@
+"""Registering wikis: a domain and its Action API URL (any MediaWiki, or a file: export)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Connection, Engine, select
+
+from .errors import InvalidInput
+from .models import Wiki
+from .sources import default_api_url
+from .sql import upsert
+
+wikis = Wiki.__table__
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$")
+_URL = re.compile(r"^(https?://[^\s/]+(/\S*)?|file:/\S+)$")
+
+
+def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:
+    """Register (or re-point) a wiki; returns its API URL."""
+    domain = domain.strip().lower()
+    if not _DOMAIN.match(domain):
+        raise InvalidInput(f"not a wiki domain: {domain!r} (e.g. en.wikipedia.org)")
+    api_url = api_url or default_api_url(domain)
+    if not _URL.match(api_url):
+        raise InvalidInput(f"not an API URL: {api_url!r} (http(s)://... or file:/...)")
+    with engine.begin() as conn:
+        upsert(conn, wikis, [dict(domain=domain, api_url=api_url)], keys=["domain"], update=["api_url"])
+    return api_url
+
+
+def wiki_ids(conn: Connection, domains: list[str]) -> dict[str, int]:
+    """Wiki ids by domain; an unregistered domain is bad input."""
+    wanted = [d.strip().lower() for d in domains]
+    found = dict(conn.execute(select(wikis.c.domain, wikis.c.id).where(wikis.c.domain.in_(wanted))).all())
+    unknown = [d for d in wanted if d not in found]
+    if unknown:
+        raise InvalidInput(f"unknown wiki {unknown[0]!r}: register it with `wikicourse wiki add`")
+    return {d: found[d] for d in wanted}
+
+
+def wiki_urls(conn: Connection, ids: list[int]) -> dict[int, str]:
+    return dict(conn.execute(select(wikis.c.id, wikis.c.api_url).where(wikis.c.id.in_(ids))).all())
