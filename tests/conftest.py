@@ -1,0 +1,44 @@
+"""Shared fixtures: databases (SQLite, and a real PostgreSQL the tests start themselves)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from wikicourse.db import open_db
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'wikicourse.sqlite'}"
+
+
+@pytest.fixture
+def engine(sqlite_url):
+    eng = open_db(sqlite_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_base_url():
+    from support.postgres import postgres_url
+
+    return os.environ.get("WIKICOURSE_TEST_PG") or postgres_url()
+
+
+@pytest.fixture
+def pg_url(pg_base_url):
+    from support.postgres import drop_database, fresh_database
+
+    url = fresh_database(pg_base_url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_url(request, sqlite_url):
+    """Each test using it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return sqlite_url
+    return request.getfixturevalue("pg_url")

@@ -1,0 +1,128 @@
+"""The seed's dis-enrollment steps, one by one, at the level of the tables."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from support.course import setup_course, stats, update, utc
+from support.exports import write_export
+from wikicourse import courses
+from wikicourse.timeslices.tables import (act, articles, articles_courses, coverage, cuwt, cwt, fine,
+                                          users)
+from wikicourse.update.context import UpdateContext
+from wikicourse.update.prepare_users import remove_users, removed_users
+from wikicourse.update.reprocess import reprocess
+
+AS_OF = "2024-02-01T00:00:00Z"
+
+
+@pytest.fixture
+def course(engine, tmp_path):
+    pages = {
+        ("Shared", 0): [("2024-01-02T10:00:00Z", "Ann", "Shared start <ref>1</ref>"),
+                        ("2024-01-02T12:00:00Z", "Bob", "Shared start <ref>1</ref> Bob <ref>2</ref>"),
+                        ("2024-01-04T12:00:00Z", "Ann", "Shared start <ref>1</ref> Bob <ref>2</ref> Ann")],
+        ("Bobs own", 0): [("2024-01-03T10:00:00Z", "Bob", "Only Bob writes here")],
+        ("User:Bob/sandbox", 2): [("2024-01-05T10:00:00Z", "Bob", "Bob's sandbox")],
+        ("Anns own", 0): [("2024-01-06T10:00:00Z", "Ann", "Only Ann")],
+    }
+    export = write_export(tmp_path / "wiki.xml", pages)
+    slug = setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10",
+                        students=["Ann", "Bob"])
+    update(engine, slug, AS_OF)
+    return slug
+
+
+def uid(conn, name):
+    return conn.scalar(select(users.c.id).where(users.c.username == name))
+
+
+def day(d: int) -> datetime:
+    return datetime(2024, 1, d, tzinfo=timezone.utc)
+
+
+def test_removed_users_are_those_with_data_who_are_no_longer_students(engine, course):
+    courses.disenroll(engine, course, ["Bob"])
+    with engine.connect() as conn:
+        assert removed_users(conn, 1) == [uid(conn, "Bob")]
+
+
+def test_each_seed_step_on_the_tables(engine, course):
+    courses.disenroll(engine, course, ["Bob"])
+    with engine.begin() as conn:
+        bob, ann = uid(conn, "Bob"), uid(conn, "Ann")
+        # Before: Bob has user timeslices, is among the editors of article timeslices,
+        # and "Bobs own" is an articles courses row only he edited.
+        assert conn.scalar(select(cuwt.c.id).where(cuwt.c.user_id == bob).limit(1)) is not None
+        bobs_own = conn.scalar(select(articles.c.id).where(articles.c.title == "Bobs own"))
+        assert conn.scalar(select(articles_courses.c.id).where(articles_courses.c.article_id == bobs_own))
+        remove_users(conn, 1, [bob])
+
+        # 1. Bob's course user wiki timeslices are deleted; Ann's stay.
+        assert conn.scalars(select(cuwt.c.user_id).distinct()).all() == [ann]
+        # 2. Exactly the windows where Bob edited (Jan 2, 3, 5; the sandbox too) are marked.
+        marked = conn.scalars(select(cwt.c.start).where(cwt.c.needs_update).order_by(cwt.c.start)).all()
+        assert marked == [day(2), day(3), day(5)]
+        # 3. Those article course timeslices are cleaned: no Bob among the editors, and the
+        #    Jan 2 timeslice of "Shared" holds Ann's figures only.
+        for ids in conn.scalars(select(act.c.user_ids)):
+            assert str(bob) not in ids.split(",")
+        shared = conn.scalar(select(articles.c.id).where(articles.c.title == "Shared"))
+        row = conn.execute(select(act).where(act.c.article_id == shared, act.c.start == day(2))).one()
+        assert (row.revision_count, row.references_count, row.user_ids) == (1, 1, str(ann))
+        # 4. The articles courses only Bob edited are gone, with their article timeslices.
+        assert conn.scalar(select(articles_courses.c.id).where(articles_courses.c.article_id == bobs_own)) is None
+        assert conn.scalar(select(act.c.id).where(act.c.article_id == bobs_own)) is None
+        # Beyond the seed: his finest-grain rows and his ingestion record are gone too.
+        assert conn.scalar(select(fine.c.id).where(fine.c.user_id == bob)) is None
+        assert conn.scalar(select(coverage.c.id).where(coverage.c.user_id == bob)) is None
+
+        # Reprocessing re-derives the marked windows locally and clears the marks.
+        reprocess(conn, UpdateContext.load(conn, 1, utc(AS_OF), full=False))
+        assert not conn.scalar(select(cwt.c.id).where(cwt.c.needs_update).limit(1))
+        jan2 = conn.execute(select(cwt).where(cwt.c.start == day(2))).one()
+        assert (jan2.revision_count, jan2.references_count) == (1, 1)
+        assert conn.execute(select(cwt.c.revision_count).where(cwt.c.start == day(3))).scalar() == 0
+
+
+def test_disenrollment_update_sends_no_request_and_matches_a_rebuild(engine, course):
+    courses.disenroll(engine, course, ["Bob"])
+
+    def no_wiki(url):  # any request to a wiki during this update is a failure
+        raise AssertionError(f"a wiki was asked: {url}")
+
+    report = update(engine, course, AS_OF, source_factory=no_wiki)
+    assert report.removed_users == 1 and report.requests == 0
+    incremental = stats(engine, course)
+    update(engine, course, AS_OF, full=True)
+    rebuilt = stats(engine, course)
+    for doc in (incremental, rebuilt):
+        doc["course"].pop("updated_at")
+    assert incremental == rebuilt
+    assert [u["username"] for u in incremental["users"]] == ["Ann"]
+    assert {a["title"] for a in incremental["articles"]} == {"Shared", "Anns own"}
+    assert incremental["course"]["character_sum_user"] == 0
+
+
+def test_enrolled_again_they_count_again(engine, course):
+    before = stats(engine, course)
+    courses.disenroll(engine, course, ["Bob"])
+    update(engine, course, AS_OF)
+    courses.enroll(engine, course, ["Bob"])
+    report = update(engine, course, AS_OF)
+    assert report.added_users == 1
+    after = stats(engine, course)
+    for doc in (before, after):
+        doc["course"].pop("updated_at")
+    assert after == before
+
+
+def test_becoming_an_instructor_stops_counting(engine, course):
+    courses.enroll(engine, course, ["Bob"], role="instructor")
+    update(engine, course, AS_OF)
+    doc = stats(engine, course)
+    bob = next(u for u in doc["users"] if u["username"] == "Bob")
+    assert bob["role"] == "instructor" and bob["revision_count"] == 0
+    assert doc["course"]["student_count"] == 1
