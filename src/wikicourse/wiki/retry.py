@@ -1,0 +1,71 @@
+"""When to try a failed request again, how long to wait, and when to give up on a wiki."""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+from wikicourse.errors import WikiUnavailable
+
+T = TypeVar("T")
+
+
+class Retry(Exception):
+    """A failed attempt worth repeating; `wait` is the wiki's own hint (Retry-After, lag), if any."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = " ".join(reason.split())  # messages stay on one line
+        self.wait = wait
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with jitter, a cap on attempts, and a time budget per source.
+
+    The budget counts only time lost to trouble (failed attempts and waits), summed over
+    every request of the source, so a long healthy ingestion is never cut short while one
+    bad wiki cannot stall an update for longer than `budget` seconds. Waits count as
+    requested, which keeps the budget testable with an injected `sleep`.
+    """
+
+    max_attempts: int = 5
+    budget: float = 300.0
+    backoff: float = 1.0  # first wait; doubles with each failed attempt
+    max_wait: float = 60.0  # cap on any one wait, Retry-After included
+    jitter: float = 0.5  # waits vary by up to this fraction, so clients do not retry in step
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+    spent: float = field(default=0.0, init=False)
+
+    def delay(self, failures: int, hint: float | None) -> float:
+        """The wait before the next attempt, after `failures` failed ones."""
+        if hint is not None:
+            return min(max(hint, 0.0), self.max_wait)
+        base = self.backoff * 2 ** (failures - 1)
+        return min(base * self.rng.uniform(1 - self.jitter, 1 + self.jitter), self.max_wait)
+
+    def run(self, attempt: Callable[[], T], wiki: str) -> T:
+        """Call `attempt` until it returns, retrying on Retry; raise WikiUnavailable when out of tries."""
+        failures = 0
+        while True:
+            started = self.clock()
+            try:
+                return attempt()
+            except Retry as failure:
+                self.spent += self.clock() - started
+                failures += 1
+                if failures >= self.max_attempts:
+                    raise WikiUnavailable(
+                        f"{wiki} is unavailable: gave up after {failures} attempts ({failure.reason})"
+                    ) from None
+                wait = self.delay(failures, failure.wait)
+                if self.spent + wait > self.budget:
+                    raise WikiUnavailable(
+                        f"{wiki} is unavailable: its retry budget of {self.budget:g} s is spent"
+                        f" ({failure.reason})"
+                    ) from None
+                self.sleep(wait)
+                self.spent += wait

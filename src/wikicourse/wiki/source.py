@@ -1,0 +1,83 @@
+"""MediaWikiSource: a live wiki's revisions through its Action API, as the update cycle asks for them."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Callable, Iterator, Sequence
+
+import httpx
+
+from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution
+from wikicourse.wiki import contents, usercontribs
+from wikicourse.wiki import users as accounts
+from wikicourse.wiki.api import ActionAPI
+from wikicourse.wiki.retry import RetryPolicy
+from wikicourse.wiki.transport import Transport
+
+
+class MediaWikiSource:
+    """A RevisionSource over one wiki's api.php; every failure it raises is a WikiError.
+
+    `uclimit` (default "max") sets usercontribs' page size; small values exist for tests
+    of continuation. `transport` replaces httpx's network transport (tests, proxies).
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        user_agent: str | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 5,
+        budget: float = 300.0,
+        maxlag: int | None = 5,
+        formatversion: int = 2,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+        uclimit: int | str = "max",
+    ) -> None:
+        self.api_url = api_url
+        self.uclimit = uclimit
+        self.transport = Transport(api_url, user_agent=user_agent, timeout=timeout, transport=transport)
+        self.retry = RetryPolicy(max_attempts=max_attempts, budget=budget, sleep=sleep)
+        self.api = ActionAPI(self.transport, self.retry, maxlag=maxlag, formatversion=formatversion)
+
+    @property
+    def wiki(self) -> str:
+        return self.transport.wiki
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, each retry included."""
+        return self.transport.request_count
+
+    @request_count.setter
+    def request_count(self, value: int) -> None:
+        self.transport.request_count = value
+
+    def canonical_usernames(self, names: Sequence[str]) -> dict[str, str | None]:
+        return accounts.canonical_usernames(self.api, names)
+
+    def contributions(
+        self,
+        users: Sequence[str],
+        start: datetime,
+        end: datetime,
+        namespaces: Sequence[int] = TRACKED_NAMESPACES,
+    ) -> Iterator[list[Contribution]]:
+        return usercontribs.contributions(self.api, users, start, end, namespaces, limit=self.uclimit)
+
+    def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
+        return contents.reference_counts(self.api, revids)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> MediaWikiSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"MediaWikiSource({self.api_url!r})"

@@ -1,0 +1,143 @@
+"""Users' edits through list=usercontribs, streamed one API response page at a time."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator, Mapping, Sequence
+
+from wikicourse.errors import WikiError
+from wikicourse.sources.base import Contribution
+from wikicourse.wiki.api import ActionAPI, flag, join_values, parsing
+from wikicourse.wiki.users import normalise_username
+
+BATCH = 50  # ucuser takes at most 50 names (500 with apihighlimits)
+PROPS = "ids|title|timestamp|size|sizediff|flags"
+
+
+def api_timestamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def whole_second_bounds(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """[start, end) as the inclusive whole-second bounds usercontribs takes; None if no second fits.
+
+    Wiki timestamps are whole seconds, so the first one counted is start rounded up and the
+    last is end rounded up, minus one second.
+    """
+    for moment in (start, end):
+        if moment.tzinfo is None:
+            raise ValueError(f"naive datetime {moment!r}: wiki times must be timezone-aware")
+    first = _ceil_second(start)
+    last = _ceil_second(end) - timedelta(seconds=1)
+    return (first, last) if first <= last else None
+
+
+def _ceil_second(moment: datetime) -> datetime:
+    moment = moment.astimezone(timezone.utc)
+    if moment.microsecond:
+        return moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment
+
+
+def parse_contribution(item: Mapping[str, Any]) -> Contribution:
+    new = flag(item, "new")
+    if "sizediff" in item:
+        sizediff = int(item["sizediff"])
+    elif new:
+        sizediff = int(item.get("size", 0))
+    else:
+        # MediaWiki leaves sizediff out only when the revision's length was never recorded
+        # (rev_len NULL); the change is then unknown and counts as none.
+        sizediff = 0
+    return Contribution(
+        revid=int(item["revid"]),
+        parentid=int(item.get("parentid", 0)),
+        pageid=int(item["pageid"]),
+        title=item["title"],
+        namespace=int(item["ns"]),
+        timestamp=parse_timestamp(item["timestamp"]),
+        user=item["user"],
+        sizediff=sizediff,
+        new=new,
+    )
+
+
+class _GroupCheck:
+    """Guards the protocol's order (grouped by user, oldest first) that callers checkpoint on.
+
+    MediaWiki sorts several users' contributions by actor, then timestamp, then revision,
+    which is that order; a wiki that interleaved users instead must fail loudly, not
+    silently split a user's edits.
+    """
+
+    def __init__(self, wiki: str) -> None:
+        self.wiki = wiki
+        self.done: set[str] = set()
+        self.current: str | None = None
+        self.last: tuple[datetime, int] | None = None
+
+    def check(self, contribution: Contribution) -> None:
+        key = (contribution.timestamp, contribution.revid)
+        if contribution.user != self.current:
+            if contribution.user in self.done:
+                raise WikiError(f"{self.wiki} listed {contribution.user}'s edits in two separate runs")
+            if self.current is not None:
+                self.done.add(self.current)
+            self.current = contribution.user
+        elif self.last is not None and key < self.last:
+            raise WikiError(f"{self.wiki} listed {contribution.user}'s edits out of time order")
+        self.last = key
+
+
+def contributions(
+    api: ActionAPI,
+    users: Sequence[str],
+    start: datetime,
+    end: datetime,
+    namespaces: Sequence[int],
+    *,
+    limit: int | str = "max",
+) -> Iterator[list[Contribution]]:
+    """Visible edits of `users` with start <= timestamp < end, one list per non-empty API page.
+
+    More than 50 users are sent in batches of 50, one after the other; the order within
+    and across batches stays grouped by user, each user's edits oldest first. Bad
+    arguments raise here, before any request; wiki failures raise while iterating.
+    """
+    bounds = whole_second_bounds(start, end)
+    names = list(dict.fromkeys(normalise_username(user) for user in users if user.strip()))
+    if bounds is None or not names or not namespaces:
+        return iter(())
+    return _pages(api, names, bounds, namespaces, limit)
+
+
+def _pages(
+    api: ActionAPI,
+    names: list[str],
+    bounds: tuple[datetime, datetime],
+    namespaces: Sequence[int],
+    limit: int | str,
+) -> Iterator[list[Contribution]]:
+    first, last = bounds
+    order = _GroupCheck(api.wiki)
+    for i in range(0, len(names), BATCH):
+        params = {
+            "list": "usercontribs",
+            "ucuser": join_values(names[i : i + BATCH]),
+            "ucdir": "newer",  # oldest first; ucstart is then the older bound
+            "ucstart": api_timestamp(first),
+            "ucend": api_timestamp(last),
+            "ucnamespace": "|".join(str(ns) for ns in namespaces),
+            "uclimit": str(limit),
+            "ucprop": PROPS,
+        }
+        for result in api.query(params):
+            with parsing(api.wiki, "list=usercontribs"):
+                page = [parse_contribution(item) for item in result.get("query", {}).get("usercontribs", [])]
+            for contribution in page:
+                order.check(contribution)
+            if page:
+                yield page

@@ -1,0 +1,154 @@
+"""A loopback HTTP proxy in front of a wiki that misbehaves on a schedule, for retry tests."""
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the proxy does with one request instead of passing it on."""
+
+    kind: str  # "status", "maxlag", "hang", "drop" or "pass"
+    status: int = 200
+    retry_after: str | None = None
+    seconds: float = 0.0  # hang: how long before passing the request on
+    lag: int = 5  # maxlag: the lag the error reports
+
+
+PASS = Fault("pass")
+
+
+def status(code: int, retry_after: str | None = None) -> Fault:
+    return Fault("status", status=code, retry_after=retry_after)
+
+
+def maxlag(lag: int = 5, retry_after: str | None = "5") -> Fault:
+    """MediaWiki's answer to a request whose maxlag the replicas exceed: HTTP 200, an error code, Retry-After."""
+    return Fault("maxlag", lag=lag, retry_after=retry_after)
+
+
+def hang(seconds: float) -> Fault:
+    return Fault("hang", seconds=seconds)
+
+
+def drop() -> Fault:
+    """Close the connection without an answer."""
+    return Fault("drop")
+
+
+class FaultProxy:
+    """Serves 127.0.0.1:`port`, answering request n with the n-th scheduled fault, then with `then`."""
+
+    def __init__(self, upstream: str, port: int) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.port = port
+        self.requests: list[str] = []  # path and query of every request received
+        self._schedule: list[Fault] = []
+        self._then = PASS
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api.php"
+
+    @property
+    def request_count(self) -> int:
+        return len(self.requests)
+
+    def schedule(self, faults: Iterable[Fault], then: Fault = PASS) -> None:
+        """Replace the schedule and forget earlier requests."""
+        with self._lock:
+            self._schedule = list(faults)
+            self._then = then
+            self.requests = []
+
+    def _next(self, path: str) -> Fault:
+        with self._lock:
+            self.requests.append(path)
+            return self._schedule.pop(0) if self._schedule else self._then
+
+    def close(self) -> None:
+        self._closing.set()  # cuts hangs short
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FaultProxy:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:  # quiet test output
+                pass
+
+            def do_GET(self) -> None:
+                self._serve(None)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                self._serve(self.rfile.read(length))
+
+            def _serve(self, body: bytes | None) -> None:
+                fault = proxy._next(self.path)
+                try:
+                    if fault.kind == "status":
+                        self._answer(fault.status, b"<html>trouble</html>", "text/html", fault.retry_after)
+                    elif fault.kind == "maxlag":
+                        error = {"error": {"code": "maxlag", "info": f"Waiting for db: {fault.lag} seconds lagged.",
+                                           "host": "db", "lag": fault.lag, "type": "db"}}
+                        self._answer(200, json.dumps(error).encode(), "application/json", fault.retry_after)
+                    elif fault.kind == "drop":
+                        self.close_connection = True
+                        self.connection.close()
+                    else:
+                        if fault.kind == "hang" and proxy._closing.wait(fault.seconds):
+                            return
+                        self._forward(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first, as a timing-out client does
+
+            def _forward(self, body: bytes | None) -> None:
+                request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command)
+                for name in ("Content-Type", "User-Agent", "Accept-Encoding"):
+                    if name in self.headers:
+                        request.add_header(name, self.headers[name])
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        code, headers, payload = response.status, response.headers, response.read()
+                except urllib.error.HTTPError as exc:
+                    code, headers, payload = exc.code, exc.headers, exc.read()
+                self.send_response(code)
+                for name in ("Content-Type", "Content-Encoding", "Retry-After"):
+                    if headers.get(name):
+                        self.send_header(name, headers[name])
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _answer(self, code: int, payload: bytes, content_type: str, retry_after: str | None) -> None:
+                self.send_response(code)
+                self.send_header("Content-Type", content_type)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
