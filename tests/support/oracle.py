@@ -1,0 +1,199 @@
+"""A deliberately simple reference implementation of SPEC §3: the `stats --json` a course should show."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+# Namespaces whose edits count: main, User, Draft. Written out again here on purpose:
+# the oracle must not share code with the implementation it checks.
+MAIN, USER, DRAFT = 0, 2, 118
+TRACKED = (MAIN, USER, DRAFT)
+UTC = timezone.utc
+
+
+def iso(t: datetime) -> str:
+    """2024-01-01T00:00:00Z, the way the stats document writes times."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def canonical(name: str) -> str:
+    name = name.replace("_", " ").strip()
+    return name[:1].upper() + name[1:]
+
+
+def _date(d: date | str) -> date:
+    if isinstance(d, datetime):
+        return d.date()
+    return d if isinstance(d, date) else date.fromisoformat(d)
+
+
+def _utc(t: datetime | str) -> datetime:
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def expected_stats(
+    facts: Mapping[str, Iterable[Any]] | Iterable[Any],
+    *,
+    students: Iterable[str],
+    instructors: Iterable[str] = (),
+    start: date | str,
+    end: date | str,
+    wikis: Sequence[str],
+    timeslice_days: int | Mapping[str, int] = 1,
+    as_of: datetime | str,
+    slug: str = "course",
+    title: str = "Course",
+) -> dict:
+    """The stats document of SPEC §5, less `last_update` and `needs_update`.
+
+    `facts` are revision facts (user, title, namespace, timestamp, sizediff, new, refs,
+    parent_refs, deleted), either as {wiki: facts} or as one iterable of facts that carry
+    a `wiki` attribute. `start` and `end` are the course's dates, both inclusive.
+    `timeslice_days` is one length for every wiki or a length per wiki.
+    Only revisions before `as_of` count.
+    """
+    students = {canonical(s) for s in students}
+    instructors = {canonical(s) for s in instructors}
+    if students & instructors:
+        raise ValueError(f"both student and instructor: {sorted(students & instructors)}")
+    start_date, end_date = _date(start), _date(end)
+    period_start = datetime.combine(start_date, time(0, 0, 0), UTC)
+    period_end = datetime.combine(end_date, time(23, 59, 59), UTC)  # inclusive, per SPEC §3
+    period_stop = datetime.combine(end_date + timedelta(days=1), time(0, 0, 0), UTC)  # exclusive
+    as_of = _utc(as_of)
+
+    # Flatten to (wiki, fact) pairs.
+    if isinstance(facts, Mapping):
+        pairs = [(wiki, f) for wiki, fs in facts.items() for f in fs]
+    else:
+        pairs = [(f.wiki, f) for f in facts]
+
+    # Step 1: keep the in-scope revisions, one test per condition of SPEC §3.
+    in_scope = []
+    for wiki, f in pairs:
+        t = _utc(f.timestamp)
+        if wiki not in wikis:
+            continue
+        if canonical(f.user) not in students:
+            continue
+        if not (period_start <= t <= period_end):
+            continue
+        if t >= as_of:
+            continue
+        if f.namespace not in TRACKED:
+            continue
+        if f.deleted:
+            continue
+        in_scope.append((wiki, f))
+
+    def characters(f: Any) -> int:
+        return max(0, f.sizediff)
+
+    def references_added(f: Any) -> int:
+        return max(0, f.refs - f.parent_refs)
+
+    # Step 2: course totals.
+    course = {
+        "slug": slug,
+        "title": title,
+        "start": iso(period_start),
+        "end": iso(period_end),
+        "wikis": sorted(wikis),
+        "student_count": len(students),
+        "revision_count": len(in_scope),
+        "character_sum": sum(characters(f) for _, f in in_scope if f.namespace == MAIN),
+        "character_sum_user": sum(characters(f) for _, f in in_scope if f.namespace == USER),
+        "character_sum_draft": sum(characters(f) for _, f in in_scope if f.namespace == DRAFT),
+        "references_count": sum(references_added(f) for _, f in in_scope if f.namespace == MAIN),
+        "article_count": len({(w, f.title) for w, f in in_scope if f.namespace == MAIN}),
+        "new_article_count": len({(w, f.title) for w, f in in_scope if f.namespace == MAIN and f.new}),
+    }
+
+    # Step 3: one row per enrolled user; instructors' edits never count, so theirs are zeros.
+    users = []
+    for name in sorted(students | instructors):
+        mine = [f for _, f in in_scope if canonical(f.user) == name]
+        users.append(
+            {
+                "username": name,
+                "role": "student" if name in students else "instructor",
+                "revision_count": len(mine),
+                "character_sum_ms": sum(characters(f) for f in mine if f.namespace == MAIN),
+                "character_sum_us": sum(characters(f) for f in mine if f.namespace == USER),
+                "character_sum_draft": sum(characters(f) for f in mine if f.namespace == DRAFT),
+                "references_count": sum(references_added(f) for f in mine if f.namespace == MAIN),
+            }
+        )
+
+    # Step 4: one row per main-namespace article with an in-scope revision.
+    by_article: dict[tuple[str, str], list[Any]] = {}
+    for wiki, f in in_scope:
+        if f.namespace == MAIN:
+            by_article.setdefault((wiki, f.title), []).append(f)
+    articles = []
+    for (wiki, page_title), revs in sorted(by_article.items()):
+        articles.append(
+            {
+                "wiki": wiki,
+                "title": page_title,
+                "namespace": MAIN,
+                "character_sum": sum(characters(f) for f in revs),
+                "references_count": sum(references_added(f) for f in revs),
+                "revision_count": len(revs),
+                "new_article": any(f.new for f in revs),
+                "editors": sorted({canonical(f.user) for f in revs}),
+            }
+        )
+
+    # Step 5: every window of the period on every wiki, whatever the as-of time.
+    timeslices = []
+    for wiki in sorted(wikis):
+        length = timeslice_days[wiki] if isinstance(timeslice_days, Mapping) else timeslice_days
+        window_start = period_start
+        while window_start < period_stop:
+            window_end = min(window_start + timedelta(days=length), period_stop)
+            inside = [f for w, f in in_scope if w == wiki and window_start <= _utc(f.timestamp) < window_end]
+            timeslices.append(
+                {
+                    "wiki": wiki,
+                    "start": iso(window_start),
+                    "end": iso(window_end),
+                    "character_sum": sum(characters(f) for f in inside if f.namespace == MAIN),
+                    "references_count": sum(references_added(f) for f in inside if f.namespace == MAIN),
+                    "revision_count": len(inside),
+                }
+            )
+            window_start = window_end
+
+    return {"course": course, "users": users, "articles": articles, "timeslices": timeslices}
+
+
+# The fields SPEC §5 fixes; a document may carry more ("extra fields are welcome").
+COURSE_FIELDS = (
+    "slug", "title", "start", "end", "wikis", "student_count", "revision_count", "character_sum",
+    "character_sum_user", "character_sum_draft", "references_count", "article_count", "new_article_count",
+)
+USER_FIELDS = (
+    "username", "role", "revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft",
+    "references_count",
+)
+ARTICLE_FIELDS = (
+    "wiki", "title", "namespace", "character_sum", "references_count", "revision_count", "new_article", "editors",
+)
+TIMESLICE_FIELDS = ("wiki", "start", "end", "character_sum", "references_count", "revision_count")
+
+
+def comparable(document: dict) -> dict:
+    """A stats document cut down to what the oracle computes (no last_update, needs_update, extras)."""
+
+    def pick(row: dict, fields: Sequence[str]) -> dict:
+        return {k: row[k] for k in fields if k in row}
+
+    return {
+        "course": pick(document["course"], COURSE_FIELDS),
+        "users": [pick(u, USER_FIELDS) for u in document["users"]],
+        "articles": [pick(a, ARTICLE_FIELDS) for a in document["articles"]],
+        "timeslices": [pick(t, TIMESLICE_FIELDS) for t in document["timeslices"]],
+    }
