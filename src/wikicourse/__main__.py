@@ -1,0 +1,4 @@
+"""`python -m wikicourse` is the `wikicourse` command."""
+from .cli import main
+
+main()

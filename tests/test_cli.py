@@ -1,0 +1,141 @@
+"""The command line: every command of SPEC §5, and bad input refused in one line, changing nothing."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import MetaData, create_engine, func, select
+
+from support.exports import write_export
+from wikicourse.cli import main
+
+
+@pytest.fixture
+def wiki_export(tmp_path):
+    pages = {("Alpha", 0): [("2024-01-02T10:00:00Z", "Ann", "Alpha <ref>a</ref>"),
+                            ("2024-01-03T10:00:00Z", "Bob_Two", "Alpha <ref>a</ref> grows")],
+             ("Draft:Beta", 118): [("2024-01-04T10:00:00Z", "Ann", "Beta draft")]}
+    return write_export(tmp_path / "wiki.xml", pages).resolve().as_uri()
+
+
+@pytest.fixture
+def cli(sqlite_url, capsys, monkeypatch):
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["wikicourse", "--db", sqlite_url, *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
+
+
+@pytest.fixture
+def course(cli, wiki_export):
+    code, out, err = cli("wiki", "add", "test.wiki", "--api-url", wiki_export)
+    assert code == 0, err
+    assert cli("course", "create", "c1", "--title", "Course one", "--start", "2024-01-01",
+               "--end", "2024-01-10", "--wiki", "test.wiki")[0] == 0
+    assert cli("enroll", "c1", "Ann", "bob_Two")[0] == 0
+    return "c1"
+
+
+def snapshot(url: str) -> dict:
+    """Every table's rows, to show a refused command changed nothing."""
+    engine = create_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        return {name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr)
+                for name, t in meta.tables.items()}
+
+
+def test_the_whole_flow_and_the_json_document(cli, course):
+    code, out, _ = cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
+    assert code == 0 and "2 new" in out
+    code, out, _ = cli("stats", course, "--json")
+    doc = json.loads(out)
+    assert set(doc) == {"course", "users", "articles", "timeslices"}
+    c = doc["course"]
+    assert (c["start"], c["end"], c["wikis"]) == ("2024-01-01T00:00:00Z", "2024-01-10T23:59:59Z", ["test.wiki"])
+    assert (c["student_count"], c["revision_count"], c["references_count"], c["character_sum_draft"]) == (2, 3, 1, 10)
+    assert [u["username"] for u in doc["users"]] == ["Ann", "Bob Two"]  # canonical: spaces, upper first
+    assert doc["articles"][0]["editors"] == ["Ann", "Bob Two"]
+    assert len(doc["timeslices"]) == 10 and c["last_update"] == "2024-02-01T00:00:00Z"
+    code, out, _ = cli("stats", course)
+    assert code == 0 and "Course one" in out and "Bob Two" in out and "can fall" in out
+
+
+def test_disenroll_then_update_explains_the_drop(cli, course):
+    cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
+    assert cli("disenroll", course, "bob Two")[0] == 0
+    code, out, _ = cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
+    assert code == 0
+    assert "1 removed (their edits no longer count)" in out and "revision_count: 3 -> 2" in out
+
+
+def test_course_edit_changes_dates_and_wikis(cli, course, wiki_export):
+    cli("wiki", "add", "other.wiki", "--api-url", wiki_export)
+    assert cli("course", "edit", course, "--end", "2024-01-02", "--add-wiki", "other.wiki")[0] == 0
+    cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
+    doc = json.loads(cli("stats", course, "--json")[1])
+    assert doc["course"]["wikis"] == ["other.wiki", "test.wiki"]
+    assert doc["course"]["revision_count"] == 2  # Ann's Jan 2 edit, on each wiki
+    assert cli("course", "edit", course, "--remove-wiki", "other.wiki")[0] == 0
+
+
+BAD = [
+    (["stats", "nope"], "no course 'nope'"),
+    (["update", "nope"], "no course 'nope'"),
+    (["enroll", "c1", "Nobody here"], "no such user"),
+    (["enroll", "nope", "Ann"], "no course"),
+    (["disenroll", "c1", "Carol"], "not enrolled"),
+    (["course", "create", "c2", "--title", "T", "--start", "2024-02-30", "--end", "2024-03-01",
+      "--wiki", "test.wiki"], "malformed start date"),
+    (["course", "create", "c2", "--title", "T", "--start", "2024-03-01", "--end", "2024-02-01",
+      "--wiki", "test.wiki"], "before the start"),
+    (["course", "create", "c2", "--title", "T", "--start", "2024-03-01", "--end", "2024-04-01",
+      "--wiki", "nowhere.wiki"], "unknown wiki"),
+    (["course", "create", "c1", "--title", "T", "--start", "2024-03-01", "--end", "2024-04-01",
+      "--wiki", "test.wiki"], "already exists"),
+    (["course", "edit", "c1", "--end", "2023-12-01"], "before the start"),
+    (["course", "edit", "c1", "--remove-wiki", "test.wiki"], "at least one wiki"),
+    (["course", "edit", "c1", "--add-wiki", "nowhere.wiki"], "unknown wiki"),
+    (["update", "c1", "--as-of", "yesterday"], "malformed time"),
+    (["wiki", "add", "not a domain"], "not a wiki domain"),
+    (["wiki", "add", "x.org", "--api-url", "ftp://x"], "not an API URL"),
+    (["enroll", "c1", "Ann", "--role", "king"], "Invalid value for '--role'"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a[:2]) + f"-{i}" for i, (a, _) in enumerate(BAD)])
+def test_bad_input_is_one_line_nonzero_and_changes_nothing(cli, course, sqlite_url, args, message):
+    before = snapshot(sqlite_url)
+    code, out, err = cli(*args)
+    assert code != 0
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith(("Usage:", "Try "))]
+    assert len(lines) == 1 and message in lines[0], err
+    assert "Traceback" not in err + out
+    assert snapshot(sqlite_url) == before
+
+
+def test_an_unopenable_database_is_one_line(tmp_path):
+    for url in ("postgresql+psycopg://nobody@127.0.0.1:1/none", "nosuchdialect://x", "sqlite:////proc/nope/x.sqlite"):
+        proc = subprocess.run([sys.executable, "-m", "wikicourse", "--db", url, "stats", "x"],
+                              capture_output=True, text=True)
+        assert proc.returncode != 0
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_default_database_is_a_sqlite_file_in_the_user_data_folder(tmp_path, monkeypatch):
+    from wikicourse.db import default_url
+
+    monkeypatch.delenv("WIKICOURSE_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_url() == f"sqlite:///{tmp_path}/wikicourse/wikicourse.sqlite"
+    monkeypatch.setenv("WIKICOURSE_DB", "sqlite:///elsewhere.sqlite")
+    assert default_url() == "sqlite:///elsewhere.sqlite"
