@@ -93,7 +93,7 @@ class UpdateRun(Base):
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running, done, partial, failed
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, done, partial, failed, interrupted
     requests: Mapped[int] = mapped_column(Integer, default=0)
     revisions: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -55,6 +55,10 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         course_id = conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
         if course_id is None:
             raise InvalidInput(f"no course {slug!r}")
+        # A run still "running" was killed (one update per course at a time): say so.
+        conn.execute(update(update_runs).where(update_runs.c.course_id == course_id,
+                                               update_runs.c.status == "running")
+                     .values(status="interrupted"))
         run_id = conn.execute(insert(update_runs).values(
             course_id=course_id, full=full, as_of=as_of, started_at=started, status="running")
         ).inserted_primary_key[0]
