@@ -40,7 +40,8 @@ class CourseUserWikiTimeslice(Base):
     """One student's totals for one window of one wiki (only where they edited)."""
 
     __tablename__ = "course_user_wiki_timeslices"
-    __table_args__ = (UniqueConstraint("course_id", "user_id", "wiki_id", "start"),)
+    __table_args__ = (UniqueConstraint("course_id", "user_id", "wiki_id", "start"),
+                      Index("ix_cuwt_window", "course_id", "wiki_id", "start"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = _course()
@@ -84,7 +85,8 @@ class CourseUserArticleTimeslice(Base):
     __tablename__ = "course_user_article_timeslices"
     __table_args__ = (
         UniqueConstraint("course_id", "user_id", "article_id", "start"),
-        Index("ix_cuat_window", "course_id", "wiki_id", "start"),
+        Index("ix_cuat_window", "course_id", "wiki_id", "start"),  # derivation, by window
+        Index("ix_cuat_user", "course_id", "wiki_id", "user_id", "start"),  # ingestion, by student
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -64,25 +64,29 @@ def derive_user_timeslices(conn: Connection, course_id: int) -> None:
 
 
 def derive_wiki_timeslices(conn: Connection, course_id: int) -> None:
-    """Course wiki timeslices of the marked windows (one UPDATE, correlated aggregates)."""
+    """Course wiki timeslices of the marked windows, from their (just derived) user timeslices."""
 
-    def agg(expr):
-        return (select(expr).select_from(fine.join(articles, articles.c.id == fine.c.article_id))
-                .where(fine.c.course_id == cwt.c.course_id, fine.c.wiki_id == cwt.c.wiki_id,
-                       fine.c.start == cwt.c.start)
+    def total(column):
+        return (select(_sum(column))
+                .where(cuwt.c.course_id == cwt.c.course_id, cuwt.c.wiki_id == cwt.c.wiki_id,
+                       cuwt.c.start == cwt.c.start)
                 .scalar_subquery())
 
+    last_edit = (select(func.max(fine.c.last_rev_at))
+                 .where(fine.c.course_id == cwt.c.course_id, fine.c.wiki_id == cwt.c.wiki_id,
+                        fine.c.start == cwt.c.start)
+                 .scalar_subquery())
     conn.execute(
         update(cwt).where(cwt.c.course_id == course_id, cwt.c.needs_update).values(
-            character_sum=agg(_ns_sum(NS_MAIN, fine.c.character_sum)),
-            references_count=agg(_ns_sum(NS_MAIN, fine.c.references_count)),
-            revision_count=agg(_sum(fine.c.revision_count)),
-            last_mw_rev_datetime=agg(func.max(fine.c.last_rev_at)),
+            character_sum=total(cuwt.c.character_sum_ms),
+            references_count=total(cuwt.c.references_count),
+            revision_count=total(cuwt.c.revision_count),
+            last_mw_rev_datetime=last_edit,
         ))
 
 
 def derive_marked(conn: Connection, course_id: int) -> None:
-    """Every timeslice table, for every marked window of the course."""
+    """Every timeslice table, for every marked window of the course (user before wiki: it reads them)."""
     derive_article_timeslices(conn, course_id)
     derive_user_timeslices(conn, course_id)
     derive_wiki_timeslices(conn, course_id)

@@ -18,6 +18,7 @@ from .plan import FetchJob
 from .writer import JobWriter
 
 log = logging.getLogger(__name__)
+PAGES_PER_CHECKPOINT = 10
 
 
 @dataclass
@@ -35,13 +36,14 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
         return result
     out: queue.Queue = queue.Queue(maxsize=16)
     stop = threading.Event()
-    lookup = _refs_lookup(engine) if use_refs_cache else None
-    threads = [threading.Thread(target=fetch_wiki, args=(sources[w], js, lookup, out, stop),
+    threads = [threading.Thread(target=fetch_wiki, args=(sources[w], js, _refs_lookup(engine, w, use_refs_cache),
+                                                         out, stop),
                                 name=f"fetch-wiki-{w}", daemon=True) for w, js in work.items()]
     for t in threads:
         t.start()
     writers: dict[int, JobWriter] = {}
     failed: set[int] = set()  # jobs given up on: their later events are dropped
+    pending: dict[int, int] = {}  # pages fed since the job's last checkpoint
     running = len(threads)
     try:
         while running:
@@ -58,8 +60,15 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
             try:
                 if isinstance(event, Page):
                     writer.feed(event)
+                    # Checkpoint after every page while fetching is the slower side (what an
+                    # interruption would cost), every few pages when pages queue up.
+                    pending[key] = pending.get(key, 0) + 1
+                    if out.empty() or pending[key] >= PAGES_PER_CHECKPOINT:
+                        writer.checkpoint()
+                        pending[key] = 0
                     continue
                 if isinstance(event, JobFailed):
+                    writer.checkpoint()  # keep the windows that did complete
                     raise event.error
                 writer.finish()
                 result.jobs += 1
@@ -75,8 +84,12 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
     return result
 
 
-def _refs_lookup(engine: Engine):
+def _refs_lookup(engine: Engine, wiki_id: int, use_cache: bool):
     """refs(text) already known for these revisions: their content is never fetched twice."""
+    with engine.connect() as conn:
+        if not use_cache or conn.scalar(select(revision_refs.c.rev_id).where(
+                revision_refs.c.wiki_id == wiki_id).limit(1)) is None:
+            return None  # nothing known yet for this wiki: asking would only cost time
 
     def lookup(wiki_id: int, revids: Iterable[int]) -> dict[int, int]:
         found: dict[int, int] = {}

@@ -59,20 +59,20 @@ class JobWriter:
             self.revisions += 1
         if self.open_key is not None:
             self.complete[self.open_key[0]] = self.open_key[1]
-        self._checkpoint()
 
     def finish(self) -> None:
         self._close()
         for uid in self.complete:
             self.complete[uid] = self.job.end
-        self._checkpoint()
+        self.checkpoint()
 
     def _close(self) -> None:
         if self.open:
             self.closed.append((*self.open_key, self.open))
             self.open = []
 
-    def _checkpoint(self) -> None:
+    def checkpoint(self) -> None:
+        """Write every window completed so far, and advance the students' ingested_until."""
         ranges: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
         for uid, until in self.complete.items():
             if until > self.written[uid]:

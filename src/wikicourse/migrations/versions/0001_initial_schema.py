@@ -77,6 +77,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course_user_wiki_timeslices')),
     sa.UniqueConstraint('course_id', 'user_id', 'wiki_id', 'start', name=op.f('uq_course_user_wiki_timeslices_course_id_user_id_wiki_id_start'))
     )
+    with op.batch_alter_table('course_user_wiki_timeslices', schema=None) as batch_op:
+        batch_op.create_index('ix_cuwt_window', ['course_id', 'wiki_id', 'start'], unique=False)
+
     op.create_table('course_wiki_timeslices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
@@ -206,11 +209,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('course_user_article_timeslices', schema=None) as batch_op:
         batch_op.create_index('ix_cuat_window', ['course_id', 'wiki_id', 'start'], unique=False)
+        batch_op.create_index('ix_cuat_user', ['course_id', 'wiki_id', 'user_id', 'start'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('course_user_article_timeslices', schema=None) as batch_op:
+        batch_op.drop_index('ix_cuat_user')
         batch_op.drop_index('ix_cuat_window')
 
     op.drop_table('course_user_article_timeslices')
@@ -225,6 +230,9 @@ def downgrade() -> None:
     op.drop_table('enrollments')
     op.drop_table('course_wikis')
     op.drop_table('course_wiki_timeslices')
+    with op.batch_alter_table('course_user_wiki_timeslices', schema=None) as batch_op:
+        batch_op.drop_index('ix_cuwt_window')
+
     op.drop_table('course_user_wiki_timeslices')
     op.drop_table('articles')
     op.drop_table('wikis')
