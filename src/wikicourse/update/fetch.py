@@ -67,20 +67,14 @@ def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup 
             except WikiError as exc:
                 _put(out, stop, JobFailed(job, exc))
     finally:
-        _put(out, stop, WikiDone(jobs[0].wiki_id if jobs else -1), force=True)
+        _put(out, stop, WikiDone(jobs[0].wiki_id if jobs else -1))
 
 
-def _put(out: queue.Queue, stop: threading.Event, item, force: bool = False) -> None:
-    # A bounded queue keeps memory flat; give up waiting once the writer has stopped.
-    while True:
+def _put(out: queue.Queue, stop: threading.Event, item) -> None:
+    """Put on the bounded queue (it keeps memory flat); give up once the writer has stopped."""
+    while not stop.is_set():
         try:
             out.put(item, timeout=0.2)
             return
         except queue.Full:
-            if stop.is_set() and not force:
-                return
-            if stop.is_set():
-                try:
-                    out.get_nowait()
-                except queue.Empty:
-                    pass
+            continue

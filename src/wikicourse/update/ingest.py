@@ -13,7 +13,7 @@ from ..errors import WikiError
 from ..sources.base import RevisionSource
 from ..sql import chunks
 from ..timeslices.tables import revision_refs
-from .fetch import JobDone, JobFailed, Page, WikiDone, fetch_wiki
+from .fetch import JobFailed, Page, WikiDone, fetch_wiki
 from .plan import FetchJob
 from .writer import JobWriter
 
