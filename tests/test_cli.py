@@ -139,3 +139,12 @@ def test_default_database_is_a_sqlite_file_in_the_user_data_folder(tmp_path, mon
     assert default_url() == f"sqlite:///{tmp_path}/wikicourse/wikicourse.sqlite"
     monkeypatch.setenv("WIKICOURSE_DB", "sqlite:///elsewhere.sqlite")
     assert default_url() == "sqlite:///elsewhere.sqlite"
+
+
+def test_an_as_of_before_the_last_update_is_refused_but_a_rebuild_may_go_back(cli, course):
+    cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
+    code, _, err = cli("update", course, "--as-of", "2024-01-02T12:00:00Z")
+    assert code == 1 and "use --full" in err
+    assert cli("update", course, "--full", "--as-of", "2024-01-02T12:00:00Z")[0] == 0
+    doc = json.loads(cli("stats", course, "--json")[1])
+    assert doc["course"]["revision_count"] == 1 and doc["course"]["last_update"] == "2024-01-02T12:00:00Z"

@@ -52,9 +52,14 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
     if as_of.tzinfo is None:
         raise InvalidInput("--as-of needs a time zone (UTC)")
     with engine.begin() as conn:
-        course_id = conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
-        if course_id is None:
+        row = conn.execute(select(courses.c.id, courses.c.last_update).where(courses.c.slug == slug)).first()
+        if row is None:
             raise InvalidInput(f"no course {slug!r}")
+        course_id = row.id
+        if not full and row.last_update is not None and as_of < row.last_update:
+            # Stored data reaches past this time; only a rebuild can forget it.
+            raise InvalidInput(f"--as-of {as_of:%Y-%m-%dT%H:%M:%SZ} is before the last update's "
+                               f"({row.last_update:%Y-%m-%dT%H:%M:%SZ}); use --full to rebuild as of then")
         # A run still "running" was killed (one update per course at a time): say so.
         conn.execute(update(update_runs).where(update_runs.c.course_id == course_id,
                                                update_runs.c.status == "running")
