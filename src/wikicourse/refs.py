@@ -9,5 +9,8 @@ def count_refs(text: str | None) -> int:
     return len(_REF.findall(text)) if text else 0
 
 
-def references_added(text_refs: int, parent_refs: int) -> int:
+def references_added(text_refs: int | None, parent_refs: int | None) -> int:
+    """max(0, refs(text) - refs(parent text)); 0 when either text is unknown (hidden by the wiki)."""
+    if text_refs is None or parent_refs is None:
+        return 0
     return max(0, text_refs - parent_refs)

@@ -80,7 +80,7 @@ def test_every_timeslice_table_refuses_a_duplicate_window(engine, course):
 
 def test_no_window_after_the_as_of_time_is_ever_marked(engine, course):
     courses.edit_course(engine, course, end=date(2024, 1, 20))
-    update(engine, course, "2024-01-12T06:00:00Z")
+    update(engine, course, "2024-01-12T06:00:00Z", full=True)
     doc = stats(engine, course)
     assert not any(w["needs_update"] for w in doc["timeslices"])
     with engine.connect() as conn:

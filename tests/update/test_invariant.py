@@ -137,6 +137,8 @@ KNOWN = [
      ("wiki", "one.wiki", True)],  # a wiki removed, then added again
     [STUDENTS, ("update", 150), ("disenroll", ["Student G"]), ("update", 5), ("enroll", ["Student G"], "student")],
     [STUDENTS, ("update", 30), ("update", 1), ("update", 1)],  # the ingestion window, again and again
+    # The period moved past the clock, then back: nothing was ingested, nothing is refused.
+    [("enroll", ["Student A"], "student"), ("dates", 5, 0), ("update", 1), ("dates", 0, 0)],
 ]
 
 

@@ -37,10 +37,14 @@ class Article(Base):
 
 
 class RevisionRefs(Base):
-    """refs(text) of a revision: immutable, so its content is fetched from the wiki once."""
+    """refs(text) of a revision: immutable, so its content is fetched from the wiki once.
+
+    NULL records that the wiki would not give the text (hidden or deleted), so it is not
+    asked for again on every update either.
+    """
 
     __tablename__ = "revision_refs"
 
     wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"), primary_key=True)
     rev_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    refs: Mapped[int] = mapped_column(Integer)
+    refs: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from ..errors import InvalidInput
 from ..models import UpdateRun
 from ..sources import RevisionSource, open_source
 from ..timeslices.manage import mark_all, reset_coverage
-from ..timeslices.tables import courses, fine
+from ..timeslices.tables import courses, coverage, cwt, fine
 from ..wikis import wiki_urls
 from .context import UpdateContext
 from .ingest import ingest
@@ -56,10 +56,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         if row is None:
             raise InvalidInput(f"no course {slug!r}")
         course_id = row.id
-        if not full and row.last_update is not None and as_of < row.last_update:
-            # Stored data reaches past this time; only a rebuild can forget it.
-            raise InvalidInput(f"--as-of {as_of:%Y-%m-%dT%H:%M:%SZ} is before the last update's "
-                               f"({row.last_update:%Y-%m-%dT%H:%M:%SZ}); use --full to rebuild as of then")
+        if not full:
+            _refuse_going_back(conn, course_id, row.last_update, as_of)
         # A run still "running" was killed (one update per course at a time): say so.
         conn.execute(update(update_runs).where(update_runs.c.course_id == course_id,
                                                update_runs.c.status == "running")
@@ -105,6 +103,21 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
                 finished_at=now_utc(), status=report.status, requests=report.requests,
                 revisions=report.revisions, errors="\n".join(report.errors) or None))
     return report
+
+
+def _refuse_going_back(conn, course_id: int, last_update: datetime | None, as_of: datetime) -> None:
+    """Stored data may reach past `as_of` (a finished update's, or a killed one's checkpoints):
+    only a rebuild can forget it. Coverage reaching no further than its wiki's first window
+    (the period's start when it was written) holds nothing."""
+    first_window = (select(func.min(cwt.c.start)).where(cwt.c.course_id == course_id,
+                                                        cwt.c.wiki_id == coverage.c.wiki_id)
+                    .scalar_subquery())
+    ingested = conn.scalar(select(func.max(coverage.c.ingested_until)).where(
+        coverage.c.course_id == course_id, coverage.c.ingested_until > first_window))
+    reached = max(filter(None, [last_update, ingested]), default=None)
+    if reached is not None and as_of < reached:
+        raise InvalidInput(f"--as-of {as_of:%Y-%m-%dT%H:%M:%SZ} is before data already ingested "
+                           f"({reached:%Y-%m-%dT%H:%M:%SZ}); use --full to rebuild as of then")
 
 
 def _start_over(conn, ctx: UpdateContext) -> None:

@@ -19,8 +19,8 @@ from .plan import FetchJob
 class Page:
     job: FetchJob
     contributions: list[Contribution]
-    refs: dict[int, int]  # refs(text) of the page's revisions and their parents
-    fetched_refs: dict[int, int] = field(default_factory=dict)  # the part new to the refs cache
+    refs: dict[int, int | None]  # refs(text) of the page's revisions and parents; None: unknown
+    fetched_refs: dict[int, int | None] = field(default_factory=dict)  # the part new to the refs cache
 
 
 @dataclass
@@ -39,13 +39,13 @@ class WikiDone:
     wiki_id: int
 
 
-RefsLookup = Callable[[int, Iterable[int]], dict[int, int]]
+RefsLookup = Callable[[int, Iterable[int]], dict[int, int | None]]
 
 
 def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup | None,
                out: queue.Queue, stop: threading.Event) -> None:
     """Run the jobs of one wiki in order, putting Page/JobDone/JobFailed events on `out`."""
-    known: dict[int, int] = {}
+    known: dict[int, int | None] = {}
     try:
         for job in jobs:
             if stop.is_set():
@@ -60,9 +60,12 @@ def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup 
                     if missing and lookup is not None:
                         known.update(lookup(job.wiki_id, missing))
                         missing = needed - known.keys()
-                    fetched = source.reference_counts(sorted(missing)) if missing else {}
+                    fetched: dict[int, int | None] = {}
+                    if missing:
+                        answered = source.reference_counts(sorted(missing))
+                        fetched = {r: answered.get(r) for r in missing}  # None: the text is withheld
                     known.update(fetched)
-                    _put(out, stop, Page(job, contribs, {r: known.get(r, 0) for r in needed}, fetched))
+                    _put(out, stop, Page(job, contribs, {r: known[r] for r in needed}, fetched))
                 _put(out, stop, JobDone(job))
             except WikiError as exc:
                 _put(out, stop, JobFailed(job, exc))

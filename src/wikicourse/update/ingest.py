@@ -91,8 +91,8 @@ def _refs_lookup(engine: Engine, wiki_id: int, use_cache: bool):
                 revision_refs.c.wiki_id == wiki_id).limit(1)) is None:
             return None  # nothing known yet for this wiki: asking would only cost time
 
-    def lookup(wiki_id: int, revids: Iterable[int]) -> dict[int, int]:
-        found: dict[int, int] = {}
+    def lookup(wiki_id: int, revids: Iterable[int]) -> dict[int, int | None]:
+        found: dict[int, int | None] = {}
         with engine.connect() as conn:
             for batch in chunks(sorted(revids)):
                 found.update(conn.execute(select(revision_refs.c.rev_id, revision_refs.c.refs).where(

@@ -6,7 +6,7 @@ the tables, not off timestamps, so an update that died midway changes neither.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, exists, insert, literal, select, update
+from sqlalchemy import Connection, delete, exists, func, insert, literal, select, update
 
 from ..timeslices.derive import derive_article_timeslices
 from ..timeslices.tables import articles_courses, coverage, cuwt, cwt, enrollments, fine
@@ -48,17 +48,20 @@ def remove_users(conn: Connection, course_id: int, removed: list[int]) -> None:
 
 
 def add_users(conn: Connection, ctx: UpdateContext) -> int:
-    """Give every student without coverage on a tracked wiki an empty one (nothing ingested)."""
-    added = 0
+    """Give every student without coverage on a tracked wiki an empty one (nothing ingested).
+
+    Returns how many students are new to the course (no coverage on any wiki before).
+    """
+    added = conn.scalar(select(func.count()).select_from(enrollments).where(
+        enrollments.c.course_id == ctx.course_id, enrollments.c.role == "student",
+        ~exists().where(coverage.c.course_id == ctx.course_id, coverage.c.user_id == enrollments.c.user_id)))
     for cw in ctx.wikis:
         new = select(literal(ctx.course_id), enrollments.c.user_id, literal(cw.wiki_id),
                      literal(cw.grid.period_start, coverage.c.ingested_until.type)).where(
             enrollments.c.course_id == ctx.course_id, enrollments.c.role == "student",
             ~exists().where(coverage.c.course_id == ctx.course_id, coverage.c.wiki_id == cw.wiki_id,
                             coverage.c.user_id == enrollments.c.user_id))
-        result = conn.execute(insert(coverage).from_select(
-            ["course_id", "user_id", "wiki_id", "ingested_until"], new))
-        added += max(result.rowcount or 0, 0)
+        conn.execute(insert(coverage).from_select(["course_id", "user_id", "wiki_id", "ingested_until"], new))
     return added
 
 

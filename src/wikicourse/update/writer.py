@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, exists, insert, select, update
 
 from ..errors import WikiError
 from ..refs import references_added
 from ..sources.base import Contribution
 from ..sql import chunks, upsert
 from ..timeslices.manage import mark
-from ..timeslices.tables import articles, coverage, fine, revision_refs
+from ..timeslices.tables import articles, coverage, cwt, fine, revision_refs
 from .fetch import Page
 from .plan import FetchJob
 
@@ -36,8 +36,8 @@ class JobWriter:
         self.open_key: tuple[int, datetime] | None = None
         self.open: list[Contribution] = []
         self.closed: list[Group] = []
-        self.refs: dict[int, int] = {}
-        self.new_refs: dict[int, int] = {}
+        self.refs: dict[int, int | None] = {}
+        self.new_refs: dict[int, int | None] = {}
         self.revisions = 0
 
     def feed(self, page: Page) -> None:
@@ -124,8 +124,8 @@ class JobWriter:
                                           references_count=0, revision_count=0, new_article=False,
                                           last_rev_at=c.timestamp)
                 row["character_sum"] += max(0, c.sizediff)
-                parent = self.refs.get(c.parentid, 0) if c.parentid else 0
-                row["references_count"] += references_added(self.refs.get(c.revid, 0), parent)
+                parent = self.refs.get(c.parentid) if c.parentid else 0  # a creation's parent is empty
+                row["references_count"] += references_added(self.refs.get(c.revid), parent)
                 row["revision_count"] += 1
                 row["new_article"] = row["new_article"] or c.new
                 row["last_rev_at"] = max(row["last_rev_at"], c.timestamp)
@@ -136,9 +136,23 @@ def _upsert_articles(conn: Connection, wiki_id: int, contribs) -> dict[int, int]
     """Articles by page id (the latest title wins: pages move); returns page id -> article id."""
     rows = [dict(wiki_id=wiki_id, page_id=c.pageid, title=c.title, namespace=c.namespace, deleted=False)
             for c in contribs]
-    upsert(conn, articles, rows, keys=["wiki_id", "page_id"], update=["title", "namespace"])
-    ids: dict[int, int] = {}
+    before: dict[int, tuple[int, int]] = {}  # page id -> (article id, namespace)
     for batch in chunks([r["page_id"] for r in rows]):
+        before.update((p, (a, ns)) for p, a, ns in conn.execute(
+            select(articles.c.page_id, articles.c.id, articles.c.namespace).where(
+                articles.c.wiki_id == wiki_id, articles.c.page_id.in_(batch))))
+    upsert(conn, articles, rows, keys=["wiki_id", "page_id"], update=["title", "namespace"])
+    # A page moved to another namespace (a sandbox published to main space) changes which
+    # sums its rows count in: every window holding them, in every course, is re-derived.
+    moved = [before[r["page_id"]][0] for r in rows
+             if r["page_id"] in before and before[r["page_id"]][1] != r["namespace"]]
+    if moved:
+        conn.execute(update(cwt).where(exists().where(
+            fine.c.article_id.in_(moved), fine.c.course_id == cwt.c.course_id,
+            fine.c.wiki_id == cwt.c.wiki_id, fine.c.start == cwt.c.start)).values(needs_update=True))
+    ids = {p: a for p, (a, _) in before.items()}
+    new = [r["page_id"] for r in rows if r["page_id"] not in before]
+    for batch in chunks(new):
         ids.update(conn.execute(select(articles.c.page_id, articles.c.id).where(
             articles.c.wiki_id == wiki_id, articles.c.page_id.in_(batch))).all())
     return ids

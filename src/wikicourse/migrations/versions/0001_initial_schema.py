@@ -136,7 +136,7 @@ def upgrade() -> None:
     op.create_table('revision_refs',
     sa.Column('wiki_id', sa.Integer(), nullable=False),
     sa.Column('rev_id', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('refs', sa.Integer(), nullable=False),
+    sa.Column('refs', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['wiki_id'], ['wikis.id'], name=op.f('fk_revision_refs_wiki_id_wikis'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('wiki_id', 'rev_id', name=op.f('pk_revision_refs'))
     )

@@ -1,0 +1,94 @@
+"""The benchmark's synthetic course: its parameters, its accounts, its two generated exports (cached)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import wikicourse.demo.generate as gen
+
+UTC = timezone.utc
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CACHE = Path(os.environ.get("WIKICOURSE_BENCH_CACHE", "/tmp/wikicourse-bench"))
+
+
+@dataclass(frozen=True)
+class Params:
+    students: int = 500
+    late: int = 5  # accounts with edits, enrolled mid-course ("enrolling 5")
+    disenroll: int = 10
+    revisions_per_wiki: int = 25_000
+    days: int = 60
+    start: date = date(2024, 1, 1)
+    seed: int = 2024
+    wikis: tuple[str, ...] = ("alpha.wiki", "beta.wiki")
+
+    @property
+    def pages_per_wiki(self) -> int:
+        return max(10, self.revisions_per_wiki // 10)
+
+    @property
+    def period_start(self) -> datetime:
+        return datetime.combine(self.start, time(0), tzinfo=UTC)
+
+    @property
+    def end(self) -> date:  # the course's last day
+        return self.start + timedelta(days=self.days - 1)
+
+    @property
+    def as_of(self) -> datetime:
+        """The clock of the first update: mid-way through the last day, so its window is partial."""
+        return self.period_start + timedelta(days=self.days - 1, hours=12)
+
+    @property
+    def later_as_of(self) -> datetime:
+        return self.as_of + timedelta(hours=6)
+
+    def accounts(self) -> tuple[list[str], list[str]]:
+        """(the students enrolled first, the late ones); the same accounts on both wikis."""
+        names = gen.make_usernames(self.students + self.late, self.seed)
+        return sorted(names[: self.students]), sorted(names[self.students:])
+
+    def leavers(self) -> list[str]:
+        students, _ = self.accounts()
+        return sorted(random.Random(self.seed + 1).sample(students, min(self.disenroll, len(students))))
+
+    def key(self) -> str:
+        """Names the cached exports and wikis: the parameters and the generator's source."""
+        h = hashlib.sha256(json.dumps(asdict(self), default=str, sort_keys=True).encode())
+        h.update(Path(gen.__file__).read_bytes())
+        return f"s{self.students}-r{self.revisions_per_wiki}-d{self.days}-{h.hexdigest()[:12]}"
+
+
+@dataclass
+class Export:
+    domain: str
+    path: Path
+    revisions: int  # in the file
+    accounts: list[str] = field(default_factory=list)  # every named author (to create before an import)
+
+
+def exports(params: Params, cache: Path) -> dict[str, Export]:
+    """The generated exports, one per wiki, written once into the cache folder."""
+    folder = cache / params.key()
+    folder.mkdir(parents=True, exist_ok=True)
+    students, late = params.accounts()
+    out: dict[str, Export] = {}
+    for n, domain in enumerate(params.wikis):
+        path = folder / f"{domain}.xml"
+        meta = folder / f"{domain}.json"
+        if not (path.exists() and meta.exists()):
+            tmp = path.with_suffix(".xml.part")
+            facts = gen.generate(tmp, users=students + late, pages=params.pages_per_wiki,
+                                 revisions=params.revisions_per_wiki, start=params.period_start,
+                                 days=params.days, seed=params.seed + 17 * n, wiki=domain)
+            info = {"revisions": len(facts), "accounts": gen.account_names(facts)}
+            tmp.replace(path)
+            meta.write_text(json.dumps(info), encoding="utf-8")
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        out[domain] = Export(domain, path, info["revisions"], info["accounts"])
+    return out

@@ -1,0 +1,153 @@
+"""SPEC §4, "beyond the reference system": what updates cost the wikis, counted on real
+MediaWikis through pass-through proxies. Removing a user costs no request; adding one
+costs only that user's revisions; an update with nothing new costs one usercontribs
+request per wiki and user batch, and no revision contents (the refs cache).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from support.course import comparable
+from twowikis import (DOMAINS, QUIET, USERS, Course, assert_up_to_date, at, calls, day_start, iso, quiet_hour,
+                      revision_contents, usercontribs, users_of)
+
+T1 = "2024-03-11T13:17:00Z"
+T2 = "2024-03-14T19:40:00Z"
+PERIOD_START = "2024-03-04T00:00:00Z"
+
+
+def reset(proxies) -> None:
+    for p in proxies.values():
+        p.schedule([])  # pass everything on; forget the requests seen so far
+
+
+def test_disenrolling_students_then_updating_at_the_same_as_of_sends_no_request(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    course = Course.create(new_db(), proxy_urls, students=USERS[:8], instructors=[USERS[11]])
+    assert course.update(T1).status == "done"
+    course.disenroll(USERS[2:4])
+    reset(proxies)
+    report = course.update(T1)
+    assert (report.status, report.removed_users) == ("done", 2)
+    assert report.requests == 0
+    assert {d: p.requests for d, p in proxies.items()} == {d: [] for d in proxies}
+    assert_up_to_date(course, facts, T1, tmp_path, wiki_urls)
+
+
+def test_an_update_after_disenrolling_sends_only_the_ingestion_point_requests(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    removed, kept = USERS[2:4], USERS[:2] + USERS[4:8]
+    course = Course.create(new_db("course"), proxy_urls, students=USERS[:8], instructors=[USERS[11]])
+    course.update(T1)
+    course.disenroll(removed)
+    course.update(T1)
+    reset(proxies)
+    report = course.update(T2)
+    seen = {d: calls(p) for d, p in proxies.items()}
+    contribs = {d: usercontribs(p) for d, p in proxies.items()}
+    assert report.status == "done"
+    assert report.requests == sum(len(c) for c in seen.values())
+    for domain in DOMAINS:
+        # One wide request per wiki from the ingestion point (the start of the window T1
+        # fell in, which may be partial) to T2, for the students still enrolled.
+        assert [(c["ucstart"], c["ucend"], users_of(c)) for c in contribs[domain]] == [
+            ("2024-03-11T00:00:00Z", "2024-03-14T19:39:59Z", set(kept))], domain
+        assert all(c.get("list") in ("usercontribs", None) and c.get("prop") in ("revisions", None)
+                   for c in seen[domain]), seen[domain]
+    assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
+
+    # The same updates of a course that never had the removed students cost no less.
+    control = Course.create(new_db("control"), proxy_urls, students=kept, instructors=[USERS[11]])
+    control.update(T1)
+    reset(proxies)
+    control_report = control.update(T2)
+    assert {d: usercontribs(p) for d, p in proxies.items()} == contribs
+    assert report.requests <= control_report.requests
+    assert comparable(course.stats()) == comparable(control.stats())
+
+
+def test_enrolling_a_student_fetches_only_that_students_revisions(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    old, new, newer = USERS[:6], USERS[6], USERS[7]
+    course = Course.create(new_db(), proxy_urls, students=old, instructors=[USERS[11]])
+    course.update(T1)
+    course.enroll([new])
+    reset(proxies)
+    assert course.update(T2).status == "done"
+    for domain, proxy in proxies.items():
+        by_start = defaultdict(set)
+        for c in usercontribs(proxy):
+            assert c["ucend"] == "2024-03-14T19:39:59Z"
+            by_start[c["ucstart"]] |= users_of(c)
+        # The whole period is asked for the new student alone; the others from their
+        # ingestion point only, without the new student.
+        assert dict(by_start) == {PERIOD_START: {new}, "2024-03-11T00:00:00Z": set(old)}, domain
+    assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
+
+    # Enrolled and updated at the same as-of: nobody else is asked about at all.
+    course.enroll([newer])
+    reset(proxies)
+    report = course.update(T2)
+    for domain, proxy in proxies.items():
+        assert [(c["ucstart"], users_of(c)) for c in usercontribs(proxy)] == [(PERIOD_START, {newer})], domain
+    assert report.requests == sum(p.request_count for p in proxies.values())
+    assert [p.max_in_flight for p in proxies.values()] == [1, 1], "requests to one wiki overlapped"
+    assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
+
+
+def test_an_update_with_nothing_new_costs_one_usercontribs_request_per_wiki_and_user_batch(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    # 56 students: two usercontribs batches (50 + 6) per wiki.
+    students = USERS[:11] + QUIET
+    t = quiet_hour(facts, at("2024-03-13T10:00:00Z"))
+    before, after = iso(t), iso(t + timedelta(minutes=59))
+    course = Course.create(new_db(), proxy_urls, students=students, instructors=[USERS[11]])
+    assert course.update(before).status == "done"
+    reset(proxies)
+    report = course.update(after)
+    assert report.status == "done"
+    assert report.requests == 4
+    for domain, proxy in proxies.items():
+        assert not revision_contents(proxy), "refs of known revisions were fetched again"
+        batches = usercontribs(proxy)
+        assert len(batches) == len(calls(proxy)) == 2, domain
+        assert sorted(len(users_of(c)) for c in batches) == [6, 50]
+        assert set().union(*(users_of(c) for c in batches)) == set(students)
+        # From the start of the window the last update ended in: it may have been partial.
+        assert {c["ucstart"] for c in batches} == {iso(t.replace(hour=0, minute=0))}
+        assert proxy.max_in_flight == 1, "requests to one wiki overlapped"
+    assert_up_to_date(course, facts, after, tmp_path, wiki_urls)
+
+
+def test_a_revision_with_hidden_text_is_not_asked_for_again_by_every_update(
+        new_db, pristine_wikis, proxies, proxy_urls, facts, tmp_path):
+    """An admin hid the text of a student's revision (revision deletion): the revision still
+    counts (usercontribs lists it), but its content can never be had. That is worth knowing
+    once; asking again costs a prop=revisions request on every update that re-reads its window."""
+    students = USERS[:11]
+    wiki = pristine_wikis[DOMAINS[0]]
+    last = {f.title: f.timestamp for f in wiki.facts}  # each page's latest revision (facts come oldest first)
+    hidden, t = None, None
+    for day in range(5, 20):  # a quiet hour after a student revision of the same day that can be hidden
+        t = quiet_hour(facts, at(f"2024-03-{day:02d}T12:00:00Z"))
+        if t.day != day:
+            continue
+        candidates = [f for f in wiki.facts if f.user in students and not f.deleted and f.namespace in (0, 2, 118)
+                      and day_start(t) <= f.timestamp < t and last[f.title] > f.timestamp]
+        if candidates:
+            hidden = candidates[0]
+            break
+    assert hidden is not None, "no student revision to hide"
+    revid = next(r["revid"] for r in wiki.wiki.page_revisions(hidden.title)
+                 if at(r["timestamp"]) == hidden.timestamp)
+    wiki.wiki.hide_revision_text(revid)
+
+    course = Course.create(new_db(), proxy_urls, students=students, instructors=[USERS[11]])
+    assert course.update(iso(t)).status == "done"
+    reset(proxies)
+    report = course.update(iso(t + timedelta(minutes=59)))
+    assert report.status == "done"
+    assert not revision_contents(proxies[DOMAINS[0]]), (
+        f"revision {revid} (text hidden) was asked for again: {revision_contents(proxies[DOMAINS[0]])}")
+    assert report.requests == 2
