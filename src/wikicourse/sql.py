@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 # Both dialects bind one parameter per value; stay well under SQLite's limit.
@@ -37,3 +37,9 @@ def chunks(items: Iterable, size: int = CHUNK):
             batch = []
     if batch:
         yield batch
+
+
+def analyze(conn: Connection, tables: Sequence[Table]) -> None:
+    """Refresh the planner's statistics after a bulk load (SQLAlchemy has no construct for it)."""
+    for table in tables:
+        conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.format_table(table)}"))

@@ -34,6 +34,9 @@ class CourseWikiTimeslice(Base):
     last_mw_rev_datetime: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Statistics of this window are not final: derivation or data is pending.
     needs_update: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its finest-grain rows changed, so its user and article timeslices are re-derived too
+    # (a removed student's rows are cleaned precisely instead: only the totals are redone).
+    finest_changed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CourseUserWikiTimeslice(Base):

@@ -1,7 +1,9 @@
-"""The one derivation: finest grain -> every timeslice table, for the windows marked needs_update.
+"""The one derivation: finest grain -> every timeslice table, for the windows that are marked.
 
 The incremental update and the full rebuild both call it; only the set of marked windows
-differs. Each table is rebuilt for those windows with one set-based statement.
+differs. Each table is rebuilt for those windows with one set-based statement: user and
+article timeslices where the finest grain changed (finest_changed), then the window
+totals of every window marked needs_update, from the user timeslices.
 """
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from .tables import act, articles, cuwt, cwt, fine
 NS_MAIN, NS_USER, NS_DRAFT = 0, 2, 118
 
 
-def _in_marked(course_id: int, table):
-    """Rows of `table` that lie in a marked window of the course."""
-    return exists().where(cwt.c.course_id == course_id, cwt.c.needs_update,
+def in_changed_window(course_id: int, table):
+    """Rows of `table` in a window of the course whose finest grain changed."""
+    return exists().where(cwt.c.course_id == course_id, cwt.c.finest_changed,
                           cwt.c.wiki_id == table.c.wiki_id, cwt.c.start == table.c.start)
 
 
@@ -26,17 +28,25 @@ def _ns_sum(ns: int, column):
     return _sum(case((articles.c.namespace == ns, column), else_=0))
 
 
-def derive_article_timeslices(conn: Connection, course_id: int) -> None:
-    """Article course timeslices of the marked windows (all tracked namespaces)."""
-    conn.execute(delete(act).where(act.c.course_id == course_id, _in_marked(course_id, act)))
+def _window_of_fine():
+    return and_(cwt.c.course_id == fine.c.course_id, cwt.c.wiki_id == fine.c.wiki_id, cwt.c.start == fine.c.start)
+
+
+def derive_article_timeslices(conn: Connection, course_id: int, act_rows=None, fine_rows=None) -> None:
+    """Article course timeslices (all tracked namespaces): delete `act_rows`, re-aggregate `fine_rows`.
+
+    By default both are the rows of the windows whose finest grain changed.
+    """
+    act_rows = in_changed_window(course_id, act) if act_rows is None else act_rows
+    fine_rows = cwt.c.finest_changed if fine_rows is None else fine_rows  # cwt: the joined window
+    conn.execute(delete(act).where(act.c.course_id == course_id, act_rows))
     rows = (
         select(fine.c.course_id, fine.c.article_id, fine.c.wiki_id, fine.c.start, cwt.c.end,
                _sum(fine.c.character_sum), _sum(fine.c.references_count), _sum(fine.c.revision_count),
                func.max(case((fine.c.new_article, 1), else_=0)) > 0,
                func.aggregate_strings(cast(fine.c.user_id, String), ","))
-        .join(cwt, and_(cwt.c.course_id == fine.c.course_id, cwt.c.wiki_id == fine.c.wiki_id,
-                        cwt.c.start == fine.c.start))
-        .where(fine.c.course_id == course_id, cwt.c.needs_update)
+        .join(cwt, _window_of_fine())
+        .where(fine.c.course_id == course_id, fine_rows)
         .group_by(fine.c.course_id, fine.c.article_id, fine.c.wiki_id, fine.c.start, cwt.c.end)
     )
     conn.execute(insert(act).from_select(
@@ -45,17 +55,16 @@ def derive_article_timeslices(conn: Connection, course_id: int) -> None:
 
 
 def derive_user_timeslices(conn: Connection, course_id: int) -> None:
-    """Course user wiki timeslices of the marked windows."""
-    conn.execute(delete(cuwt).where(cuwt.c.course_id == course_id, _in_marked(course_id, cuwt)))
+    """Course user wiki timeslices of the windows whose finest grain changed."""
+    conn.execute(delete(cuwt).where(cuwt.c.course_id == course_id, in_changed_window(course_id, cuwt)))
     rows = (
         select(fine.c.course_id, fine.c.user_id, fine.c.wiki_id, fine.c.start, cwt.c.end,
                _sum(fine.c.revision_count),
                _ns_sum(NS_MAIN, fine.c.character_sum), _ns_sum(NS_USER, fine.c.character_sum),
                _ns_sum(NS_DRAFT, fine.c.character_sum), _ns_sum(NS_MAIN, fine.c.references_count))
-        .join(cwt, and_(cwt.c.course_id == fine.c.course_id, cwt.c.wiki_id == fine.c.wiki_id,
-                        cwt.c.start == fine.c.start))
+        .join(cwt, _window_of_fine())
         .join(articles, articles.c.id == fine.c.article_id)
-        .where(fine.c.course_id == course_id, cwt.c.needs_update)
+        .where(fine.c.course_id == course_id, cwt.c.finest_changed)
         .group_by(fine.c.course_id, fine.c.user_id, fine.c.wiki_id, fine.c.start, cwt.c.end)
     )
     conn.execute(insert(cuwt).from_select(
@@ -64,7 +73,7 @@ def derive_user_timeslices(conn: Connection, course_id: int) -> None:
 
 
 def derive_wiki_timeslices(conn: Connection, course_id: int) -> None:
-    """Course wiki timeslices of the marked windows, from their (just derived) user timeslices."""
+    """Course wiki timeslices of the windows marked needs_update, from their user timeslices."""
 
     def total(column):
         return (select(_sum(column))
@@ -82,11 +91,14 @@ def derive_wiki_timeslices(conn: Connection, course_id: int) -> None:
             references_count=total(cuwt.c.references_count),
             revision_count=total(cuwt.c.revision_count),
             last_mw_rev_datetime=last_edit,
+            finest_changed=False,
         ))
 
 
 def derive_marked(conn: Connection, course_id: int) -> None:
     """Every timeslice table, for every marked window of the course (user before wiki: it reads them)."""
-    derive_article_timeslices(conn, course_id)
-    derive_user_timeslices(conn, course_id)
+    changed = conn.scalar(select(cwt.c.id).where(cwt.c.course_id == course_id, cwt.c.finest_changed).limit(1))
+    if changed is not None:
+        derive_article_timeslices(conn, course_id)
+        derive_user_timeslices(conn, course_id)
     derive_wiki_timeslices(conn, course_id)

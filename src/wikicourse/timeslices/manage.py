@@ -57,7 +57,7 @@ def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> 
     delete_windows(conn, course_id, wiki_id, changes.lost)
     if changes.gained:
         conn.execute(insert(cwt), [dict(course_id=course_id, wiki_id=wiki_id, start=s, end=expected[s],
-                                        needs_update=False) for s in changes.gained])
+                                        needs_update=False, finest_changed=False) for s in changes.gained])
     clip = grid.period_end
     for start, old_end in existing.items():
         new_end = expected.get(start)
@@ -87,15 +87,15 @@ def reset_coverage(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -
                  .values(ingested_until=grid.period_start))
 
 
-def mark(conn: Connection, course_id: int, wiki_id: int, starts) -> None:
-    """Mark the windows with these starts (a list, or a SELECT of starts) needs_update."""
-    if not isinstance(starts, list) or starts:
+CHANGED = dict(needs_update=True, finest_changed=True)  # what a change of finest-grain rows marks
+
+
+def mark(conn: Connection, course_id: int, wiki_id: int, starts: list[datetime]) -> None:
+    """Mark the windows with these starts: their finest grain changed."""
+    if starts:
         conn.execute(update(cwt).where(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id,
-                                       cwt.c.start.in_(starts)).values(needs_update=True))
+                                       cwt.c.start.in_(starts)).values(**CHANGED))
 
 
-def mark_all(conn: Connection, course_id: int, before: datetime | None = None) -> None:
-    where = [cwt.c.course_id == course_id]
-    if before is not None:
-        where.append(cwt.c.start < before)
-    conn.execute(update(cwt).where(*where).values(needs_update=True))
+def mark_all(conn: Connection, course_id: int) -> None:
+    conn.execute(update(cwt).where(cwt.c.course_id == course_id).values(**CHANGED))

@@ -11,7 +11,8 @@ from ..errors import InvalidInput
 from ..models import UpdateRun
 from ..sources import RevisionSource, open_source
 from ..timeslices.manage import mark_all, reset_coverage
-from ..timeslices.tables import courses, coverage, cwt, fine
+from ..sql import analyze
+from ..timeslices.tables import articles, courses, coverage, cwt, fine
 from ..wikis import wiki_urls
 from .context import UpdateContext
 from .ingest import ingest
@@ -24,6 +25,7 @@ from .reprocess import reprocess
 
 update_runs = UpdateRun.__table__
 SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
+BULK = 20_000  # revisions in one update past which the planner's statistics are refreshed
 
 
 @dataclass
@@ -75,8 +77,9 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             removed_users, report.added_users = prepare_users(conn, ctx)
             prepare_dates(conn, ctx)
             if full:
-                _start_over(conn, ctx)
-            reprocess(conn, ctx)
+                _start_over(conn, ctx)  # everything is derived once, after ingesting
+            else:
+                reprocess(conn, ctx)
             jobs = plan_jobs(conn, ctx)
             urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
         report.removed_users, report.removed_wikis = len(removed_users), len(removed_wikis)
@@ -88,6 +91,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         report.status = "partial" if result.errors else "done"
         # 4. Reprocess what ingestion marked, and refresh the caches, in one transaction.
         with engine.begin() as conn:
+            if result.revisions >= BULK:  # plans made for nearly empty tables would be poor
+                analyze(conn, [fine, articles])
             reprocess(conn, ctx)
             refresh(conn, course_id, as_of, now_utc())
     except BaseException as exc:

@@ -6,10 +6,10 @@ the tables, not off timestamps, so an update that died midway changes neither.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, insert, literal, select, tuple_, update
 
 from ..timeslices.derive import derive_article_timeslices
-from ..timeslices.tables import articles_courses, coverage, cuwt, cwt, enrollments, fine
+from ..timeslices.tables import act, articles_courses, coverage, cuwt, cwt, enrollments, fine
 from .context import UpdateContext
 
 
@@ -36,9 +36,13 @@ def remove_users(conn: Connection, course_id: int, removed: list[int]) -> None:
     edited_there = exists().where(fine.c.course_id == c, fine.c.user_id.in_(removed),
                                   fine.c.wiki_id == cwt.c.wiki_id, fine.c.start == cwt.c.start)
     conn.execute(update(cwt).where(cwt.c.course_id == c, edited_there).values(needs_update=True))
-    # 3. Those article course timeslices are cleaned: re-derived without the removed users.
+    # 3. Those article course timeslices are cleaned: each (article, window) they edited is
+    #    re-aggregated from the other students' rows; then their finest-grain rows go.
+    touched = select(fine.c.article_id, fine.c.start).where(fine.c.course_id == c, fine.c.user_id.in_(removed))
+    derive_article_timeslices(
+        conn, c, act_rows=tuple_(act.c.article_id, act.c.start).in_(touched),
+        fine_rows=and_(tuple_(fine.c.article_id, fine.c.start).in_(touched), fine.c.user_id.not_in(removed)))
     conn.execute(delete(fine).where(fine.c.course_id == c, fine.c.user_id.in_(removed)))
-    derive_article_timeslices(conn, c)
     # 4. Articles courses only they edited go (their article timeslices went in step 3).
     still_edited = select(fine.c.article_id).where(fine.c.course_id == c)
     conn.execute(delete(articles_courses).where(articles_courses.c.course_id == c,

@@ -16,7 +16,7 @@ from ..errors import WikiError
 from ..refs import references_added
 from ..sources.base import Contribution
 from ..sql import chunks, upsert
-from ..timeslices.manage import mark
+from ..timeslices.manage import CHANGED, mark
 from ..timeslices.tables import articles, coverage, cwt, fine, revision_refs
 from .fetch import Page
 from .plan import FetchJob
@@ -95,7 +95,8 @@ class JobWriter:
         for (start, until), uids in ranges.items():
             in_range = (fine.c.course_id == c, fine.c.wiki_id == wiki, fine.c.user_id.in_(uids),
                         fine.c.start >= start, fine.c.start < until)
-            mark(conn, c, wiki, select(fine.c.start).where(*in_range).distinct())
+            # Starts as a list: a subquery here is planned badly while the table grows.
+            mark(conn, c, wiki, list(conn.scalars(select(fine.c.start).where(*in_range).distinct())))
             conn.execute(delete(fine).where(*in_range))
             conn.execute(update(coverage).where(coverage.c.course_id == c, coverage.c.wiki_id == wiki,
                                                 coverage.c.user_id.in_(uids))
@@ -149,7 +150,7 @@ def _upsert_articles(conn: Connection, wiki_id: int, contribs) -> dict[int, int]
     if moved:
         conn.execute(update(cwt).where(exists().where(
             fine.c.article_id.in_(moved), fine.c.course_id == cwt.c.course_id,
-            fine.c.wiki_id == cwt.c.wiki_id, fine.c.start == cwt.c.start)).values(needs_update=True))
+            fine.c.wiki_id == cwt.c.wiki_id, fine.c.start == cwt.c.start)).values(**CHANGED))
     ids = {p: a for p, (a, _) in before.items()}
     new = [r["page_id"] for r in rows if r["page_id"] not in before]
     for batch in chunks(new):

@@ -91,6 +91,7 @@ def upgrade() -> None:
     sa.Column('revision_count', sa.Integer(), nullable=False),
     sa.Column('last_mw_rev_datetime', sa.DateTime(), nullable=True),
     sa.Column('needs_update', sa.Boolean(), nullable=False),
+    sa.Column('finest_changed', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_course_wiki_timeslices_course_id_courses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['wiki_id'], ['wikis.id'], name=op.f('fk_course_wiki_timeslices_wiki_id_wikis'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course_wiki_timeslices')),
