@@ -105,6 +105,7 @@ BAD = [
     (["course", "edit", "c1", "--end", "2023-12-01"], "before the start"),
     (["course", "edit", "c1", "--remove-wiki", "test.wiki"], "at least one wiki"),
     (["course", "edit", "c1", "--add-wiki", "nowhere.wiki"], "unknown wiki"),
+    (["course", "edit", "c1", "--timeslice-days", "0"], "at least 1"),
     (["update", "c1", "--as-of", "yesterday"], "malformed time"),
     (["wiki", "add", "not a domain"], "not a wiki domain"),
     (["wiki", "add", "x.org", "--api-url", "ftp://x"], "not an API URL"),
@@ -148,3 +149,16 @@ def test_an_as_of_before_the_last_update_is_refused_but_a_rebuild_may_go_back(cl
     assert cli("update", course, "--full", "--as-of", "2024-01-02T12:00:00Z")[0] == 0
     doc = json.loads(cli("stats", course, "--json")[1])
     assert doc["course"]["revision_count"] == 1 and doc["course"]["last_update"] == "2024-01-02T12:00:00Z"
+
+
+def test_a_new_timeslice_length_regrids_the_course_like_a_rebuild(cli, course):
+    cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
+    assert cli("course", "edit", course, "--timeslice-days", "3")[0] == 0
+    assert cli("update", course, "--as-of", "2024-02-01T00:00:00Z")[0] == 0
+    incremental = json.loads(cli("stats", course, "--json")[1])
+    cli("update", course, "--full", "--as-of", "2024-02-01T00:00:00Z")
+    rebuilt = json.loads(cli("stats", course, "--json")[1])
+    assert [w["start"][:10] for w in rebuilt["timeslices"]] == ["2024-01-01", "2024-01-04", "2024-01-07", "2024-01-10"]
+    for doc in (incremental, rebuilt):
+        doc["course"].pop("updated_at")
+    assert incremental == rebuilt and rebuilt["course"]["revision_count"] == 3

@@ -106,15 +106,16 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
 @click.option("--end", metavar="DATE")
 @click.option("--add-wiki", multiple=True, metavar="DOMAIN")
 @click.option("--remove-wiki", multiple=True, metavar="DOMAIN")
+@click.option("--timeslice-days", type=int, help="New timeslice length (the next update refetches).")
 @pass_ctx
 def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
-                remove_wiki: tuple[str, ...]) -> None:
-    """Change a course's dates or wikis; the next update adjusts its statistics."""
+                remove_wiki: tuple[str, ...], timeslice_days: int | None) -> None:
+    """Change a course's dates, wikis or timeslice length; the next update adjusts its statistics."""
     course_api.edit_course(
         ctx.engine, slug,
         start=course_api.parse_date(start, "start date") if start else None,
         end=course_api.parse_date(end, "end date") if end else None,
-        add_wikis=add_wiki, remove_wikis=remove_wiki)
+        add_wikis=add_wiki, remove_wikis=remove_wiki, timeslice_days=timeslice_days)
     click.echo(f"course {slug} changed; the next update adjusts its statistics")
 
 

@@ -59,7 +59,11 @@ def create_course(engine: Engine, slug: str, *, title: str, start: date, end: da
 
 
 def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: date | None = None,
-                add_wikis: Sequence[str] = (), remove_wikis: Sequence[str] = ()) -> None:
+                add_wikis: Sequence[str] = (), remove_wikis: Sequence[str] = (),
+                timeslice_days: int | None = None) -> None:
+    """Change dates, wikis or the timeslice length (of every tracked wiki)."""
+    if timeslice_days is not None and timeslice_days < 1:
+        raise InvalidInput("--timeslice-days must be at least 1")
     with engine.begin() as conn:
         cid = course_id(conn, slug)
         row = conn.execute(select(courses.c.start, courses.c.end, courses.c.timeslice_days)
@@ -73,15 +77,17 @@ def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: da
                 raise InvalidInput(f"course {slug!r} does not track {domain}")
         if not (tracked | add) - set(remove.values()):
             raise InvalidInput("a course tracks at least one wiki")
-        conn.execute(update(courses).where(courses.c.id == cid).values(start=start or row.start,
-                                                                       end=end or row.end))
+        days = timeslice_days or row.timeslice_days
+        conn.execute(update(courses).where(courses.c.id == cid).values(
+            start=start or row.start, end=end or row.end, timeslice_days=days))
+        if timeslice_days is not None:
+            conn.execute(update(course_wikis).where(course_wikis.c.course_id == cid).values(timeslice_days=days))
         if remove:
             conn.execute(delete(course_wikis).where(course_wikis.c.course_id == cid,
                                                     course_wikis.c.wiki_id.in_(remove.values())))
         new = sorted(add - tracked)
         if new:
-            conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=row.timeslice_days)
-                                                for w in new])
+            conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=days) for w in new])
 
 
 def normalize_username(name: str) -> str:
