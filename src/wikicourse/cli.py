@@ -14,8 +14,10 @@ from .db import open_db
 from .errors import InvalidInput, WikicourseError
 from .models import ROLES
 from .stats import COURSE_FIELDS, course_stats
+from .timeslices.tables import courses as courses_table
 from .update.cycle import update_course
-from .wikis import add_wiki, wikis as wikis_table
+from .wikis import add_wiki
+from .wikis import wikis as wikis_table
 
 
 def parse_datetime(value: str) -> datetime:
@@ -165,7 +167,12 @@ def update(ctx: Context, slug: str, full: bool, as_of: str | None) -> None:
 
 
 def _headline(engine: Engine, slug: str) -> dict:
-    return course_stats(engine, slug)["course"]
+    with engine.connect() as conn:
+        row = conn.execute(select(*[courses_table.c[f] for f in COURSE_FIELDS])
+                           .where(courses_table.c.slug == slug)).first()
+    if row is None:
+        raise InvalidInput(f"no course {slug!r}")
+    return row._asdict()
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from .errors import InvalidInput, WikiError
 from .models import ROLES
 from .sources import RevisionSource, open_source
+from .sources.base import normalize_username
 from .sql import upsert
 from .timeslices.tables import course_wikis, courses, enrollments, users
 from .wikis import wiki_ids, wiki_urls
@@ -88,12 +89,6 @@ def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: da
         new = sorted(add - tracked)
         if new:
             conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=days) for w in new])
-
-
-def normalize_username(name: str) -> str:
-    """MediaWiki's spelling: underscores are spaces, runs of spaces collapse, first letter upper."""
-    name = " ".join(name.replace("_", " ").split())
-    return name[:1].upper() + name[1:]
 
 
 def canonical_usernames(names: Sequence[str], sources: Sequence[RevisionSource]) -> dict[str, str]:

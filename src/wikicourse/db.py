@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from .errors import WikicourseError
@@ -73,6 +73,3 @@ def _safe(url: str) -> str:
     except ArgumentError:
         return repr(url)
 
-
-def has_schema(engine: Engine) -> bool:
-    return inspect(engine).has_table("courses")

@@ -8,8 +8,7 @@ from sqlalchemy import Engine, select
 
 from .courses import course_id
 from .models import Wiki
-from .timeslices.tables import (articles, articles_courses, course_wikis, courses, cwt, enrollments,
-                                fine, users)
+from .timeslices.tables import articles, articles_courses, course_wikis, courses, cwt, enrollments, fine, users
 
 wikis = Wiki.__table__
 

@@ -1,8 +1,13 @@
 """The tables of SPEC §2, one module per group."""
 from .base import Base, UTCDateTime
 from .course import ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, UpdateRun
-from .timeslices import (ArticleCourseTimeslice, ArticlesCourses, CourseUserArticleTimeslice,
-                         CourseUserWikiTimeslice, CourseWikiTimeslice)
+from .timeslices import (
+                         ArticleCourseTimeslice,
+                         ArticlesCourses,
+                         CourseUserArticleTimeslice,
+                         CourseUserWikiTimeslice,
+                         CourseWikiTimeslice,
+)
 from .wiki import Article, RevisionRefs, User, Wiki
 
 __all__ = [

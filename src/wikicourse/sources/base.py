@@ -1,12 +1,21 @@
 """What every source of revisions (a live wiki, a bundled export) offers the update cycle."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator, Protocol, Sequence
 
 # Namespaces whose edits count (SPEC §3): main, User, Draft.
 TRACKED_NAMESPACES = (0, 2, 118)
+_SPACES = re.compile(r"[\s_]+")
+
+
+def normalize_username(name: str) -> str:
+    """MediaWiki's spelling as far as it can be known offline: runs of spaces and underscores
+    as one space, first letter upper case (the rest is case-sensitive)."""
+    name = _SPACES.sub(" ", name).strip()
+    return name[:1].upper() + name[1:]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import bisect
 import bz2
 import gzip
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,7 +12,7 @@ from typing import IO, Iterable, Iterator, Sequence
 
 from wikicourse.errors import InvalidInput, WikiAPIError
 from wikicourse.refs import count_refs
-from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution
+from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, normalize_username
 
 # usercontribs returns at most this many edits per request with uclimit=max.
 PAGE_SIZE = 500
@@ -37,18 +36,16 @@ _DEFAULT_NAMESPACES = {
     "draft": 118,
     "draft talk": 119,
 }
-_SPACES = re.compile(r"[\s_]+")
+
 
 
 def canonical_username(name: str) -> str | None:
-    """MediaWiki's spelling of a user name: underscores as spaces, first letter upper case.
-
-    None for what cannot be a user name (empty, or characters no title may hold).
-    """
-    name = _SPACES.sub(" ", name).strip()
+    """MediaWiki's spelling of a user name; None for what cannot be one (empty, or characters
+    no title may hold)."""
+    name = normalize_username(name)
     if not name or any(c in name for c in "#<>[]|{}"):
         return None
-    return name[0].upper() + name[1:]
+    return name
 
 
 @dataclass(slots=True)

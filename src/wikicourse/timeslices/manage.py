@@ -97,5 +97,10 @@ def mark(conn: Connection, course_id: int, wiki_id: int, starts: list[datetime])
                                        cwt.c.start.in_(starts)).values(**CHANGED))
 
 
-def mark_all(conn: Connection, course_id: int) -> None:
-    conn.execute(update(cwt).where(cwt.c.course_id == course_id).values(**CHANGED))
+def clear_from(conn: Connection, course_id: int, wiki_id: int, start: datetime) -> None:
+    """Empty the windows from `start` on at every grain, keeping the (zeroed) windows."""
+    for table in (fine, act, cuwt):
+        conn.execute(delete(table).where(table.c.course_id == course_id, table.c.wiki_id == wiki_id,
+                                         table.c.start >= start))
+    conn.execute(update(cwt).where(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id, cwt.c.start >= start)
+                 .values(character_sum=0, references_count=0, revision_count=0, last_mw_rev_datetime=None))

@@ -1,7 +1,18 @@
 """Short names for the Core tables the timeslice engine works on."""
-from ..models import (Article, ArticleCourseTimeslice, ArticlesCourses, Course, CourseUserArticleTimeslice,
-                      CourseUserWikiTimeslice, CourseWiki, CourseWikiTimeslice, Enrollment,
-                      IngestionCoverage, RevisionRefs, User)
+from ..models import (
+                      Article,
+                      ArticleCourseTimeslice,
+                      ArticlesCourses,
+                      Course,
+                      CourseUserArticleTimeslice,
+                      CourseUserWikiTimeslice,
+                      CourseWiki,
+                      CourseWikiTimeslice,
+                      Enrollment,
+                      IngestionCoverage,
+                      RevisionRefs,
+                      User,
+)
 
 courses = Course.__table__
 course_wikis = CourseWiki.__table__

@@ -42,9 +42,6 @@ class Grid:
             return self.period_start
         return self.period_start + ((t - self.period_start) // self.length) * self.length
 
-    def is_boundary(self, t: datetime) -> bool:
-        return t == self.period_end or (t >= self.period_start and self.floor(t) == t)
-
     def aligned(self, start: datetime) -> bool:
         return self.period_start <= start < self.period_end and self.floor(start) == start
 

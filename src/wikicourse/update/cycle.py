@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from ..errors import InvalidInput
 from ..models import UpdateRun
 from ..sources import RevisionSource, open_source
-from ..timeslices.manage import mark_all, reset_coverage
 from ..sql import analyze
+from ..timeslices.manage import clear_from, mark, reset_coverage
 from ..timeslices.tables import articles, courses, coverage, cwt, fine
 from ..wikis import wiki_urls
 from .context import UpdateContext
@@ -50,9 +50,10 @@ def now_utc() -> datetime:
 def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datetime | None = None,
                   source_factory: SourceFactory = open_source) -> UpdateReport:
     started = now_utc()
-    as_of = as_of or started
-    if as_of.tzinfo is None:
+    if as_of is not None and as_of.tzinfo is None:
         raise InvalidInput("--as-of needs a time zone (UTC)")
+    # Nothing after now exists yet: a later as-of would claim edits not yet made as fetched.
+    as_of = min(as_of or started, started)
     with engine.begin() as conn:
         row = conn.execute(select(courses.c.id, courses.c.last_update).where(courses.c.slug == slug)).first()
         if row is None:
@@ -80,6 +81,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
                 _start_over(conn, ctx)  # everything is derived once, after ingesting
             else:
                 reprocess(conn, ctx)
+                refresh(conn, course_id)  # should ingestion die, the caches match the timeslices
             jobs = plan_jobs(conn, ctx)
             urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
         report.removed_users, report.removed_wikis = len(removed_users), len(removed_wikis)
@@ -126,13 +128,14 @@ def _refuse_going_back(conn, course_id: int, last_update: datetime | None, as_of
 
 
 def _start_over(conn, ctx: UpdateContext) -> None:
-    """--full: nothing counts as ingested and every window is re-derived.
+    """--full: nothing counts as ingested and every window up to the as-of time is re-derived.
 
     The rows already there stay until their replacements are written, so a rebuild that
-    fails midway leaves the last good figures, marked, rather than holes.
+    fails midway leaves the last good figures, marked, rather than holes. Windows after
+    the as-of time are emptied (never marked): nothing there may count.
     """
     for cw in ctx.wikis:
+        horizon = cw.grid.horizon(ctx.as_of)
         reset_coverage(conn, ctx.course_id, cw.wiki_id, cw.grid)
-        conn.execute(delete(fine).where(fine.c.course_id == ctx.course_id, fine.c.wiki_id == cw.wiki_id,
-                                        fine.c.start >= cw.grid.horizon(ctx.as_of)))
-    mark_all(conn, ctx.course_id)
+        clear_from(conn, ctx.course_id, cw.wiki_id, horizon)
+        mark(conn, ctx.course_id, cw.wiki_id, [s for s in cw.grid.starts() if s < horizon])

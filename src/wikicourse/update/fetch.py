@@ -69,6 +69,9 @@ def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup 
                 _put(out, stop, JobDone(job))
             except WikiError as exc:
                 _put(out, stop, JobFailed(job, exc))
+            except Exception as exc:  # not the wiki's fault: the update must fail, not look done
+                _put(out, stop, JobFailed(job, exc))
+                return
     finally:
         _put(out, stop, WikiDone(jobs[0].wiki_id if jobs else -1))
 

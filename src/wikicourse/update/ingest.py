@@ -24,7 +24,6 @@ PAGES_PER_CHECKPOINT = 10
 @dataclass
 class IngestResult:
     revisions: int = 0
-    jobs: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -69,9 +68,8 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
                     continue
                 if isinstance(event, JobFailed):
                     writer.checkpoint()  # keep the windows that did complete
-                    raise event.error
+                    raise event.error  # a WikiError is this job's; anything else ends the update
                 writer.finish()
-                result.jobs += 1
             except WikiError as exc:  # what was checkpointed stands; the rest stays marked
                 failed.add(key)
                 result.errors.append(str(exc))

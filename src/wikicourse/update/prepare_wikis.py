@@ -1,9 +1,9 @@
-"""Pre-update, wikis: forget the wikis the course dropped, create the windows of those it gained."""
+"""Pre-update, wikis: forget the wikis the course dropped (prepare_dates creates the windows of new ones)."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from ..timeslices.manage import delete_wiki, sync_windows
+from ..timeslices.manage import delete_wiki
 from ..timeslices.tables import cwt
 from .context import UpdateContext
 
@@ -15,7 +15,4 @@ def prepare_wikis(conn: Connection, ctx: UpdateContext) -> tuple[list[int], list
     removed = sorted(present - tracked)
     for wiki_id in removed:
         delete_wiki(conn, ctx.course_id, wiki_id)
-    added = [cw for cw in ctx.wikis if cw.wiki_id not in present]
-    for cw in added:
-        sync_windows(conn, ctx.course_id, cw.wiki_id, cw.grid)
-    return removed, [cw.wiki_id for cw in added]
+    return removed, [cw.wiki_id for cw in ctx.wikis if cw.wiki_id not in present]

@@ -40,7 +40,8 @@ def refresh_enrollments(conn: Connection, course_id: int) -> None:
         references_count=total(cuwt.c.references_count)))
 
 
-def refresh_course(conn: Connection, course_id: int, as_of: datetime, now: datetime) -> None:
+def refresh_course(conn: Connection, course_id: int, as_of: datetime | None, now: datetime | None) -> None:
+    """Course totals; with as_of, also the time they are current to (the update is complete)."""
     this = courses.c.id
 
     def windows(column):
@@ -61,10 +62,11 @@ def refresh_course(conn: Connection, course_id: int, as_of: datetime, now: datet
         character_sum_draft=students(cuwt.c.character_sum_draft),
         article_count=count(articles_courses, articles_courses.c.course_id == this),
         new_article_count=count(articles_courses, articles_courses.c.course_id == this, articles_courses.c.new_article),
-        last_update=as_of, updated_at=now))
+        **(dict(last_update=as_of, updated_at=now) if as_of else {})))
 
 
-def refresh(conn: Connection, course_id: int, as_of: datetime, now: datetime) -> None:
+def refresh(conn: Connection, course_id: int, as_of: datetime | None = None, now: datetime | None = None) -> None:
+    """Every cache. Without as_of (mid-update), the course keeps its last_update."""
     refresh_articles_courses(conn, course_id)
     refresh_enrollments(conn, course_id)
     refresh_course(conn, course_id, as_of, now)

@@ -87,6 +87,9 @@ class JobWriter:
                 self.written[uid] = until
         self.closed = [g for g in self.closed if g[1] >= self.complete[g[0]]]
         self.new_refs = {}
+        # Keep only the refs the edits still waiting need: a huge editor must not fill memory.
+        waiting = [c for _, _, cs in self.closed for c in cs] + self.open
+        self.refs = {r: self.refs[r] for c in waiting for r in (c.revid, c.parentid) if r in self.refs}
 
     def _replace(self, conn: Connection, ranges: dict, ready: list[Group]) -> None:
         c, wiki = self.course_id, self.job.wiki_id
@@ -105,8 +108,9 @@ class JobWriter:
         for batch in chunks(rows):
             conn.execute(insert(fine), batch)
         mark(conn, c, wiki, sorted({r["start"] for r in rows}))
+        # Fetched anew (--full, or first seen): the wiki's answer replaces what was cached.
         upsert(conn, revision_refs, [dict(wiki_id=wiki, rev_id=r, refs=n) for r, n in self.new_refs.items()],
-               keys=["wiki_id", "rev_id"])
+               keys=["wiki_id", "rev_id"], update=["refs"])
 
     def _rows(self, conn: Connection, groups: list[Group]) -> list[dict]:
         """Finest-grain rows: per user, article and window, the sums SPEC §3 needs."""

@@ -1,18 +1,12 @@
 """Canonical usernames through list=users."""
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
+from wikicourse.sources.base import normalize_username as normalise_username
 from wikicourse.wiki.api import ActionAPI, flag, join_values, parsing
 
 BATCH = 50  # ususers takes at most 50 names (500 with apihighlimits)
-
-
-def normalise_username(name: str) -> str:
-    """The wiki's spelling as far as it can be known offline: spaces, not underscores; first letter upper case."""
-    name = re.sub(r"[ _]+", " ", name).strip()
-    return name[:1].upper() + name[1:]
 
 
 def canonical_usernames(api: ActionAPI, names: Sequence[str]) -> dict[str, str | None]:
