@@ -5,19 +5,18 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, select, update
 
-from .tables import coverage, cwt, enrollments
+from .tables import coverage, cwt, students
 from .windows import Grid
 
 
 def covered_until(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> datetime:
     """The earliest ingested_until over the current students (period start if one has none)."""
-    students = select(enrollments.c.user_id).where(enrollments.c.course_id == course_id,
-                                                   enrollments.c.role == "student")
-    n_students = conn.scalar(select(func.count()).select_from(students.subquery()))
+    current = students(course_id)
+    n_students = conn.scalar(select(func.count()).select_from(current.subquery()))
     n_covered, until = conn.execute(
         select(func.count(), func.min(coverage.c.ingested_until)).where(
             coverage.c.course_id == course_id, coverage.c.wiki_id == wiki_id,
-            coverage.c.user_id.in_(students))).one()
+            coverage.c.user_id.in_(current))).one()
     if n_students == 0:
         return grid.period_end
     if n_covered < n_students or until is None:

@@ -1,4 +1,6 @@
 """Short names for the Core tables the timeslice engine works on."""
+from sqlalchemy import select
+
 from ..models import (
                       Article,
                       ArticleCourseTimeslice,
@@ -26,3 +28,9 @@ cuwt = CourseUserWikiTimeslice.__table__  # course user wiki timeslices
 act = ArticleCourseTimeslice.__table__  # article course timeslices
 fine = CourseUserArticleTimeslice.__table__  # finest grain: course, user, article, window
 articles_courses = ArticlesCourses.__table__
+
+
+def students(course_id: int):
+    """SELECT of the user ids enrolled in the course as students: the only ones whose edits count."""
+    return select(enrollments.c.user_id).where(enrollments.c.course_id == course_id,
+                                               enrollments.c.role == "student")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from ..timeslices.tables import coverage, enrollments, users
+from ..timeslices.tables import coverage, students, users
 from ..timeslices.windows import Grid
 from .context import UpdateContext
 
@@ -38,10 +38,8 @@ def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]
         rows = conn.execute(
             select(coverage.c.user_id, users.c.username, coverage.c.ingested_until)
             .join(users, users.c.id == coverage.c.user_id)
-            .join(enrollments, (enrollments.c.user_id == coverage.c.user_id)
-                  & (enrollments.c.course_id == coverage.c.course_id))
             .where(coverage.c.course_id == ctx.course_id, coverage.c.wiki_id == cw.wiki_id,
-                   enrollments.c.role == "student", coverage.c.ingested_until < horizon)
+                   coverage.c.user_id.in_(students(ctx.course_id)), coverage.c.ingested_until < horizon)
             .order_by(users.c.username)).all()
         by_point: dict[datetime, list[tuple[int, str]]] = defaultdict(list)
         for user_id, name, until in rows:

@@ -9,18 +9,13 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, delete, exists, func, insert, literal, select, tuple_, update
 
 from ..timeslices.derive import derive_article_timeslices
-from ..timeslices.tables import act, articles_courses, coverage, cuwt, cwt, enrollments, fine
+from ..timeslices.tables import act, articles_courses, coverage, cuwt, cwt, enrollments, fine, students
 from .context import UpdateContext
-
-
-def _students(course_id: int):
-    return select(enrollments.c.user_id).where(enrollments.c.course_id == course_id,
-                                               enrollments.c.role == "student")
 
 
 def removed_users(conn: Connection, course_id: int) -> list[int]:
     return list(conn.scalars(select(coverage.c.user_id).where(
-        coverage.c.course_id == course_id, coverage.c.user_id.not_in(_students(course_id))).distinct()))
+        coverage.c.course_id == course_id, coverage.c.user_id.not_in(students(course_id))).distinct()))
 
 
 def remove_users(conn: Connection, course_id: int, removed: list[int]) -> None:
