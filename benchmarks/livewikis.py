@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,23 +21,9 @@ import httpx
 
 from dataset import REPO, Export, Params
 from support.mediawiki import SCRIPTS, TestWiki
+from support.ports import free_port
 
 FORMAT_VERSION = "1"  # of the cached data folders
-
-
-def free_port(first: int, last: int, taken: set[int]) -> int:
-    for port in range(first, last + 1):
-        if port in taken:
-            continue
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            taken.add(port)
-            return port
-    raise RuntimeError(f"no free port in {first}-{last}")
 
 
 def _scripts_hash() -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import subprocess
 import tempfile
 import threading
@@ -22,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Engine
 
-from support import oracle
+from support import oracle, ports
 from support.course import comparable, setup_course, stats, update, utc
 from support.faults import FaultProxy
 from support.mediawiki import TestWiki
@@ -49,16 +48,7 @@ PORTS = (8400, 8499)  # the wikis and the proxies of these tests
 
 
 def free_port(first: int = PORTS[0], last: int = PORTS[1]) -> int:
-    """The first port in [first, last] nothing listens on (a stale wiki may hold one)."""
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {first}-{last}")
+    return ports.free_port(first, last)
 
 
 def at(text: str) -> datetime:

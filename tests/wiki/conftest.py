@@ -1,33 +1,20 @@
 """Fixtures of the wiki client's tests: one real MediaWiki per session, loaded with wiki_data.py."""
 from __future__ import annotations
 
-import socket
+
 from typing import Iterator
 
 import pytest
 
 from support.faults import FaultProxy
 from support.mediawiki import TestWiki
+from support.ports import free_port
 from wiki_data import DELETED_PAGE, HIDDEN, PAGES, USERS, export_xml
 from wikicourse.wiki import MediaWikiSource
 
 # Small enough that the Big page's revisions need one response each, large enough for a
 # batch of 50 contributions.
 WIKI_SETTINGS = "$wgAPIMaxResultSize = 6000;"
-
-
-def free_port(first: int, last: int) -> int:
-    """The first port in [first, last] nothing listens on (a stale wiki may hold one)."""
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            # as servers bind: a port in TIME_WAIT is free for them
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {first}-{last}")
 
 
 @pytest.fixture(scope="session")
