@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 
 from .courses import course_id
 from .models import Wiki
-from .timeslices.tables import articles, articles_courses, course_wikis, courses, cwt, enrollments, fine, users
+from .timeslices.tables import act, articles, articles_courses, course_wikis, courses, cwt, enrollments, users
 
 wikis = Wiki.__table__
 
@@ -34,11 +34,13 @@ def course_stats(engine: Engine, slug: str) -> dict:
             select(users.c.username, enrollments.c.role, *[enrollments.c[f] for f in USER_FIELDS])
             .join(users, users.c.id == enrollments.c.user_id)
             .where(enrollments.c.course_id == cid).order_by(users.c.username)).all()
-        editors: dict[int, list[str]] = defaultdict(list)
-        for article_id, name in conn.execute(
-                select(fine.c.article_id, users.c.username).join(users, users.c.id == fine.c.user_id)
-                .where(fine.c.course_id == cid).distinct().order_by(users.c.username)):
-            editors[article_id].append(name)
+        # Editors: the student ids each article course timeslice holds, across its windows.
+        editor_ids: dict[int, set[int]] = defaultdict(set)
+        for article_id, ids in conn.execute(select(act.c.article_id, act.c.user_ids).where(act.c.course_id == cid)):
+            editor_ids[article_id].update(int(i) for i in ids.split(",") if i)
+        names = dict(conn.execute(select(users.c.id, users.c.username).join(
+            enrollments, enrollments.c.user_id == users.c.id).where(enrollments.c.course_id == cid)).all())
+        editors = {a: sorted(names.get(i, f"user #{i}") for i in ids) for a, ids in editor_ids.items()}
         article_rows = conn.execute(
             select(articles_courses.c.article_id, wikis.c.domain, articles.c.title, articles.c.namespace,
                    *[articles_courses.c[f] for f in ARTICLE_FIELDS], articles_courses.c.new_article)
