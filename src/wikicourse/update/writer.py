@@ -36,6 +36,7 @@ class JobWriter:
         self.open_key: tuple[int, datetime] | None = None
         self.open: list[Contribution] = []
         self.closed: list[Group] = []
+        self.replacing: bool | None = None  # may rows of these users lie ahead? (known at first write)
         self.refs: dict[int, int | None] = {}
         self.new_refs: dict[int, int | None] = {}
         self.revisions = 0
@@ -93,14 +94,19 @@ class JobWriter:
 
     def _replace(self, conn: Connection, ranges: dict, ready: list[Group]) -> None:
         c, wiki = self.course_id, self.job.wiki_id
-        # Old rows in the re-fetched ranges (a partial window, or a whole rebuild) go,
-        # and their windows are marked for re-derivation.
+        if self.replacing is None:  # a first ingest has nothing to replace: skip the deletes
+            self.replacing = conn.scalar(select(fine.c.id).where(
+                fine.c.course_id == c, fine.c.wiki_id == wiki, fine.c.start >= self.job.start,
+                fine.c.user_id.in_(list(self.complete))).limit(1)) is not None
         for (start, until), uids in ranges.items():
-            in_range = (fine.c.course_id == c, fine.c.wiki_id == wiki, fine.c.user_id.in_(uids),
-                        fine.c.start >= start, fine.c.start < until)
-            # Starts as a list: a subquery here is planned badly while the table grows.
-            mark(conn, c, wiki, list(conn.scalars(select(fine.c.start).where(*in_range).distinct())))
-            conn.execute(delete(fine).where(*in_range))
+            if self.replacing:
+                # Old rows in the re-fetched range (a partial window, or a whole rebuild) go,
+                # and their windows are marked for re-derivation.
+                in_range = (fine.c.course_id == c, fine.c.wiki_id == wiki, fine.c.user_id.in_(uids),
+                            fine.c.start >= start, fine.c.start < until)
+                # Starts as a list: a subquery here is planned badly while the table grows.
+                mark(conn, c, wiki, list(conn.scalars(select(fine.c.start).where(*in_range).distinct())))
+                conn.execute(delete(fine).where(*in_range))
             conn.execute(update(coverage).where(coverage.c.course_id == c, coverage.c.wiki_id == wiki,
                                                 coverage.c.user_id.in_(uids))
                          .values(ingested_until=until))
