@@ -195,6 +195,9 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `wikicourse`: the help is the answer
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        sys.exit(0)
     except click.ClickException as exc:  # usage errors too: one line, no usage banner
         click.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
