@@ -81,7 +81,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
                 _start_over(conn, ctx)  # everything is derived once, after ingesting
             else:
                 reprocess(conn, ctx)
-                refresh(conn, course_id)  # should ingestion die, the caches match the timeslices
+            refresh(conn, course_id)  # should ingestion die, the caches match the timeslices
             jobs = plan_jobs(conn, ctx)
             urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
         report.removed_users, report.removed_wikis = len(removed_users), len(removed_wikis)
