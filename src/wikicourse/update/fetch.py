@@ -39,33 +39,73 @@ class WikiDone:
     wiki_id: int
 
 
+CONTENT_BATCH = 50  # prop=revisions takes up to 50 revision ids with content
 RefsLookup = Callable[[int, Iterable[int]], dict[int, int | None]]
+
+
+class _Contents:
+    """The refs(text) of one wiki's revisions, asked for in full batches of 50.
+
+    A page of contributions is held (at most one batch's worth) until the refs of its
+    revisions and their parents are known, then handed on.
+    """
+
+    def __init__(self, source: RevisionSource, lookup: RefsLookup | None):
+        self.source, self.lookup = source, lookup
+        self.known: dict[int, int | None] = {}  # None: the wiki withholds the text
+        self.fresh: set[int] = set()  # fetched from the wiki by this run, not from the cache
+        self.wanted: set[int] = set()
+        self.held: list[tuple[list[Contribution], set[int]]] = []
+
+    def add(self, wiki_id: int, contribs: list[Contribution]) -> None:
+        needed = {c.revid for c in contribs} | {c.parentid for c in contribs if c.parentid}
+        missing = needed - self.known.keys() - self.wanted
+        if missing and self.lookup is not None:
+            self.known.update(self.lookup(wiki_id, missing))
+            missing -= self.known.keys()
+        self.wanted |= missing
+        self.held.append((contribs, needed))
+        while len(self.wanted) >= CONTENT_BATCH:
+            self._fetch(sorted(self.wanted)[:CONTENT_BATCH])
+
+    def finish(self) -> None:
+        if self.wanted:
+            self._fetch(sorted(self.wanted))
+
+    def ready(self, job: FetchJob):
+        """The held pages whose refs are all known, in order."""
+        while self.held and self.held[0][1] <= self.known.keys():
+            contribs, needed = self.held.pop(0)
+            yield Page(job, contribs, {r: self.known[r] for r in needed},
+                       {r: self.known[r] for r in needed & self.fresh})
+
+    def _fetch(self, batch: list[int]) -> None:
+        answered = self.source.reference_counts(batch)
+        self.known.update((r, answered.get(r)) for r in batch)
+        self.fresh.update(batch)
+        self.wanted.difference_update(batch)
 
 
 def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup | None,
                out: queue.Queue, stop: threading.Event) -> None:
     """Run the jobs of one wiki in order, putting Page/JobDone/JobFailed events on `out`."""
-    known: dict[int, int | None] = {}
+    contents = _Contents(source, lookup)
     try:
         for job in jobs:
             if stop.is_set():
                 break
+            contents.held.clear()
+            contents.wanted.clear()
             try:
-                names = [name for _, name in job.users]
-                for contribs in source.contributions(names, job.start, job.end):
+                for contribs in source.contributions([name for _, name in job.users], job.start, job.end):
                     if stop.is_set():
                         return
-                    needed = {c.revid for c in contribs} | {c.parentid for c in contribs if c.parentid}
-                    missing = needed - known.keys()
-                    if missing and lookup is not None:
-                        known.update(lookup(job.wiki_id, missing))
-                        missing = needed - known.keys()
-                    fetched: dict[int, int | None] = {}
-                    if missing:
-                        answered = source.reference_counts(sorted(missing))
-                        fetched = {r: answered.get(r) for r in missing}  # None: the text is withheld
-                    known.update(fetched)
-                    _put(out, stop, Page(job, contribs, {r: known[r] for r in needed}, fetched))
+                    contents.add(job.wiki_id, contribs)
+                    for page in contents.ready(job):
+                        _put(out, stop, page)
+                contents.finish()
+                for page in contents.ready(job):
+                    _put(out, stop, page)
                 _put(out, stop, JobDone(job))
             except WikiError as exc:
                 _put(out, stop, JobFailed(job, exc))
