@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, time, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, select
 
 from .courses import course_id
-from .models import Wiki
 from .timeslices.tables import act, articles, articles_courses, course_wikis, courses, cwt, enrollments, users
-
-wikis = Wiki.__table__
+from .timeslices.windows import Grid
+from .wikis import wikis
 
 COURSE_FIELDS = ("student_count", "revision_count", "character_sum", "character_sum_user",
                  "character_sum_draft", "references_count", "article_count", "new_article_count")
@@ -28,6 +27,7 @@ def course_stats(engine: Engine, slug: str) -> dict:
     with engine.connect() as conn:
         cid = course_id(conn, slug)
         c = conn.execute(select(courses).where(courses.c.id == cid)).one()._mapping
+        period = Grid.of(c["start"], c["end"], c["timeslice_days"])
         domains = list(conn.scalars(select(wikis.c.domain).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
                                     .where(course_wikis.c.course_id == cid).order_by(wikis.c.domain)))
         roster = conn.execute(
@@ -55,8 +55,8 @@ def course_stats(engine: Engine, slug: str) -> dict:
     return {
         "course": {
             "slug": c["slug"], "title": c["title"],
-            "start": iso(datetime.combine(c["start"], time(0), tzinfo=timezone.utc)),
-            "end": iso(datetime.combine(c["end"], time(23, 59, 59), tzinfo=timezone.utc)),
+            "start": iso(period.period_start),
+            "end": iso(period.period_end - timedelta(seconds=1)),  # the end date's 23:59:59
             "wikis": domains,
             **{f: c[f] for f in COURSE_FIELDS},
             "last_update": iso(c["last_update"]),

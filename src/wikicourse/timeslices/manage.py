@@ -1,20 +1,12 @@
 """Creating and deleting windows (TimesliceManager / TimesliceCleaner of the reference system)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from .tables import act, articles, articles_courses, coverage, cuwt, cwt, fine
 from .windows import Grid
-
-
-@dataclass
-class WindowChanges:
-    gained: list[datetime] = field(default_factory=list)
-    lost: list[datetime] = field(default_factory=list)
-    reset: bool = False  # the windows moved (or the period grew backwards): refetch the wiki
 
 
 def _window_tables():
@@ -39,7 +31,7 @@ def delete_wiki(conn: Connection, course_id: int, wiki_id: int) -> None:
                                                 articles_courses.c.article_id.in_(wiki_articles)))
 
 
-def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> WindowChanges:
+def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> None:
     """Make the course wiki timeslices those of `grid`: create gained windows, delete lost ones.
 
     Coverage is clamped to the new period. A window whose end moved earlier lost the data
@@ -48,16 +40,14 @@ def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> 
     existing = dict(conn.execute(select(cwt.c.start, cwt.c.end).where(
         cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id)).all())
     expected = {s: grid.end_of(s) for s in grid.starts()}
-    changes = WindowChanges(gained=[s for s in expected if s not in existing],
-                            lost=[s for s in existing if s not in expected])
+    gained = [s for s in expected if s not in existing]
     # Windows that no longer fall on the grid, or a period that grew backwards, leave
     # the stored facts misaligned with (or short of) the new windows: refetch this wiki.
-    changes.reset = bool(existing) and (
-        any(not grid.aligned(s) for s in existing) or min(expected) < min(existing))
-    delete_windows(conn, course_id, wiki_id, changes.lost)
-    if changes.gained:
+    refetch = bool(existing) and (any(not grid.aligned(s) for s in existing) or min(expected) < min(existing))
+    delete_windows(conn, course_id, wiki_id, [s for s in existing if s not in expected])
+    if gained:
         conn.execute(insert(cwt), [dict(course_id=course_id, wiki_id=wiki_id, start=s, end=expected[s],
-                                        needs_update=False, finest_changed=False) for s in changes.gained])
+                                        needs_update=False, finest_changed=False) for s in gained])
     clip = grid.period_end
     for start, old_end in existing.items():
         new_end = expected.get(start)
@@ -72,13 +62,12 @@ def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> 
             mark(conn, course_id, wiki_id, [start])
             clip = min(clip, start)
     where = and_(coverage.c.course_id == course_id, coverage.c.wiki_id == wiki_id)
-    if changes.reset:
+    if refetch:
         reset_coverage(conn, course_id, wiki_id, grid)
     else:
         conn.execute(update(coverage).where(where, coverage.c.ingested_until > clip).values(ingested_until=clip))
         conn.execute(update(coverage).where(where, coverage.c.ingested_until < grid.period_start)
                      .values(ingested_until=grid.period_start))
-    return changes
 
 
 def reset_coverage(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> None:

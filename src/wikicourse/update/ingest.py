@@ -42,7 +42,6 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
         t.start()
     writers: dict[int, JobWriter] = {}
     failed: set[int] = set()  # jobs given up on: their later events are dropped
-    pending: dict[int, int] = {}  # pages fed since the job's last checkpoint
     running = len(threads)
     try:
         while running:
@@ -61,10 +60,8 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
                     writer.feed(event)
                     # Checkpoint after every page while fetching is the slower side (what an
                     # interruption would cost), every few pages when pages queue up.
-                    pending[key] = pending.get(key, 0) + 1
-                    if out.empty() or pending[key] >= PAGES_PER_CHECKPOINT:
+                    if out.empty() or writer.pages_since_checkpoint >= PAGES_PER_CHECKPOINT:
                         writer.checkpoint()
-                        pending[key] = 0
                     continue
                 if isinstance(event, JobFailed):
                     writer.checkpoint()  # keep the windows that did complete

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from ..timeslices.manage import WindowChanges, sync_windows
+from ..timeslices.manage import sync_windows
 from .context import UpdateContext
 
 
-def prepare_dates(conn: Connection, ctx: UpdateContext) -> dict[int, WindowChanges]:
-    return {cw.wiki_id: sync_windows(conn, ctx.course_id, cw.wiki_id, cw.grid) for cw in ctx.wikis}
+def prepare_dates(conn: Connection, ctx: UpdateContext) -> None:
+    for cw in ctx.wikis:
+        sync_windows(conn, ctx.course_id, cw.wiki_id, cw.grid)

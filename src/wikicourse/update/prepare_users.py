@@ -51,15 +51,15 @@ def add_users(conn: Connection, ctx: UpdateContext) -> int:
 
     Returns how many students are new to the course (no coverage on any wiki before).
     """
-    added = conn.scalar(select(func.count()).select_from(enrollments).where(
-        enrollments.c.course_id == ctx.course_id, enrollments.c.role == "student",
-        ~exists().where(coverage.c.course_id == ctx.course_id, coverage.c.user_id == enrollments.c.user_id)))
+    def uncovered(*where):  # students with no coverage row matching `where`
+        return students(ctx.course_id).where(~exists().where(
+            coverage.c.course_id == ctx.course_id, coverage.c.user_id == enrollments.c.user_id, *where))
+
+    added = conn.scalar(select(func.count()).select_from(uncovered().subquery()))
     for cw in ctx.wikis:
-        new = select(literal(ctx.course_id), enrollments.c.user_id, literal(cw.wiki_id),
-                     literal(cw.grid.period_start, coverage.c.ingested_until.type)).where(
-            enrollments.c.course_id == ctx.course_id, enrollments.c.role == "student",
-            ~exists().where(coverage.c.course_id == ctx.course_id, coverage.c.wiki_id == cw.wiki_id,
-                            coverage.c.user_id == enrollments.c.user_id))
+        new = uncovered(coverage.c.wiki_id == cw.wiki_id).with_only_columns(
+            literal(ctx.course_id), enrollments.c.user_id, literal(cw.wiki_id),
+            literal(cw.grid.period_start, coverage.c.ingested_until.type))
         conn.execute(insert(coverage).from_select(["course_id", "user_id", "wiki_id", "ingested_until"], new))
     return added
 

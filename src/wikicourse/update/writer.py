@@ -40,8 +40,10 @@ class JobWriter:
         self.refs: dict[int, int | None] = {}
         self.new_refs: dict[int, int | None] = {}
         self.revisions = 0
+        self.pages_since_checkpoint = 0
 
     def feed(self, page: Page) -> None:
+        self.pages_since_checkpoint += 1
         self.refs.update(page.refs)
         self.new_refs.update(page.fetched_refs)
         for c in page.contributions:
@@ -74,6 +76,7 @@ class JobWriter:
 
     def checkpoint(self) -> None:
         """Write every window completed so far, and advance the students' ingested_until."""
+        self.pages_since_checkpoint = 0
         ranges: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
         for uid, until in self.complete.items():
             if until > self.written[uid]:
