@@ -30,6 +30,11 @@ def _check_period(start: date, end: date) -> None:
         raise InvalidInput(f"the end {end} is before the start {start}")
 
 
+def _check_days(days: int) -> None:
+    if days < 1:
+        raise InvalidInput("--timeslice-days must be at least 1")
+
+
 def course_id(conn: Connection, slug: str) -> int:
     cid = conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
     if cid is None:
@@ -46,8 +51,7 @@ def create_course(engine: Engine, slug: str, *, title: str, start: date, end: da
     _check_period(start, end)
     if not wikis:
         raise InvalidInput("a course tracks at least one wiki (--wiki DOMAIN)")
-    if timeslice_days < 1:
-        raise InvalidInput("--timeslice-days must be at least 1")
+    _check_days(timeslice_days)
     with engine.begin() as conn:
         ids = wiki_ids(conn, list(wikis))
         if conn.scalar(select(courses.c.id).where(courses.c.slug == slug)) is not None:
@@ -63,8 +67,8 @@ def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: da
                 add_wikis: Sequence[str] = (), remove_wikis: Sequence[str] = (),
                 timeslice_days: int | None = None) -> None:
     """Change dates, wikis or the timeslice length (of every tracked wiki)."""
-    if timeslice_days is not None and timeslice_days < 1:
-        raise InvalidInput("--timeslice-days must be at least 1")
+    if timeslice_days is not None:
+        _check_days(timeslice_days)
     with engine.begin() as conn:
         cid = course_id(conn, slug)
         row = conn.execute(select(courses.c.start, courses.c.end, courses.c.timeslice_days)
