@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from .errors import InvalidInput, WikiError
+from .errors import InvalidInput, UnknownCourse, WikiError
 from .models import ROLES
 from .sources import RevisionSource, open_source
 from .sources.base import normalize_username
@@ -38,7 +38,7 @@ def _check_days(days: int) -> None:
 def course_id(conn: Connection, slug: str) -> int:
     cid = conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
     if cid is None:
-        raise InvalidInput(f"no course {slug!r}")
+        raise UnknownCourse(f"no course {slug!r}")
     return cid
 
 

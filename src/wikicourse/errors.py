@@ -9,6 +9,10 @@ class InvalidInput(WikicourseError):
     """Bad input: an unknown course, wiki or user, a malformed date, an end before the start."""
 
 
+class UnknownCourse(InvalidInput):
+    """No course has that slug."""
+
+
 class WikiError(WikicourseError):
     """A wiki could not give what was asked."""
 
@@ -24,3 +28,7 @@ class WikiAPIError(WikiError):
         super().__init__(f"wiki API error {code}: {info}")
         self.code = code
         self.info = info
+
+
+class CourseBusy(WikicourseError):
+    """Another update of the course is running (one update per course at a time)."""

@@ -1,4 +1,5 @@
 """The tables of SPEC §2, one module per group."""
+from .auth import TOKEN_ROLES, AccessToken
 from .base import Base, UTCDateTime
 from .course import ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, UpdateRun
 from .timeslices import (
@@ -11,6 +12,7 @@ from .timeslices import (
 from .wiki import Article, RevisionRefs, User, Wiki
 
 __all__ = [
+    "TOKEN_ROLES", "AccessToken",
     "Base", "UTCDateTime", "ROLES", "Course", "CourseWiki", "Enrollment", "IngestionCoverage",
     "UpdateRun", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
     "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",

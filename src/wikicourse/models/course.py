@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
@@ -82,9 +82,17 @@ class IngestionCoverage(Base):
 
 
 class UpdateRun(Base):
-    """One run of the update cycle: what it did and what it cost the wikis."""
+    """One run of the update cycle: what it did, what it cost the wikis, and how far it is.
+
+    A course has at most one run "running" (a partial unique index): that row is the
+    course's update lock, on SQLite and PostgreSQL alike, and its heartbeat tells a live
+    holder from a killed one.
+    """
 
     __tablename__ = "update_runs"
+    __table_args__ = (Index("uq_update_runs_running", "course_id", unique=True,
+                            sqlite_where=text("status = 'running'"),
+                            postgresql_where=text("status = 'running'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -96,3 +104,8 @@ class UpdateRun(Base):
     requests: Mapped[int] = mapped_column(Integer, default=0)
     revisions: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[str | None] = mapped_column(Text, nullable=True)
+    holder: Mapped[str | None] = mapped_column(String(255), nullable=True)  # host:pid of the process
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    step: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the cycle's step now running
+    done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # students-on-wikis fetched ...
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # ... of those planned

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, select
 
-from ..errors import InvalidInput
-from ..models import UpdateRun
+from ..errors import InvalidInput, UnknownCourse
 from ..sources import RevisionSource, open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
@@ -22,8 +21,8 @@ from .prepare_users import prepare_users
 from .prepare_wikis import prepare_wikis
 from .refresh import refresh
 from .reprocess import reprocess
+from .runs import Progress, begin_run, end_run, now_utc
 
-update_runs = UpdateRun.__table__
 SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
 BULK = 20_000  # revisions in one update past which the planner's statistics are refreshed
 
@@ -33,6 +32,7 @@ class UpdateReport:
     slug: str
     as_of: datetime
     full: bool
+    run_id: int = 0
     status: str = "done"  # done, or partial when a fetch failed (its windows stay marked)
     removed_users: int = 0
     added_users: int = 0
@@ -43,12 +43,10 @@ class UpdateReport:
     errors: list[str] = field(default_factory=list)
 
 
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
 def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datetime | None = None,
-                  source_factory: SourceFactory = open_source) -> UpdateReport:
+                  source_factory: SourceFactory = open_source,
+                  on_begin: Callable[[int], None] | None = None) -> UpdateReport:
+    """Run the cycle; `on_begin` hears the run's id once the course's lock is held."""
     started = now_utc()
     if as_of is not None and as_of.tzinfo is None:
         raise InvalidInput("--as-of needs a time zone (UTC)")
@@ -57,21 +55,19 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
     with engine.begin() as conn:
         row = conn.execute(select(courses.c.id, courses.c.last_update).where(courses.c.slug == slug)).first()
         if row is None:
-            raise InvalidInput(f"no course {slug!r}")
+            raise UnknownCourse(f"no course {slug!r}")
         course_id = row.id
         if not full:
             _refuse_going_back(conn, course_id, row.last_update, as_of)
-        # A run still "running" was killed (one update per course at a time): say so.
-        conn.execute(update(update_runs).where(update_runs.c.course_id == course_id,
-                                               update_runs.c.status == "running")
-                     .values(status="interrupted"))
-        run_id = conn.execute(insert(update_runs).values(
-            course_id=course_id, full=full, as_of=as_of, started_at=started, status="running")
-        ).inserted_primary_key[0]
-    report = UpdateReport(slug, as_of, full)
+    run_id = begin_run(engine, course_id, slug=slug, full=full, as_of=as_of, started=started)
+    progress = Progress(engine, run_id)
+    if on_begin:
+        on_begin(run_id)
+    report = UpdateReport(slug, as_of, full, run_id=run_id)
     sources: dict[int, RevisionSource] = {}
     try:
         # 1-2. Pre-update and reprocessing: local only, one transaction.
+        progress.start_step("preparing")
         with engine.begin() as conn:
             ctx = UpdateContext.load(conn, course_id, as_of, full)
             removed_wikis, added_wikis = prepare_wikis(conn, ctx)
@@ -88,10 +84,12 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         report.added_wikis = len(added_wikis)
         # 3. Ingest new data, checkpointed per window.
         sources = {w: source_factory(urls[w]) for w, js in jobs.items() if js}
-        result = ingest(engine, course_id, jobs, sources, use_refs_cache=not full)
+        progress.start_step("fetching", total=sum(len(j.users) for js in jobs.values() for j in js))
+        result = ingest(engine, course_id, jobs, sources, use_refs_cache=not full, progress=progress)
         report.revisions, report.errors = result.revisions, result.errors
         report.status = "partial" if result.errors else "done"
         # 4. Reprocess what ingestion marked, and refresh the caches, in one transaction.
+        progress.start_step("deriving")
         with engine.begin() as conn:
             if result.revisions >= BULK:  # plans made for nearly empty tables would be poor
                 analyze(conn, [fine, articles])
@@ -105,10 +103,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         report.requests = sum(s.request_count for s in sources.values())
         for s in sources.values():
             s.close()
-        with engine.begin() as conn:
-            conn.execute(update(update_runs).where(update_runs.c.id == run_id).values(
-                finished_at=now_utc(), status=report.status, requests=report.requests,
-                revisions=report.revisions, errors="\n".join(report.errors) or None))
+        end_run(engine, run_id, status=report.status, requests=report.requests,
+                revisions=report.revisions, errors="\n".join(report.errors) or None)
     return report
 
 

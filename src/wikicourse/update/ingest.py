@@ -15,6 +15,7 @@ from ..sql import chunks
 from ..timeslices.tables import revision_refs
 from .fetch import JobFailed, Page, WikiDone, fetch_wiki
 from .plan import FetchJob
+from .runs import Progress
 from .writer import JobWriter
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ class IngestResult:
 
 
 def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
-           sources: dict[int, RevisionSource], use_refs_cache: bool = True) -> IngestResult:
+           sources: dict[int, RevisionSource], use_refs_cache: bool = True,
+           progress: Progress | None = None) -> IngestResult:
     result = IngestResult()
     work = {wiki_id: js for wiki_id, js in jobs.items() if js}
     if not work:
@@ -58,6 +60,8 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
             try:
                 if isinstance(event, Page):
                     writer.feed(event)
+                    if progress:
+                        progress.advance(revisions=len(event.contributions))
                     # Checkpoint after every page while fetching is the slower side (what an
                     # interruption would cost), every few pages when pages queue up.
                     if out.empty() or writer.pages_since_checkpoint >= PAGES_PER_CHECKPOINT:
@@ -67,6 +71,8 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
                     writer.checkpoint()  # keep the windows that did complete
                     raise event.error  # a WikiError is this job's; anything else ends the update
                 writer.finish()
+                if progress:
+                    progress.advance(done=len(event.job.users))
             except WikiError as exc:  # what was checkpointed stands; the rest stays marked
                 failed.add(key)
                 result.errors.append(str(exc))
