@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import courses as course_api
 from .db import open_db
-from .errors import InvalidInput, WikicourseError
+from .errors import InvalidInput, UnknownCourse, WikicourseError
 from .models import ROLES
 from .stats import COURSE_FIELDS, course_stats
 from .timeslices.tables import courses as courses_table
@@ -171,7 +171,7 @@ def _headline(engine: Engine, slug: str) -> dict:
         row = conn.execute(select(*[courses_table.c[f] for f in COURSE_FIELDS])
                            .where(courses_table.c.slug == slug)).first()
     if row is None:
-        raise InvalidInput(f"no course {slug!r}")
+        raise UnknownCourse(f"no course {slug!r}")
     return row._asdict()
 
 
@@ -188,6 +188,63 @@ def stats(ctx: Context, slug: str, as_json: bool) -> None:
     from .report import render
 
     click.echo(render(doc))
+
+
+@cli.group()
+def token() -> None:
+    """Access tokens for the web actions (shown once, stored hashed)."""
+
+
+@token.command("create")
+@click.argument("label")
+@click.option("--admin", is_flag=True, help="Act on every course.")
+@click.option("--user", "username", metavar="USERNAME",
+              help="An instructor's wiki username: act on the courses where they are instructor or staff.")
+@pass_ctx
+def token_create(ctx: Context, label: str, admin: bool, username: str | None) -> None:
+    """Create a token; its secret is printed once, to give to its holder."""
+    from .tokens import create_token
+
+    if admin == bool(username):
+        raise InvalidInput("give either --admin or --user USERNAME")
+    click.echo(create_token(ctx.engine, label, role="admin" if admin else "instructor", username=username))
+
+
+@token.command("list")
+@pass_ctx
+def token_list(ctx: Context) -> None:
+    """List tokens (never their secrets)."""
+    from .tokens import list_tokens
+
+    for t in list_tokens(ctx.engine):
+        state = f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "active"
+        used = f"{t['last_used_at']:%Y-%m-%d %H:%M}Z" if t["last_used_at"] else "never"
+        click.echo(f"#{t['id']}\t{t['label']}\t{t['role']}\t{t['username'] or '-'}\t{state}\tlast used {used}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_ctx
+def token_revoke(ctx: Context, token_id: int) -> None:
+    """Revoke a token by its number (from `token list`)."""
+    from .tokens import revoke_token
+
+    revoke_token(ctx.engine, token_id)
+    click.echo(f"token #{token_id} revoked")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@pass_ctx
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Serve the dashboard and the HTTP API (API description at /docs)."""
+    import uvicorn
+
+    from .web import create_app
+
+    click.echo(f"serving http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(create_app(ctx.engine), host=host, port=port, log_level="warning")
 
 
 def main() -> None:

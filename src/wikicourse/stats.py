@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, case, func, select
 
 from .courses import course_id
-from .timeslices.tables import act, articles, articles_courses, course_wikis, courses, cwt, enrollments, users
+from .timeslices.tables import (act, articles, articles_courses, course_wikis, courses, cuwt, cwt, enrollments,
+                                users)
 from .timeslices.windows import Grid
 from .wikis import wikis
 
@@ -73,3 +74,51 @@ def course_stats(engine: Engine, slug: str) -> dict:
                         **{f: getattr(w, f) for f in WINDOW_FIELDS}, "needs_update": bool(w.needs_update),
                         "last_mw_rev_datetime": iso(w.last_mw_rev_datetime)} for w in windows],
     }
+
+
+def course_list(engine: Engine) -> list[dict]:
+    """Every course with its dates, wikis and headline figures, newest start first."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(courses).order_by(courses.c.start.desc(), courses.c.slug)).all()
+        tracked: dict[int, list[str]] = defaultdict(list)
+        for cid, domain in conn.execute(select(course_wikis.c.course_id, wikis.c.domain)
+                                        .join(wikis, wikis.c.id == course_wikis.c.wiki_id)
+                                        .order_by(wikis.c.domain)):
+            tracked[cid].append(domain)
+    return [{"slug": c.slug, "title": c.title, "start": c.start.isoformat(), "end": c.end.isoformat(),
+             "wikis": tracked[c.id], **{f: getattr(c, f) for f in COURSE_FIELDS},
+             "last_update": iso(c.last_update), "updated_at": iso(c.updated_at)} for c in rows]
+
+
+def per_wiki(engine: Engine, slug: str) -> list[dict]:
+    """The course figures split by wiki, from the same tables as the course totals
+    (so the wikis add up to the totals); `editors` counts students with in-scope edits there."""
+    with engine.connect() as conn:
+        cid = course_id(conn, slug)
+        windows = dict((r.wiki_id, r) for r in conn.execute(
+            select(cwt.c.wiki_id, *[func.coalesce(func.sum(cwt.c[f]), 0).label(f) for f in WINDOW_FIELDS])
+            .where(cwt.c.course_id == cid).group_by(cwt.c.wiki_id)))
+        people = dict((r.wiki_id, r) for r in conn.execute(
+            select(cuwt.c.wiki_id, func.count(func.distinct(cuwt.c.user_id)).label("editors"),
+                   func.coalesce(func.sum(cuwt.c.character_sum_us), 0).label("character_sum_user"),
+                   func.coalesce(func.sum(cuwt.c.character_sum_draft), 0).label("character_sum_draft"))
+            .where(cuwt.c.course_id == cid, cuwt.c.revision_count > 0).group_by(cuwt.c.wiki_id)))
+        pages = dict((r.wiki_id, r) for r in conn.execute(
+            select(articles.c.wiki_id, func.count().label("article_count"),
+                   func.coalesce(func.sum(case((articles_courses.c.new_article, 1), else_=0)), 0)
+                   .label("new_article_count"))
+            .join(articles, articles.c.id == articles_courses.c.article_id)
+            .where(articles_courses.c.course_id == cid).group_by(articles.c.wiki_id)))
+        tracked = conn.execute(select(wikis.c.id, wikis.c.domain).join(
+            course_wikis, course_wikis.c.wiki_id == wikis.c.id).where(course_wikis.c.course_id == cid)
+            .order_by(wikis.c.domain)).all()
+    out = []
+    for wid, domain in tracked:
+        w, p, a = windows.get(wid), people.get(wid), pages.get(wid)
+        out.append({"wiki": domain, "editors": p.editors if p else 0,
+                    **{f: getattr(w, f) if w else 0 for f in WINDOW_FIELDS},
+                    "character_sum_user": p.character_sum_user if p else 0,
+                    "character_sum_draft": p.character_sum_draft if p else 0,
+                    "article_count": a.article_count if a else 0,
+                    "new_article_count": a.new_article_count if a else 0})
+    return out

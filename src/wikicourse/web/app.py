@@ -1,0 +1,84 @@
+"""The web application: API and pages on one engine, with errors that say what went wrong."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
+
+from ..errors import CourseBusy, InvalidInput, UnknownCourse, WikiError, WikicourseError
+from ..sources import open_source
+from ..update.cycle import SourceFactory
+from . import api, pages
+from .jobs import Updater
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def create_app(engine: Engine, *, source_factory: SourceFactory = open_source) -> FastAPI:
+    app = FastAPI(title="wikicourse", version="0.1.0",
+                  description="Course statistics for Wikimedia education programs. Reading is public; "
+                              "actions need `Authorization: Bearer TOKEN` (see `wikicourse token create`).")
+    app.state.engine = engine
+    app.state.source_factory = source_factory
+    app.state.updater = Updater(engine, source_factory)
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _error_handlers(app)
+    return app
+
+
+def _status(exc: Exception) -> int:
+    if isinstance(exc, UnknownCourse):
+        return 404
+    if isinstance(exc, InvalidInput):
+        return 422
+    if isinstance(exc, CourseBusy):
+        return 409
+    if isinstance(exc, WikiError):
+        return 502
+    return 400
+
+
+def _respond(request: Request, status: int, message: str, headers: dict | None = None):
+    if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return templates.TemplateResponse(request, "error.html", {"status": status, "message": message},
+                                      status_code=status, headers=headers)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WikicourseError)
+    async def domain_error(request: Request, exc: WikicourseError):
+        return _respond(request, _status(exc), str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = f"nothing at {request.url.path}"
+        return _respond(request, exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError):
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+            problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return _respond(request, 422, "; ".join(problems) or "invalid input")
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):  # never a traceback to the visitor
+        log.exception("unhandled error on %s", request.url.path)
+        return _respond(request, 500, f"internal error ({type(exc).__name__}); the server log has details")
+

@@ -1,0 +1,55 @@
+"""Who is asking: a Bearer token on the API, a cookie holding the token on the pages.
+
+Forms carry a CSRF token derived from the cookie's secret (an HMAC), so another site that
+can make the browser send the cookie cannot know the value the form must carry.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from fastapi import HTTPException, Request
+
+from ..courses import course_id
+from ..tokens import Actor, authenticate, may_manage
+
+COOKIE = "wikicourse_token"
+
+
+def bearer_secret(request: Request) -> str | None:
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else None
+
+
+def api_actor(request: Request) -> Actor | None:
+    return authenticate(request.app.state.engine, bearer_secret(request))
+
+
+def page_actor(request: Request) -> Actor | None:
+    return authenticate(request.app.state.engine, request.cookies.get(COOKIE))
+
+
+def csrf_token(request: Request) -> str:
+    """The value this visitor's forms must carry ('' when not signed in)."""
+    secret = request.cookies.get(COOKIE)
+    if not secret:
+        return ""
+    return hmac.new(secret.encode(), b"wikicourse-csrf", hashlib.sha256).hexdigest()
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    expected = csrf_token(request)
+    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        raise HTTPException(403, "the form is stale or came from another site: reload the page and try again")
+
+
+def require_manager(request: Request, actor: Actor | None, slug: str) -> Actor:
+    """The actor, if they may act on the course: 401 without a valid token, 403 without the right."""
+    if actor is None:
+        raise HTTPException(401, "sign in with an access token (wikicourse token create)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        if not may_manage(conn, actor, course_id(conn, slug)):
+            raise HTTPException(403, f"{actor.name} is not an instructor of {slug!r} nor an admin")
+    return actor
