@@ -4,11 +4,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+
+import httpx
 
 import pytest
 from sqlalchemy import MetaData, create_engine, select
 
 from support.exports import write_export
+from support.ports import free_port
 from wikicourse.cli import main
 
 
@@ -112,6 +116,11 @@ BAD = [
     (["enroll", "c1", "Ann", "--role", "king"], "Invalid value for '--role'"),
     (["course", "create", "c2", "--start", "2024-01-01"], "Missing option"),
     (["nosuchcommand"], "No such command"),
+    (["token", "create", "t"], "either --admin or --user"),
+    (["token", "create", "t", "--admin", "--user", "Ann"], "either --admin or --user"),
+    (["token", "create", " ", "--admin"], "label"),
+    (["token", "revoke", "99"], "no active token #99"),
+    (["serve", "--port", "70000"], "Invalid value for '--port'"),
 ]
 
 
@@ -164,3 +173,30 @@ def test_a_new_timeslice_length_regrids_the_course_like_a_rebuild(cli, course):
     for doc in (incremental, rebuilt):
         doc["course"].pop("updated_at")
     assert incremental == rebuilt and rebuilt["course"]["revision_count"] == 3
+
+
+def test_tokens_are_shown_once_listed_without_their_secret_and_revoked(cli, course, sqlite_url):
+    code, secret, _ = cli("token", "create", "Helen", "--user", "helen_carter")
+    assert code == 0 and secret.startswith("wct_")
+    code, listing, _ = cli("token", "list")
+    assert "#1\tHelen\tinstructor\tHelen carter\tactive\tlast used never" in listing
+    assert secret.strip() not in repr(snapshot(sqlite_url))  # stored hashed only
+    assert cli("token", "revoke", "1") == (0, "token #1 revoked\n", "")
+    assert "revoked" in cli("token", "list")[1]
+
+
+def test_serve_answers_the_api_on_the_port_it_is_given(course, sqlite_url):
+    port = free_port(18300, 18399)
+    server = subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", sqlite_url, "serve", "--port",
+                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/courses")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert [c["slug"] for c in answer.json()["courses"]] == ["c1"]
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -90,8 +90,11 @@ class Progress:
         self.done = self.total = self.revisions = 0
         self._written = 0.0
 
-    def start_step(self, step: str, total: int = 0) -> None:
-        self.step, self.done, self.total = step, 0, total
+    def start_step(self, step: str, total: int | None = None) -> None:
+        """A new step; with `total`, a new count of work units (else the last count stays)."""
+        self.step = step
+        if total is not None:
+            self.done, self.total = 0, total
         self._write()
 
     def advance(self, done: int = 0, revisions: int = 0) -> None:

@@ -1,0 +1,134 @@
+"""One update per course at a time: the lock held by the running run, and what happens to a dead holder."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+
+from support.course import setup_course, stats, update, utc
+from support.exports import write_export
+from wikicourse.db import open_db
+from wikicourse.errors import CourseBusy
+from wikicourse.timeslices.tables import courses
+from wikicourse.update.runs import STALE_AFTER, Progress, begin_run, end_run, now_utc, recent_runs, update_runs
+
+AS_OF = "2024-02-01T00:00:00Z"
+
+
+@pytest.fixture
+def slug(engine, tmp_path):
+    export = write_export(tmp_path / "wiki.xml", {("Page", 0): [("2024-01-02T10:00:00Z", "Ann", "Some text")]})
+    return setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10", students=["Ann"])
+
+
+def cid(engine, slug) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
+
+
+def begin(engine, course_id) -> int:
+    now = now_utc()
+    return begin_run(engine, course_id, slug="course", full=False, as_of=now, started=now)
+
+
+def foreign_run(engine, course_id, *, holder: str, heartbeat_age: timedelta) -> int:
+    """A run another process left "running"."""
+    now = now_utc()
+    with engine.begin() as conn:
+        return conn.execute(insert(update_runs).values(
+            course_id=course_id, full=False, as_of=now, started_at=now - heartbeat_age, status="running",
+            holder=holder, heartbeat_at=now - heartbeat_age)).inserted_primary_key[0]
+
+
+def status(engine, run_id) -> str:
+    with engine.connect() as conn:
+        return conn.scalar(select(update_runs.c.status).where(update_runs.c.id == run_id))
+
+
+def test_a_second_update_of_a_course_is_refused_while_one_runs(engine, slug):
+    first = begin(engine, cid(engine, slug))
+    with pytest.raises(CourseBusy, match=f"run {first}"):
+        update(engine, slug, AS_OF)
+    assert status(engine, first) == "running"
+    assert stats(engine, slug)["course"]["last_update"] is None  # the refused update changed nothing
+    end_run(engine, first, status="done")
+    update(engine, slug, AS_OF)  # released: the next one runs
+    assert stats(engine, slug)["course"]["revision_count"] == 1
+
+
+def test_a_killed_holder_on_this_host_is_recognised_at_once(engine, slug):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    old = foreign_run(engine, cid(engine, slug), holder=f"{socket.gethostname()}:{dead.pid}",
+                      heartbeat_age=timedelta(seconds=1))
+    report = update(engine, slug, AS_OF)
+    assert report.status == "done"
+    assert status(engine, old) == "interrupted"
+
+
+def test_a_holder_elsewhere_counts_as_dead_only_once_its_heartbeat_is_stale(engine, slug):
+    course_id = cid(engine, slug)
+    live = foreign_run(engine, course_id, holder="other-machine:4242", heartbeat_age=timedelta(minutes=1))
+    with pytest.raises(CourseBusy):
+        update(engine, slug, AS_OF)
+    end_run(engine, live, status="done")
+    stale = foreign_run(engine, course_id, holder="other-machine:4242", heartbeat_age=STALE_AFTER * 2)
+    update(engine, slug, AS_OF)
+    assert status(engine, stale) == "interrupted"
+
+
+def lock_race(url: str, course_id: int, contenders: int = 8) -> tuple[list[int], list[Exception]]:
+    engines = [open_db(url) for _ in range(contenders)]
+    barrier = threading.Barrier(contenders)
+    won: list[int] = []
+    lost: list[Exception] = []
+
+    def contend(engine):
+        barrier.wait()
+        try:
+            won.append(begin(engine, course_id))
+        except CourseBusy as exc:
+            lost.append(exc)
+
+    threads = [threading.Thread(target=contend, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e in engines:
+        e.dispose()
+    return won, lost
+
+
+def test_of_concurrent_requests_exactly_one_takes_the_lock(any_url, tmp_path):
+    engine = open_db(any_url)
+    export = write_export(tmp_path / "wiki.xml", {("Page", 0): [("2024-01-02T10:00:00Z", "Ann", "Text")]})
+    slug = setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10")
+    won, lost = lock_race(any_url, cid(engine, slug))
+    assert len(won) == 1 and len(lost) == 7
+    assert [r["status"] for r in recent_runs(engine, cid(engine, slug))] == ["running"]
+    engine.dispose()
+
+
+def test_progress_is_written_to_the_run_and_cleared_at_the_end(engine, slug):
+    run = begin(engine, cid(engine, slug))
+    progress = Progress(engine, run)
+    progress.start_step("fetching", total=4)
+    progress.advance(done=1, revisions=10)  # throttled: not yet written
+    progress.start_step("deriving")
+    (row,) = recent_runs(engine, cid(engine, slug), 1)
+    assert (row["step"], row["revisions"], row["status"]) == ("deriving", 10, "running")
+    end_run(engine, run, status="done", revisions=10)
+    (row,) = recent_runs(engine, cid(engine, slug), 1)
+    assert (row["step"], row["status"]) == (None, "done") and row["finished_at"] is not None
+
+
+def test_a_finished_update_records_its_steps_outcome(engine, slug):
+    update(engine, slug, AS_OF)
+    (row,) = recent_runs(engine, cid(engine, slug), 1)
+    assert row["status"] == "done" and row["revisions"] == 1 and row["done"] == row["total"] == 1
+    assert row["as_of"] == utc(AS_OF)

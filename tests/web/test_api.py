@@ -1,0 +1,211 @@
+"""The HTTP API: every endpoint, its refusals (401, 403, 404, 409, 422), and errors as one JSON message."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from support.course import setup_course, stats, update
+from wikicourse.db import open_db
+from wikicourse.demo import DEMO_XML
+from wikicourse.timeslices.tables import courses, enrollments
+from wikicourse.tokens import create_token, list_tokens, revoke_token
+from wikicourse.update.runs import begin_run, end_run, now_utc
+from wikicourse.web import create_app
+
+WIKI = "demo.wikicourse.invalid"
+SLUG = "Uni/Writing_(2024)"  # slugs may hold slashes and brackets, as on the reference dashboard
+STUDENTS = ["Amara Okafor", "Lena Fischer", "Mei Chen", "Priya Raman"]
+INSTRUCTOR = "Helen Carter (Wiki Ed)"
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    """A demo course updated once, and one not updated, in a database copied for each test."""
+    path = tmp_path_factory.mktemp("api") / "base.sqlite"
+    engine = open_db(f"sqlite:///{path}")
+    setup_course(engine, {WIKI: DEMO_XML}, slug=SLUG, start="2024-01-01", end="2024-01-31",
+                 students=STUDENTS, instructors=[INSTRUCTOR])
+    setup_course(engine, {WIKI: DEMO_XML}, slug="other", start="2024-01-01", end="2024-01-31",
+                 students=["Jonas Berg"])
+    update(engine, SLUG, "2024-01-20T00:00:00Z")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def env(prepared, tmp_path):
+    path = tmp_path / "api.sqlite"
+    shutil.copy(prepared, path)
+    engine = open_db(f"sqlite:///{path}")
+    app = create_app(engine)
+    tokens = {"admin": create_token(engine, "ops", role="admin"),
+              "instructor": create_token(engine, "helen", role="instructor", username=INSTRUCTOR),
+              "stranger": create_token(engine, "jonas", role="instructor", username="Jonas Berg")}
+    with TestClient(app) as client:
+        yield client, engine, tokens
+    app.state.updater.wait()
+    engine.dispose()
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def error_of(response, status: int) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and "Traceback" not in body["error"] and "\n" not in body["error"]
+    return body["error"]
+
+
+def roster(engine) -> list:
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(enrollments.c.user_id, enrollments.c.role)).all())
+
+
+def test_courses_lists_every_course_with_its_headline_figures(env):
+    client, engine, _ = env
+    listed = {c["slug"]: c for c in client.get("/api/courses").json()["courses"]}
+    assert set(listed) == {SLUG, "other"}
+    doc = stats(engine, SLUG)["course"]
+    for field in ("title", "wikis", "student_count", "revision_count", "character_sum", "article_count",
+                  "last_update"):
+        assert listed[SLUG][field] == doc[field]
+    assert listed["other"]["last_update"] is None and listed["other"]["revision_count"] == 0
+
+
+def test_a_course_is_the_stats_json_document_and_its_parts_are_resources(env):
+    client, engine, _ = env
+    doc = stats(engine, SLUG)
+    assert doc["course"]["revision_count"] > 0 and doc["articles"]
+    assert client.get(f"/api/courses/{SLUG}").json() == doc
+    assert client.get(f"/api/courses/{SLUG}/users").json() == {"users": doc["users"]}
+    assert client.get(f"/api/courses/{SLUG}/articles").json() == {"articles": doc["articles"]}
+    assert client.get(f"/api/courses/{SLUG}/timeslices").json() == {"timeslices": doc["timeslices"]}
+    assert client.get(f"/api/courses/{SLUG}/timeslices", params={"wiki": "other.wiki"}).json() == {"timeslices": []}
+
+
+@pytest.mark.parametrize("path", ["", "/users", "/articles", "/timeslices", "/updates"])
+def test_an_unknown_course_is_a_404_with_a_message(env, path):
+    client, _, _ = env
+    assert error_of(client.get(f"/api/courses/no-such{path}"), 404) == "no course 'no-such'"
+
+
+def test_an_unknown_path_and_a_bad_query_are_json_errors(env):
+    client, _, _ = env
+    assert "nothing at" in error_of(client.get("/api/nothing-here"), 404)
+    assert "limit" in error_of(client.get(f"/api/courses/{SLUG}/updates", params={"limit": "lots"}), 422)
+
+
+ACTIONS = [("post", f"/api/courses/{SLUG}/users", {"usernames": ["Jonas Berg"]}),
+           ("delete", f"/api/courses/{SLUG}/users/Mei Chen", None),
+           ("patch", f"/api/courses/{SLUG}", {"end": "2024-02-15"}),
+           ("post", f"/api/courses/{SLUG}/updates", {})]
+
+
+@pytest.mark.parametrize("method,path,body", ACTIONS)
+def test_actions_refuse_missing_bad_revoked_and_foreign_tokens_and_change_nothing(env, method, path, body):
+    client, engine, tokens = env
+    before = (roster(engine), stats(engine, SLUG))
+
+    def call(headers):
+        return client.request(method, path, json=body, headers=headers)
+
+    refused = call({})
+    assert "access token" in error_of(refused, 401)
+    assert refused.headers["www-authenticate"] == "Bearer"
+    error_of(call(auth("wct_not-a-real-token")), 401)
+    error_of(call({"Authorization": "Basic abc"}), 401)
+    assert "not an instructor" in error_of(call(auth(tokens["stranger"])), 403)
+    revoked = create_token(engine, "gone", role="admin")
+    revoke_token(engine, next(t["id"] for t in list_tokens(engine) if t["label"] == "gone"))
+    error_of(call(auth(revoked)), 401)
+    client.app.state.updater.wait()
+    assert (roster(engine), stats(engine, SLUG)) == before
+
+
+def test_an_instructor_enrolls_and_dis_enrolls_with_canonical_names(env):
+    client, engine, tokens = env
+    done = client.post(f"/api/courses/{SLUG}/users", headers=auth(tokens["instructor"]),
+                       json={"usernames": ["jonas_Berg"], "role": "student"})
+    assert done.status_code == 200 and done.json()["enrolled"] == ["Jonas Berg"]
+    assert "Jonas Berg" in [u["username"] for u in client.get(f"/api/courses/{SLUG}/users").json()["users"]]
+    gone = client.delete(f"/api/courses/{SLUG}/users/Mei Chen", headers=auth(tokens["instructor"]))
+    assert gone.status_code == 200 and gone.json()["removed"] == ["Mei Chen"]
+    assert "Mei Chen" not in [u["username"] for u in stats(engine, SLUG)["users"]]
+
+
+@pytest.mark.parametrize("body,message", [
+    ({"usernames": ["Nobody At All"]}, "no such user on the course's wikis: Nobody At All"),
+    ({"usernames": []}, "usernames"),
+    ({"usernames": ["Jonas Berg"], "role": "dean"}, "role"),
+    ({"names": ["Jonas Berg"]}, "usernames: Field required"),
+])
+def test_bad_enrollments_are_422_and_change_nothing(env, body, message):
+    client, engine, tokens = env
+    before = roster(engine)
+    assert message in error_of(client.post(f"/api/courses/{SLUG}/users", json=body,
+                                           headers=auth(tokens["admin"])), 422)
+    assert roster(engine) == before
+
+
+def test_dis_enrolling_someone_not_enrolled_is_422(env):
+    client, _, tokens = env
+    assert "not enrolled" in error_of(client.delete(f"/api/courses/{SLUG}/users/Jonas Berg",
+                                                    headers=auth(tokens["admin"])), 422)
+
+
+def test_editing_dates_and_wikis(env):
+    client, engine, tokens = env
+    done = client.patch(f"/api/courses/{SLUG}", headers=auth(tokens["instructor"]), json={"end": "2024-02-10"})
+    assert done.status_code == 200 and done.json()["course"]["end"] == "2024-02-10T23:59:59Z"
+    for body, message, status in [({"end": "2023-12-01"}, "before the start", 422),
+                                  ({"start": "2024-13-01"}, "start", 422),
+                                  ({"add_wikis": ["nowhere.test"]}, "unknown wiki 'nowhere.test'", 422),
+                                  ({"remove_wikis": [WIKI]}, "at least one wiki", 422)]:
+        assert message in error_of(client.patch(f"/api/courses/{SLUG}", json=body,
+                                                headers=auth(tokens["admin"])), status)
+    assert stats(engine, SLUG)["course"]["end"] == "2024-02-10T23:59:59Z"
+
+
+def test_an_update_runs_in_the_background_and_reports_its_progress(env):
+    client, engine, tokens = env
+    before = client.get(f"/api/courses/{SLUG}").json()
+    client.delete(f"/api/courses/{SLUG}/users/Priya Raman", headers=auth(tokens["instructor"]))
+    started = client.post(f"/api/courses/{SLUG}/updates", headers=auth(tokens["instructor"]))
+    assert started.status_code == 202
+    run = started.json()["run"]
+    client.app.state.updater.wait()
+    latest = client.get(f"/api/courses/{SLUG}/updates", params={"limit": 1}).json()["updates"][0]
+    assert latest["id"] == run and latest["status"] == "done" and latest["finished_at"]
+    assert latest["step"] is None and latest["done"] == latest["total"] == len(STUDENTS) - 1
+    after = client.get(f"/api/courses/{SLUG}").json()
+    assert after["course"]["last_update"] > before["course"]["last_update"]  # now, not 2024-01-20
+    assert after["course"]["student_count"] == len(STUDENTS) - 1
+    assert after["course"]["revision_count"] == sum(u["revision_count"] for u in after["users"])
+
+
+def test_a_second_update_while_one_runs_is_a_409(env):
+    client, engine, tokens = env
+    with engine.connect() as conn:
+        course_id = conn.scalar(select(courses.c.id).where(courses.c.slug == SLUG))
+    run = begin_run(engine, course_id, slug=SLUG, full=False, as_of=now_utc(), started=now_utc())
+    try:
+        refused = client.post(f"/api/courses/{SLUG}/updates", headers=auth(tokens["admin"]))
+        assert f"run {run}" in error_of(refused, 409)
+    finally:
+        end_run(engine, run, status="done")
+
+
+def test_the_openapi_description_lists_every_endpoint(env):
+    client, _, _ = env
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    assert set(paths) >= {"/api/courses", "/api/courses/{slug}", "/api/courses/{slug}/users",
+                          "/api/courses/{slug}/articles", "/api/courses/{slug}/timeslices",
+                          "/api/courses/{slug}/updates", "/api/courses/{slug}/users/{username}"}
+    assert {"get", "patch"} <= set(paths["/api/courses/{slug}"])
+    assert {"get", "post"} <= set(paths["/api/courses/{slug}/updates"])
