@@ -1,11 +1,15 @@
 """The database: migrations build exactly the models' schema, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import column, create_engine, insert, inspect, select, table
 
-from wikicourse.db import open_db
+from wikicourse.db import alembic_config, open_db, upgrade
+from wikicourse.stats import COURSE_FIELDS
 from wikicourse.models import Base
 
 
@@ -24,4 +28,25 @@ def test_opening_twice_is_harmless(sqlite_url):
     engine = open_db(sqlite_url)
     assert set(inspect(engine).get_table_names()) >= {"courses", "course_wiki_timeslices",
                                                         "course_user_article_timeslices"}
+    engine.dispose()
+
+
+def test_upgrading_a_0001_database_settles_runs_left_running(sqlite_url):
+    """0002's lock allows one running run per course: older killed runs become 'interrupted'."""
+    engine = create_engine(sqlite_url)
+    command.upgrade(alembic_config(engine), "0001")
+    # The tables as 0001 made them (the models have moved on).
+    course = table("courses", *[column(c) for c in ("id", "slug", "title", "start", "end", "timeslice_days",
+                                                      *COURSE_FIELDS)])
+    runs = table("update_runs", *[column(c) for c in ("course_id", "full", "as_of", "started_at", "status",
+                                                        "requests", "revisions")])
+    when = datetime(2024, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(insert(course).values(id=1, slug="c", title="C", start=date(2024, 1, 1), end=date(2024, 1, 2),
+                                           timeslice_days=1, **{f: 0 for f in COURSE_FIELDS}))
+        conn.execute(insert(runs), [dict(course_id=1, full=False, as_of=when, started_at=when, status=s, requests=0,
+                                         revisions=0) for s in ("running", "running", "done")])
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(select(runs.c.status))) == ["done", "interrupted", "interrupted"]
     engine.dispose()
