@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Callable, Sequence
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -15,6 +15,8 @@ from .sql import upsert
 from .timeslices.tables import course_wikis, courses, enrollments, users
 from .wikis import wiki_ids, wiki_urls
 
+# Characters no MediaWiki title, and so no username, can hold.
+_NOT_IN_USERNAMES = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
 
 
@@ -25,9 +27,17 @@ def parse_date(value: str, what: str = "date") -> date:
         raise InvalidInput(f"malformed {what} {value!r}: use YYYY-MM-DD") from None
 
 
+EARLIEST = date(2001, 1, 1)  # no wiki has an edit before Wikipedia's first year
+LONGEST = timedelta(days=3660)  # ten years: a window table for longer is surely a typo
+
+
 def _check_period(start: date, end: date) -> None:
     if end < start:
         raise InvalidInput(f"the end {end} is before the start {start}")
+    if start < EARLIEST:
+        raise InvalidInput(f"the start {start} is before {EARLIEST}, when no wiki had edits")
+    if end - start > LONGEST:
+        raise InvalidInput(f"{start} to {end} is longer than a course can run (ten years)")
 
 
 def _check_days(days: int) -> None:
@@ -120,6 +130,10 @@ def enroll(engine: Engine, slug: str, usernames: Sequence[str], role: str = "stu
         raise InvalidInput(f"unknown role {role!r}: one of {', '.join(ROLES)}")
     if not usernames or any(not n.strip() for n in usernames):
         raise InvalidInput("give at least one username, none empty")
+    for name in usernames:
+        if _NOT_IN_USERNAMES.search(name):
+            raise InvalidInput(f"not a username: {name!r} (MediaWiki names hold no # < > [ ] | {{ }} "
+                               "nor control characters)")
     with engine.connect() as conn:
         cid = course_id(conn, slug)
         ids = list(conn.scalars(select(course_wikis.c.wiki_id).where(course_wikis.c.course_id == cid)
