@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from ..errors import CourseBusy, InvalidInput, UnknownCourse, WikiError, WikicourseError
 from ..sources import open_source
 from ..update.cycle import SourceFactory
-from . import api, pages
+from . import api, manage, pages
 from .jobs import Updater
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source) -
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(manage.router)  # before pages: its /courses/{slug}/... routes precede the bare one
     app.include_router(pages.router)
     _error_handlers(app)
     return app

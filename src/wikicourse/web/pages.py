@@ -1,4 +1,182 @@
-"""The dashboard's pages (placeholder until the pages land)."""
-from fastapi import APIRouter
+"""The dashboard's reading pages: courses, a course's overview, activity, students, articles, CSVs.
 
-router = APIRouter()
+Every figure comes from the stats document (`wikicourse stats --json`), so a page, a CSV and
+the API never disagree. `render` is shared with the signed-in pages (manage.py).
+"""
+from __future__ import annotations
+
+from urllib.parse import quote, unquote, urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+
+from ..courses import course_id
+from ..errors import InvalidInput
+from ..stats import course_list, course_stats, per_wiki
+from ..update.runs import recent_runs
+from . import chart, exports
+from .auth import csrf_token, page_actor
+
+FLASH = "wikicourse_flash"
+
+
+# ---- rendering shared by every page -------------------------------------------------------------
+
+def num(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else ("" if value is None else str(value))
+
+
+def when(iso: str | None, never: str = "never") -> str:
+    """An ISO time as "2024-02-01 00:00 UTC" (seconds only clutter a page)."""
+    return never if not iso else f"{iso[:10]} {iso[11:16]} UTC"
+
+
+def contributions_url(wiki: str, username: str) -> str:
+    return f"https://{wiki}/wiki/Special:Contributions/{quote(username.replace(' ', '_'), safe='()_,:!*')}"
+
+
+def article_url(wiki: str, title: str) -> str:
+    return f"https://{wiki}/wiki/{quote(title.replace(' ', '_'), safe='/()_,:!*')}"
+
+
+def set_flash(response: Response, message: str, kind: str = "ok") -> None:
+    """A message for the next page this browser shows (a cookie, so no URL can forge it)."""
+    response.set_cookie(FLASH, quote(f"{kind}|{message}"), max_age=60, httponly=True, samesite="lax")
+
+
+def prepare(request: Request) -> None:
+    """Give the templates their helpers, so error pages (rendered by app.py) show the header too."""
+    env = request.app.state.templates.env
+    env.filters.update(num=num, when=when)
+    env.globals.update(page_actor=page_actor, csrf_token=csrf_token)
+
+
+def render(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
+    """The page, with the flash message left by the previous action (context["flash"] overrides it)."""
+    prepare(request)
+    cookie = unquote(request.cookies.get(FLASH, ""))
+    kind, _, message = cookie.partition("|")
+    base = {"actor": page_actor(request), "csrf": csrf_token(request),
+            "flash": {"kind": "error" if kind == "error" else "ok", "message": message} if message else None}
+    response = request.app.state.templates.TemplateResponse(request, template, {**base, **context},
+                                                            status_code=status)
+    if cookie:
+        response.delete_cookie(FLASH)
+    return response
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(prepare)])
+
+
+# ---- sortable tables ----------------------------------------------------------------------------
+
+def sorted_table(rows: list[dict], columns: list[tuple[str, str, bool]], sort: str | None,
+                 direction: str | None) -> tuple[list[dict], list[dict]]:
+    """Rows ordered by the `sort` column (default: the first) and the header cells linking to each order.
+
+    `columns` are (field, label, numeric); numeric columns sort largest first on a first click,
+    text columns A to Z, case-insensitively. Ties keep the first column's order."""
+    numeric = {field for field, _, is_number in columns if is_number}
+    fields = [field for field, _, _ in columns]
+    sort = sort or fields[0]
+    if sort not in fields:
+        raise InvalidInput(f"cannot sort by {sort!r}: sort by one of {', '.join(fields)}")
+    if direction not in (None, "asc", "desc"):
+        raise InvalidInput(f"dir must be asc or desc, not {direction!r}")
+    direction = direction or ("desc" if sort in numeric else "asc")
+    ordered = sorted(sorted(rows, key=lambda r: _key(r, fields[0])), key=lambda r: _key(r, sort),
+                     reverse=direction == "desc")
+    headers = []
+    for field, label, is_number in columns:
+        active = field == sort
+        goes = ("asc" if direction == "desc" else "desc") if active else ("desc" if is_number else "asc")
+        headers.append({"field": field, "label": label, "numeric": is_number,
+                        "href": "?" + urlencode({"sort": field, "dir": goes}),
+                        "aria": ("ascending" if direction == "asc" else "descending") if active else None})
+    return ordered, headers
+
+
+def _key(row: dict, field: str):
+    value = row[field]
+    if isinstance(value, list):  # an article's editors: by how many
+        return len(value)
+    return value.casefold() if isinstance(value, str) else value
+
+
+STUDENT_COLUMNS = [("username", "Username", False), ("role", "Role", False),
+                   ("revision_count", "Revisions", True), ("character_sum_ms", "Characters (articles)", True),
+                   ("character_sum_us", "User space", True), ("character_sum_draft", "Drafts", True),
+                   ("references_count", "References", True)]
+ARTICLE_COLUMNS = [("title", "Article", False), ("wiki", "Wiki", False), ("new_article", "New", True),
+                   ("revision_count", "Revisions", True), ("character_sum", "Characters", True),
+                   ("references_count", "References", True), ("editors", "Editors", False)]
+
+
+# ---- pages --------------------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+def courses_page(request: Request):
+    return render(request, "courses.html", {"courses": course_list(request.app.state.engine)})
+
+
+@router.get("/courses/{slug:path}/activity", response_class=HTMLResponse)
+def activity_page(request: Request, slug: str):
+    doc = course_stats(request.app.state.engine, slug)
+    c, windows = doc["course"], doc["timeslices"]
+    charts = {field: chart.chart(windows, field, start=c["start"], end=c["end"], svg_id=f"chart-{name}",
+                                 label=label)
+              for field, name, label in (("character_sum", "characters", "Characters added"),
+                                         ("revision_count", "revisions", "Revisions"))}
+    return render(request, "activity.html", {"course": c, "tab": "activity", "charts": charts,
+                                             "legend": chart.legend(windows), "windows": windows,
+                                             "pending": any(w["needs_update"] for w in windows)})
+
+
+@router.get("/courses/{slug:path}/students", response_class=HTMLResponse)
+def students_page(request: Request, slug: str, sort: str | None = None, dir: str | None = None):
+    doc = course_stats(request.app.state.engine, slug)
+    rows, headers = sorted_table(doc["users"], STUDENT_COLUMNS, sort, dir)
+    links = {u["username"]: [(w, contributions_url(w, u["username"])) for w in doc["course"]["wikis"]]
+             for u in rows}
+    return render(request, "students.html", {"course": doc["course"], "tab": "students", "users": rows,
+                                             "headers": headers, "links": links})
+
+
+@router.get("/courses/{slug:path}/articles", response_class=HTMLResponse)
+def articles_page(request: Request, slug: str, sort: str | None = None, dir: str | None = None):
+    doc = course_stats(request.app.state.engine, slug)
+    rows, headers = sorted_table(doc["articles"], ARTICLE_COLUMNS, sort, dir)
+    for a in rows:
+        a["url"] = article_url(a["wiki"], a["title"])
+    return render(request, "articles.html", {"course": doc["course"], "tab": "articles", "articles": rows,
+                                             "headers": headers})
+
+
+def _csv_route(kind: str) -> None:
+    def download(request: Request, slug: str) -> Response:
+        engine = request.app.state.engine
+        doc = course_stats(engine, slug)
+        if kind == "overview":
+            header, rows = exports.overview_rows(doc, per_wiki(engine, slug))
+        else:
+            header, rows = getattr(exports, f"{kind}_rows")(doc)
+        return Response(exports.to_csv(header, rows), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{exports.filename(slug, kind)}"'})
+
+    router.add_api_route(f"/courses/{{slug:path}}/{kind}.csv", download, methods=["GET"],
+                         name=f"{kind}_csv")
+
+
+for _kind in exports.KINDS:
+    _csv_route(_kind)
+
+
+@router.get("/courses/{slug:path}", response_class=HTMLResponse)
+def overview_page(request: Request, slug: str):
+    engine = request.app.state.engine
+    doc = course_stats(engine, slug)
+    with engine.connect() as conn:
+        runs = recent_runs(engine, course_id(conn, slug), 1)
+    return render(request, "overview.html", {"course": doc["course"], "tab": "overview",
+                                             "wikis": per_wiki(engine, slug), "run": runs[0] if runs else None,
+                                             "csvs": exports.KINDS})

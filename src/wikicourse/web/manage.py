@@ -1,0 +1,181 @@
+"""The signed-in pages: sign in and out, and a course's manage page with its actions.
+
+Actions follow post/redirect/get: a form posts, the change is made by the same functions the
+command line calls (wikicourse.courses, the updater), and the browser is sent back to the
+manage page with a flash message. Bad input re-renders the page with the message (422).
+"""
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from .. import courses as course_api
+from ..courses import course_id
+from ..errors import CourseBusy, InvalidInput
+from ..sources.base import normalize_username
+from ..stats import course_stats
+from ..tokens import Actor, authenticate
+from ..update.runs import recent_runs
+from .auth import COOKIE, check_csrf, page_actor, require_manager
+from .pages import prepare, render, set_flash
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(prepare)])
+Text = Annotated[str, Form()]
+Csrf = Annotated[str | None, Form()]
+COOKIE_DAYS = 30
+
+
+def local_path(target: str | None) -> str:
+    """`target` if it is a path on this site, else "/" (never a redirect to another site)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
+            or any(ord(ch) < 32 for ch in target):
+        return "/"
+    return target
+
+
+def manage_url(slug: str) -> str:
+    return f"/courses/{slug}/manage"
+
+
+def back_to_manage(slug: str, message: str, kind: str = "ok") -> RedirectResponse:
+    response = RedirectResponse(manage_url(slug), status_code=303)
+    set_flash(response, message, kind)
+    return response
+
+
+def acting(request: Request, slug: str, csrf: str | None) -> Actor:
+    """The manager behind a posted form: 401 if not signed in, 403 for a bad form or no right."""
+    actor = page_actor(request)
+    if actor is None:
+        require_manager(request, None, slug)
+    check_csrf(request, csrf)
+    return require_manager(request, actor, slug)
+
+
+# ---- signing in and out -------------------------------------------------------------------------
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/"):
+    return render(request, "login.html", {"next": local_path(next)})
+
+
+@router.post("/login")
+def login(request: Request, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
+    secret = token.strip()
+    if authenticate(request.app.state.engine, secret) is None:
+        return render(request, "login.html", {"next": local_path(next),
+                                              "error": "That token is not valid (mistyped, or revoked)."}, 401)
+    response = RedirectResponse(local_path(next), status_code=303)
+    response.set_cookie(COOKIE, secret, max_age=COOKIE_DAYS * 86400, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Csrf = None):
+    check_csrf(request, csrf)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE)
+    set_flash(response, "Signed out.")
+    return response
+
+
+# ---- the manage page ----------------------------------------------------------------------------
+
+def manage_page(request: Request, slug: str, status: int = 200, **extra):
+    engine = request.app.state.engine
+    doc = course_stats(engine, slug)
+    with engine.connect() as conn:
+        runs = recent_runs(engine, course_id(conn, slug), 5)
+    return render(request, "manage.html", {"course": doc["course"], "tab": "manage", "users": doc["users"],
+                                           "runs": runs, "run": runs[0] if runs else None, **extra}, status)
+
+
+@router.get("/courses/{slug:path}/manage")
+def manage(request: Request, slug: str):
+    actor = page_actor(request)
+    if actor is None:
+        return RedirectResponse("/login?" + urlencode({"next": manage_url(slug)}), status_code=303)
+    require_manager(request, actor, slug)
+    return manage_page(request, slug)
+
+
+@router.post("/courses/{slug:path}/enroll")
+def enroll(request: Request, slug: str, csrf: Csrf = None, usernames: Text = "",
+           role: Annotated[str, Form()] = "student"):
+    acting(request, slug, csrf)
+    names = [line.strip() for line in usernames.splitlines() if line.strip()]
+    try:
+        enrolled = course_api.enroll(request.app.state.engine, slug, names, role,
+                                     source_factory=request.app.state.source_factory)
+    except InvalidInput as exc:
+        return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nobody enrolled: {exc}"},
+                           typed={"usernames": usernames, "role": role})
+    return back_to_manage(slug, f"Enrolled as {role}: {', '.join(enrolled)}. "
+                                "Their edits count from the next update.")
+
+
+def leaving(doc: dict, username: str) -> dict:
+    """What the course totals lose when `username` is removed (from the figures of the last update)."""
+    wanted = normalize_username(username)
+    user = next((u for u in doc["users"] if u["username"] == wanted), None)
+    if user is None:
+        raise InvalidInput(f"{username!r} is not enrolled in {doc['course']['slug']!r}")
+    counts = user["role"] == "student"
+    alone = [a for a in doc["articles"] if a["editors"] == [wanted]] if counts else []
+    loses = {"student_count": 1 if counts else 0, "revision_count": user["revision_count"] if counts else 0,
+             "character_sum": user["character_sum_ms"] if counts else 0,
+             "character_sum_user": user["character_sum_us"] if counts else 0,
+             "character_sum_draft": user["character_sum_draft"] if counts else 0,
+             "references_count": user["references_count"] if counts else 0,
+             "article_count": len(alone), "new_article_count": sum(a["new_article"] for a in alone)}
+    return {"user": user, "counts": counts, "articles": alone, "loses": loses,
+            "shared": sum(1 for a in doc["articles"] if wanted in a["editors"] and len(a["editors"]) > 1)}
+
+
+@router.get("/courses/{slug:path}/disenroll")
+def confirm_disenroll(request: Request, slug: str, username: str = ""):
+    actor = page_actor(request)
+    if actor is None:
+        target = f"/courses/{slug}/disenroll?" + urlencode({"username": username})
+        return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+    require_manager(request, actor, slug)
+    doc = course_stats(request.app.state.engine, slug)
+    return render(request, "confirm_disenroll.html", {"course": doc["course"], "tab": "manage",
+                                                      **leaving(doc, username)})
+
+
+@router.post("/courses/{slug:path}/disenroll")
+def disenroll(request: Request, slug: str, csrf: Csrf = None, username: Text = ""):
+    acting(request, slug, csrf)
+    removed = course_api.disenroll(request.app.state.engine, slug, [username])
+    return back_to_manage(slug, f"Removed {', '.join(removed)}. Their edits stop counting at the next update.")
+
+
+@router.post("/courses/{slug:path}/edit")
+def edit(request: Request, slug: str, csrf: Csrf = None, start: Text = "", end: Text = "",
+         add_wiki: Text = "", remove_wiki: Annotated[list[str], Form()] = []):  # noqa: B006 (FastAPI copies it)
+    acting(request, slug, csrf)
+    try:
+        course_api.edit_course(
+            request.app.state.engine, slug,
+            start=course_api.parse_date(start, "start date") if start.strip() else None,
+            end=course_api.parse_date(end, "end date") if end.strip() else None,
+            add_wikis=[add_wiki.strip()] if add_wiki.strip() else [], remove_wikis=remove_wiki)
+    except InvalidInput as exc:
+        return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nothing changed: {exc}"},
+                           typed={"start": start, "end": end, "add_wiki": add_wiki})
+    return back_to_manage(slug, "Course changed. The next update adjusts the statistics.")
+
+
+@router.post("/courses/{slug:path}/update")
+def start_update(request: Request, slug: str, csrf: Csrf = None, full: Annotated[str, Form()] = ""):
+    acting(request, slug, csrf)
+    try:
+        run_id = request.app.state.updater.start(slug, full=bool(full))
+    except CourseBusy as exc:
+        return back_to_manage(slug, f"Not started: {exc}.", "error")
+    return back_to_manage(slug, f"Update started (run {run_id}).")
