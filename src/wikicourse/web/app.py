@@ -21,6 +21,7 @@ from .jobs import Updater
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+pages.setup_templates(templates)
 
 
 def create_app(engine: Engine, *, source_factory: SourceFactory = open_source) -> FastAPI:

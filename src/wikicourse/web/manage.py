@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from .. import courses as course_api
@@ -20,9 +20,9 @@ from ..stats import course_stats
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
 from .auth import COOKIE, check_csrf, page_actor, require_manager
-from .pages import prepare, render, set_flash
+from .pages import render, set_flash
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(prepare)])
+router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 Csrf = Annotated[str | None, Form()]
 COOKIE_DAYS = 30

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote, urlencode
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from ..courses import course_id
@@ -44,16 +44,14 @@ def set_flash(response: Response, message: str, kind: str = "ok") -> None:
     response.set_cookie(FLASH, quote(f"{kind}|{message}"), max_age=60, httponly=True, samesite="lax")
 
 
-def prepare(request: Request) -> None:
+def setup_templates(templates) -> None:
     """Give the templates their helpers, so error pages (rendered by app.py) show the header too."""
-    env = request.app.state.templates.env
-    env.filters.update(num=num, when=when)
-    env.globals.update(page_actor=page_actor, csrf_token=csrf_token)
+    templates.env.filters.update(num=num, when=when)
+    templates.env.globals.update(page_actor=page_actor, csrf_token=csrf_token)
 
 
 def render(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
     """The page, with the flash message left by the previous action (context["flash"] overrides it)."""
-    prepare(request)
     cookie = unquote(request.cookies.get(FLASH, ""))
     kind, _, message = cookie.partition("|")
     base = {"actor": page_actor(request), "csrf": csrf_token(request),
@@ -65,7 +63,7 @@ def render(request: Request, template: str, context: dict, status: int = 200) ->
     return response
 
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(prepare)])
+router = APIRouter(include_in_schema=False)
 
 
 # ---- sortable tables ----------------------------------------------------------------------------
