@@ -29,3 +29,4 @@ run wikicourse stats demo-2024
 # The invariant, shown: a rebuild from scratch gives the same figures.
 run wikicourse update demo-2024 --full --as-of 2024-02-01T00:00:00Z
 printf '\nDatabase: %s (inspect it with `wikicourse stats demo-2024 --json`)\n' "$WIKICOURSE_DB"
+printf 'In a browser: .venv/bin/wikicourse --db %s serve, then http://127.0.0.1:8000/\n' "$WIKICOURSE_DB"

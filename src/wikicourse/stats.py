@@ -24,56 +24,75 @@ def iso(t: datetime | None) -> str | None:
     return None if t is None else t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def course_stats(engine: Engine, slug: str) -> dict:
+PARTS = ("course", "users", "articles", "timeslices")
+
+
+def course_stats(engine: Engine, slug: str, parts: tuple[str, ...] = PARTS) -> dict:
+    """The document of SPEC §5, or only the `parts` of it a caller shows (each is its own query)."""
     with engine.connect() as conn:
         cid = course_id(conn, slug)
-        c = conn.execute(select(courses).where(courses.c.id == cid)).one()._mapping
-        period = Grid.of(c["start"], c["end"], c["timeslice_days"])
-        domains = list(conn.scalars(select(wikis.c.domain).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
-                                    .where(course_wikis.c.course_id == cid).order_by(wikis.c.domain)))
-        roster = conn.execute(
-            select(users.c.username, enrollments.c.role, *[enrollments.c[f] for f in USER_FIELDS])
-            .join(users, users.c.id == enrollments.c.user_id)
-            .where(enrollments.c.course_id == cid).order_by(users.c.username)).all()
-        # Editors: the student ids each article course timeslice holds, across its windows.
-        editor_ids: dict[int, set[int]] = defaultdict(set)
-        for article_id, ids in conn.execute(select(act.c.article_id, act.c.user_ids).where(act.c.course_id == cid)):
-            editor_ids[article_id].update(int(i) for i in ids.split(",") if i)
-        names = dict(conn.execute(select(users.c.id, users.c.username).join(
-            enrollments, enrollments.c.user_id == users.c.id).where(enrollments.c.course_id == cid)).all())
-        editors = {a: sorted(names.get(i, f"user #{i}") for i in ids) for a, ids in editor_ids.items()}
-        article_rows = conn.execute(
-            select(articles_courses.c.article_id, wikis.c.domain, articles.c.title, articles.c.namespace,
-                   *[articles_courses.c[f] for f in ARTICLE_FIELDS], articles_courses.c.new_article)
-            .join(articles, articles.c.id == articles_courses.c.article_id)
-            .join(wikis, wikis.c.id == articles.c.wiki_id)
-            .where(articles_courses.c.course_id == cid).order_by(wikis.c.domain, articles.c.title)).all()
-        windows = conn.execute(
-            select(wikis.c.domain, cwt.c.start, cwt.c.end, *[cwt.c[f] for f in WINDOW_FIELDS],
-                   cwt.c.needs_update, cwt.c.last_mw_rev_datetime)
-            .join(wikis, wikis.c.id == cwt.c.wiki_id)
-            .where(cwt.c.course_id == cid).order_by(wikis.c.domain, cwt.c.start)).all()
+        return {part: _PARTS[part](conn, cid) for part in parts}
+
+
+def _course(conn, cid: int) -> dict:
+    c = conn.execute(select(courses).where(courses.c.id == cid)).one()._mapping
+    period = Grid.of(c["start"], c["end"], c["timeslice_days"])
+    domains = list(conn.scalars(select(wikis.c.domain).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
+                                .where(course_wikis.c.course_id == cid).order_by(wikis.c.domain)))
+    pending = conn.scalar(select(func.count()).select_from(cwt).where(cwt.c.course_id == cid,
+                                                                     cwt.c.needs_update))
     return {
-        "course": {
-            "slug": c["slug"], "title": c["title"],
-            "start": iso(period.period_start),
-            "end": iso(period.period_end - timedelta(seconds=1)),  # the end date's 23:59:59
-            "wikis": domains,
-            **{f: c[f] for f in COURSE_FIELDS},
-            "last_update": iso(c["last_update"]),
-            "updated_at": iso(c["updated_at"]),
-            "timeslice_days": c["timeslice_days"],
-            "pending_timeslices": sum(1 for w in windows if w.needs_update),
-        },
-        "users": [{"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}}
-                  for r in roster],
-        "articles": [{"wiki": r.domain, "title": r.title, "namespace": r.namespace,
-                      **{f: getattr(r, f) for f in ARTICLE_FIELDS}, "new_article": bool(r.new_article),
-                      "editors": editors.get(r.article_id, [])} for r in article_rows],
-        "timeslices": [{"wiki": w.domain, "start": iso(w.start), "end": iso(w.end),
-                        **{f: getattr(w, f) for f in WINDOW_FIELDS}, "needs_update": bool(w.needs_update),
-                        "last_mw_rev_datetime": iso(w.last_mw_rev_datetime)} for w in windows],
+        "slug": c["slug"], "title": c["title"],
+        "start": iso(period.period_start),
+        "end": iso(period.period_end - timedelta(seconds=1)),  # the end date's 23:59:59
+        "wikis": domains,
+        **{f: c[f] for f in COURSE_FIELDS},
+        "last_update": iso(c["last_update"]),
+        "updated_at": iso(c["updated_at"]),
+        "timeslice_days": c["timeslice_days"],
+        "pending_timeslices": pending,
     }
+
+
+def _users(conn, cid: int) -> list[dict]:
+    roster = conn.execute(
+        select(users.c.username, enrollments.c.role, *[enrollments.c[f] for f in USER_FIELDS])
+        .join(users, users.c.id == enrollments.c.user_id)
+        .where(enrollments.c.course_id == cid).order_by(users.c.username))
+    return [{"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}} for r in roster]
+
+
+def _articles(conn, cid: int) -> list[dict]:
+    # Editors: the student ids each article course timeslice holds, across its windows.
+    editor_ids: dict[int, set[int]] = defaultdict(set)
+    for article_id, ids in conn.execute(select(act.c.article_id, act.c.user_ids).where(act.c.course_id == cid)):
+        editor_ids[article_id].update(int(i) for i in ids.split(",") if i)
+    names = dict(conn.execute(select(users.c.id, users.c.username).join(
+        enrollments, enrollments.c.user_id == users.c.id).where(enrollments.c.course_id == cid)).all())
+    rows = conn.execute(
+        select(articles_courses.c.article_id, wikis.c.domain, articles.c.title, articles.c.namespace,
+               *[articles_courses.c[f] for f in ARTICLE_FIELDS], articles_courses.c.new_article)
+        .join(articles, articles.c.id == articles_courses.c.article_id)
+        .join(wikis, wikis.c.id == articles.c.wiki_id)
+        .where(articles_courses.c.course_id == cid).order_by(wikis.c.domain, articles.c.title))
+    return [{"wiki": r.domain, "title": r.title, "namespace": r.namespace,
+             **{f: getattr(r, f) for f in ARTICLE_FIELDS}, "new_article": bool(r.new_article),
+             "editors": sorted(names.get(i, f"user #{i}") for i in editor_ids.get(r.article_id, ()))}
+            for r in rows]
+
+
+def _timeslices(conn, cid: int) -> list[dict]:
+    windows = conn.execute(
+        select(wikis.c.domain, cwt.c.start, cwt.c.end, *[cwt.c[f] for f in WINDOW_FIELDS],
+               cwt.c.needs_update, cwt.c.last_mw_rev_datetime)
+        .join(wikis, wikis.c.id == cwt.c.wiki_id)
+        .where(cwt.c.course_id == cid).order_by(wikis.c.domain, cwt.c.start))
+    return [{"wiki": w.domain, "start": iso(w.start), "end": iso(w.end),
+             **{f: getattr(w, f) for f in WINDOW_FIELDS}, "needs_update": bool(w.needs_update),
+             "last_mw_rev_datetime": iso(w.last_mw_rev_datetime)} for w in windows]
+
+
+_PARTS = {"course": _course, "users": _users, "articles": _articles, "timeslices": _timeslices}
 
 
 def course_list(engine: Engine) -> list[dict]:

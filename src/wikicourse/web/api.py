@@ -50,18 +50,18 @@ def list_courses(request: Request) -> dict:
 
 @router.get("/courses/{slug:path}/users", summary="The course's enrolled users and their figures")
 def course_users(request: Request, slug: str) -> dict:
-    return {"users": course_stats(request.app.state.engine, slug)["users"]}
+    return {"users": course_stats(request.app.state.engine, slug, ("users",))["users"]}
 
 
 @router.get("/courses/{slug:path}/articles", summary="The articles the course's students edited")
 def course_articles(request: Request, slug: str) -> dict:
-    return {"articles": course_stats(request.app.state.engine, slug)["articles"]}
+    return {"articles": course_stats(request.app.state.engine, slug, ("articles",))["articles"]}
 
 
 @router.get("/courses/{slug:path}/timeslices", summary="Per-wiki figures for each timeslice window")
 def course_timeslices(request: Request, slug: str,
                       wiki: Annotated[str | None, Query(description="only this wiki's windows")] = None) -> dict:
-    windows = course_stats(request.app.state.engine, slug)["timeslices"]
+    windows = course_stats(request.app.state.engine, slug, ("timeslices",))["timeslices"]
     return {"timeslices": [w for w in windows if wiki is None or w["wiki"] == wiki.lower()]}
 
 
@@ -98,7 +98,7 @@ def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
     require_manager(request, caller, slug)
     course_api.edit_course(request.app.state.engine, slug, start=body.start, end=body.end,
                            add_wikis=body.add_wikis, remove_wikis=body.remove_wikis)
-    return {"course": course_stats(request.app.state.engine, slug)["course"],
+    return {"course": course_stats(request.app.state.engine, slug, ("course",))["course"],
             "note": "the next update adjusts the statistics"}
 
 

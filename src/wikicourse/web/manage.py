@@ -87,7 +87,7 @@ def logout(request: Request, csrf: Csrf = None):
 
 def manage_page(request: Request, slug: str, status: int = 200, **extra):
     engine = request.app.state.engine
-    doc = course_stats(engine, slug)
+    doc = course_stats(engine, slug, ("course", "users"))
     with engine.connect() as conn:
         runs = recent_runs(engine, course_id(conn, slug), 5)
     return render(request, "manage.html", {"course": doc["course"], "tab": "manage", "users": doc["users"],

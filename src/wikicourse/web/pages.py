@@ -119,7 +119,7 @@ def courses_page(request: Request):
 
 @router.get("/courses/{slug:path}/activity", response_class=HTMLResponse)
 def activity_page(request: Request, slug: str):
-    doc = course_stats(request.app.state.engine, slug)
+    doc = course_stats(request.app.state.engine, slug, ("course", "timeslices"))
     c, windows = doc["course"], doc["timeslices"]
     charts = {field: chart.chart(windows, field, start=c["start"], end=c["end"], svg_id=f"chart-{name}",
                                  label=label)
@@ -132,7 +132,7 @@ def activity_page(request: Request, slug: str):
 
 @router.get("/courses/{slug:path}/students", response_class=HTMLResponse)
 def students_page(request: Request, slug: str, sort: str | None = None, dir: str | None = None):
-    doc = course_stats(request.app.state.engine, slug)
+    doc = course_stats(request.app.state.engine, slug, ("course", "users"))
     rows, headers = sorted_table(doc["users"], STUDENT_COLUMNS, sort, dir)
     links = {u["username"]: [(w, contributions_url(w, u["username"])) for w in doc["course"]["wikis"]]
              for u in rows}
@@ -142,7 +142,7 @@ def students_page(request: Request, slug: str, sort: str | None = None, dir: str
 
 @router.get("/courses/{slug:path}/articles", response_class=HTMLResponse)
 def articles_page(request: Request, slug: str, sort: str | None = None, dir: str | None = None):
-    doc = course_stats(request.app.state.engine, slug)
+    doc = course_stats(request.app.state.engine, slug, ("course", "articles"))
     rows, headers = sorted_table(doc["articles"], ARTICLE_COLUMNS, sort, dir)
     for a in rows:
         a["url"] = article_url(a["wiki"], a["title"])
@@ -153,7 +153,7 @@ def articles_page(request: Request, slug: str, sort: str | None = None, dir: str
 def _csv_route(kind: str) -> None:
     def download(request: Request, slug: str) -> Response:
         engine = request.app.state.engine
-        doc = course_stats(engine, slug)
+        doc = course_stats(engine, slug, {"overview": ("course",), "students": ("users",)}.get(kind, (kind,)))
         if kind == "overview":
             header, rows = exports.overview_rows(doc, per_wiki(engine, slug))
         else:
@@ -172,7 +172,7 @@ for _kind in exports.KINDS:
 @router.get("/courses/{slug:path}", response_class=HTMLResponse)
 def overview_page(request: Request, slug: str):
     engine = request.app.state.engine
-    doc = course_stats(engine, slug)
+    doc = course_stats(engine, slug, ("course",))
     with engine.connect() as conn:
         runs = recent_runs(engine, course_id(conn, slug), 1)
     return render(request, "overview.html", {"course": doc["course"], "tab": "overview",
