@@ -1,6 +1,6 @@
 # Entry points for people and CI (.ci/run calls `make test`).
 #   make install   virtualenv in .venv with wikicourse (editable) and the test extras
-#   make services  throwaway PostgreSQL (scripts/postgres/) and MediaWiki's packages
+#   make services  throwaway PostgreSQL (scripts/postgres/), MediaWiki's packages, Chromium
 #   make test      the whole test suite; PYTEST_ARGS='-k foo -x' passes options on
 #   make demo / bench / services-down / clean
 
@@ -33,6 +33,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 services:
 	bash scripts/postgres/up.sh
 	if [ -f scripts/mediawiki/install.sh ]; then bash scripts/mediawiki/install.sh; fi
+	bash scripts/browser/install.sh
 
 services-down:
 	bash scripts/postgres/down.sh

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, case, func, select
 
 from .courses import course_id
+from .errors import InvalidInput
+from .sources.base import normalize_username
 from .timeslices.tables import (act, articles, articles_courses, course_wikis, courses, cuwt, cwt, enrollments,
-                                users)
+                                fine, users)
 from .timeslices.windows import Grid
 from .wikis import wikis
 
@@ -141,3 +143,47 @@ def per_wiki(engine: Engine, slug: str) -> list[dict]:
                     "article_count": a.article_count if a else 0,
                     "new_article_count": a.new_article_count if a else 0})
     return out
+
+
+def removal_effect(engine: Engine, slug: str, username: str) -> dict:
+    """What the course totals lose at the next update if `username` is dis-enrolled now,
+    from the figures of the last update: their own figures, the articles only they edited,
+    and the new articles no other student created (those stay counted, but not as new)."""
+    wanted = normalize_username(username)
+    with engine.connect() as conn:
+        cid = course_id(conn, slug)
+        user = conn.execute(select(users.c.id, users.c.username, enrollments.c.role,
+                                   *[enrollments.c[f] for f in USER_FIELDS])
+                            .join(enrollments, enrollments.c.user_id == users.c.id)
+                            .where(enrollments.c.course_id == cid, users.c.username == wanted)).first()
+        if user is None:
+            raise InvalidInput(f"{username!r} is not enrolled in {slug!r}")
+        theirs = select(fine.c.article_id).where(fine.c.course_id == cid, fine.c.user_id == user.id)
+        others = (select(fine.c.article_id).join(enrollments, (enrollments.c.user_id == fine.c.user_id)
+                                                 & (enrollments.c.course_id == cid))
+                  .where(fine.c.course_id == cid, fine.c.user_id != user.id, enrollments.c.role == "student"))
+        counted = (select(articles.c.title, wikis.c.domain, articles_courses.c.article_id,
+                          articles_courses.c.new_article)
+                   .join(articles, articles.c.id == articles_courses.c.article_id)
+                   .join(wikis, wikis.c.id == articles.c.wiki_id)
+                   .where(articles_courses.c.course_id == cid, articles_courses.c.article_id.in_(theirs)))
+        alone = conn.execute(counted.where(articles_courses.c.article_id.not_in(others))
+                             .order_by(wikis.c.domain, articles.c.title)).all()
+        shared = conn.scalar(select(func.count()).select_from(
+            counted.where(articles_courses.c.article_id.in_(others)).subquery()))
+        created_by_others = others.where(fine.c.new_article)
+        uncreated = conn.scalar(select(func.count()).select_from(
+            counted.where(articles_courses.c.new_article, articles_courses.c.article_id.in_(others),
+                          articles_courses.c.article_id.not_in(created_by_others)).subquery()))
+    counts = user.role == "student"
+    figures = {"revision_count": "revision_count", "character_sum": "character_sum_ms",
+               "character_sum_user": "character_sum_us", "character_sum_draft": "character_sum_draft",
+               "references_count": "references_count"}
+    loses = {"student_count": int(counts), **{f: getattr(user, mine) if counts else 0 for f, mine in figures.items()},
+             "article_count": len(alone) if counts else 0,
+             "new_article_count": (sum(a.new_article for a in alone) + uncreated) if counts else 0}
+    return {"user": {"username": user.username, "role": user.role, **{f: getattr(user, f) for f in USER_FIELDS}},
+            "counts": counts, "loses": loses, "shared": shared if counts else 0,
+            "uncreated": uncreated if counts else 0,
+            "articles": [{"title": a.title, "wiki": a.domain, "new_article": bool(a.new_article)}
+                         for a in alone] if counts else []}

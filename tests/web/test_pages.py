@@ -8,6 +8,7 @@ import html
 import io
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, timedelta
@@ -280,6 +281,11 @@ def test_chart_text_is_escaped():
     assert "<b>" not in markup and "&lt;b&gt;evil&lt;/b&gt;.org" in markup
 
 
+def plain(text: str) -> str:
+    """A name as a reader alphabetises it: no case, no accents."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
 STUDENT_COLUMNS = ["username", "role", "revision_count", "character_sum_ms", "character_sum_us",
                    "character_sum_draft", "references_count"]
 
@@ -294,7 +300,7 @@ def test_students_sort_by_each_column_both_ways(reader, field, direction):
     assert sorted(r[0] for r in rows) == sorted(u["username"] for u in users)
     by_name = {u["username"]: u for u in users}
     keys = [by_name[r[0]][field] for r in rows]
-    keys = [k.casefold() for k in keys] if isinstance(keys[0], str) else keys
+    keys = [plain(k) for k in keys] if isinstance(keys[0], str) else keys
     assert keys == sorted(keys, reverse=direction == "desc")
     for r in rows:  # the cells show the stats
         assert [number(v) for v in r[2:]] == [by_name[r[0]][f] for f in STUDENT_COLUMNS[2:]]
@@ -308,7 +314,8 @@ def test_students_sort_by_each_column_both_ways(reader, field, direction):
 def test_students_link_to_their_contributions_and_default_to_name_order(reader):
     table = page(reader.get(f"/courses/{SLUG}/students").text).one("table", id="students")
     names = [r[0] for r in table.rows()]
-    assert names == sorted(names, key=str.casefold)
+    assert names == sorted(names, key=plain)
+    assert names.index("Mei Chen") < names.index("Ólafur Jónsson") < names.index("Tomás Ibáñez")  # not after Z
     link = table.one("tr", data_username="Helen Carter (Wiki Ed)").one("a")
     assert link.get("href") == ("https://demo.wikicourse.invalid/wiki/Special:Contributions/"
                                 "Helen_Carter_(Wiki_Ed)")
@@ -515,7 +522,9 @@ def test_disenroll_confirmation_shows_what_leaves_and_the_post_removes_the_stude
                      "character_sum": priya["character_sum_ms"], "character_sum_user": priya["character_sum_us"],
                      "character_sum_draft": priya["character_sum_draft"],
                      "references_count": priya["references_count"], "article_count": len(alone),
-                     "new_article_count": sum(a["new_article"] for a in alone)}
+                     # her own new articles, and those she created that others edited too
+                     "new_article_count": loses["new_article_count"]}
+    assert loses["new_article_count"] >= sum(a["new_article"] for a in alone)
     for a in alone:
         assert a["title"] in section.text
     assert "next update" in section.text and "no wiki is asked" in section.text
@@ -529,9 +538,7 @@ def test_disenroll_confirmation_shows_what_leaves_and_the_post_removes_the_stude
     # The confirmation's figures are exactly what the next update takes away.
     update(writer.engine, SLUG, AS_OF)
     after = course_stats(writer.engine, SLUG)["course"]
-    assert {f: before["course"][f] - after[f] for f in COURSE_FIELDS if f != "new_article_count"} == \
-        {f: v for f, v in loses.items() if f != "new_article_count"}
-    assert before["course"]["new_article_count"] - after["new_article_count"] >= loses["new_article_count"]
+    assert {f: before["course"][f] - after[f] for f in COURSE_FIELDS} == loses
 
 
 def test_disenrolling_an_instructor_says_no_figure_changes(writer, demo_db):

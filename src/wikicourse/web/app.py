@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
@@ -25,7 +26,8 @@ pages.setup_templates(templates)
 
 
 def create_app(engine: Engine, *, source_factory: SourceFactory = open_source) -> FastAPI:
-    app = FastAPI(title="wikicourse", version="0.1.0",
+    # The API's description pages (/docs, /redoc) with their scripts served from here, not a CDN.
+    app = FastAPIOffline(title="wikicourse", version="0.1.0",
                   description="Course statistics for Wikimedia education programs. Reading is public; "
                               "actions need `Authorization: Bearer TOKEN` (see `wikicourse token create`).")
     app.state.engine = engine

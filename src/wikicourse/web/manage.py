@@ -15,8 +15,7 @@ from fastapi.responses import RedirectResponse
 from .. import courses as course_api
 from ..courses import course_id
 from ..errors import CourseBusy, InvalidInput
-from ..sources.base import normalize_username
-from ..stats import course_stats
+from ..stats import course_stats, removal_effect
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
 from .auth import COOKIE, check_csrf, page_actor, require_manager
@@ -118,24 +117,6 @@ def enroll(request: Request, slug: str, csrf: Csrf = None, usernames: Text = "",
                                 "Their edits count from the next update.")
 
 
-def leaving(doc: dict, username: str) -> dict:
-    """What the course totals lose when `username` is removed (from the figures of the last update)."""
-    wanted = normalize_username(username)
-    user = next((u for u in doc["users"] if u["username"] == wanted), None)
-    if user is None:
-        raise InvalidInput(f"{username!r} is not enrolled in {doc['course']['slug']!r}")
-    counts = user["role"] == "student"
-    alone = [a for a in doc["articles"] if a["editors"] == [wanted]] if counts else []
-    loses = {"student_count": 1 if counts else 0, "revision_count": user["revision_count"] if counts else 0,
-             "character_sum": user["character_sum_ms"] if counts else 0,
-             "character_sum_user": user["character_sum_us"] if counts else 0,
-             "character_sum_draft": user["character_sum_draft"] if counts else 0,
-             "references_count": user["references_count"] if counts else 0,
-             "article_count": len(alone), "new_article_count": sum(a["new_article"] for a in alone)}
-    return {"user": user, "counts": counts, "articles": alone, "loses": loses,
-            "shared": sum(1 for a in doc["articles"] if wanted in a["editors"] and len(a["editors"]) > 1)}
-
-
 @router.get("/courses/{slug:path}/disenroll")
 def confirm_disenroll(request: Request, slug: str, username: str = ""):
     actor = page_actor(request)
@@ -143,9 +124,10 @@ def confirm_disenroll(request: Request, slug: str, username: str = ""):
         target = f"/courses/{slug}/disenroll?" + urlencode({"username": username})
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
     require_manager(request, actor, slug)
-    doc = course_stats(request.app.state.engine, slug)
-    return render(request, "confirm_disenroll.html", {"course": doc["course"], "tab": "manage",
-                                                      **leaving(doc, username)})
+    engine = request.app.state.engine
+    return render(request, "confirm_disenroll.html", {
+        "course": course_stats(engine, slug, ("course",))["course"], "tab": "manage",
+        **removal_effect(engine, slug, username)})
 
 
 @router.post("/courses/{slug:path}/disenroll")

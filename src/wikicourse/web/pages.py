@@ -5,6 +5,7 @@ the API never disagree. `render` is shared with the signed-in pages (manage.py).
 """
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Request, Response
@@ -98,7 +99,12 @@ def _key(row: dict, field: str):
     value = row[field]
     if isinstance(value, list):  # an article's editors: by how many
         return len(value)
-    return value.casefold() if isinstance(value, str) else value
+    return _collation_key(value) if isinstance(value, str) else value
+
+
+def _collation_key(text: str) -> str:
+    """Case- and accent-blind, so "Ólafur" sorts with the O's, not after "Z"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
 
 
 STUDENT_COLUMNS = [("username", "Username", False), ("role", "Role", False),
