@@ -209,3 +209,25 @@ def test_the_openapi_description_lists_every_endpoint(env):
                           "/api/courses/{slug}/updates", "/api/courses/{slug}/users/{username}"}
     assert {"get", "patch"} <= set(paths["/api/courses/{slug}"])
     assert {"get", "post"} <= set(paths["/api/courses/{slug}/updates"])
+
+
+def test_the_api_on_postgresql_reads_acts_and_updates(pg_url):
+    engine = open_db(pg_url)
+    setup_course(engine, {WIKI: DEMO_XML}, slug=SLUG, start="2024-01-01", end="2024-01-31",
+                 students=STUDENTS, instructors=[INSTRUCTOR])
+    token = create_token(engine, "helen", role="instructor", username=INSTRUCTOR)
+    app = create_app(engine)
+    try:
+        with TestClient(app) as client:
+            assert client.post(f"/api/courses/{SLUG}/updates", headers=auth(token)).status_code == 202
+            app.state.updater.wait()
+            assert client.delete(f"/api/courses/{SLUG}/users/Mei Chen", headers=auth(token)).status_code == 200
+            assert client.post(f"/api/courses/{SLUG}/updates", headers=auth(token)).status_code == 202
+            app.state.updater.wait()
+            assert [r["status"] for r in client.get(f"/api/courses/{SLUG}/updates").json()["updates"]] == \
+                ["done", "done"]
+            doc = client.get(f"/api/courses/{SLUG}").json()
+            assert doc == stats(engine, SLUG) and doc["course"]["student_count"] == len(STUDENTS) - 1
+            assert doc["course"]["revision_count"] == sum(u["revision_count"] for u in doc["users"]) > 0
+    finally:
+        engine.dispose()
