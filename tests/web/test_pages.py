@@ -340,7 +340,7 @@ def test_articles_sort_and_show_the_stats(reader, field, direction):
     assert sorted(tr.get("data-title") for tr in rows) == sorted(articles)
     def key(a):
         v = a[field]
-        return len(v) if isinstance(v, list) else v.casefold() if isinstance(v, str) else v
+        return len(v) if isinstance(v, list) else plain(v) if isinstance(v, str) else v
     keys = [key(articles[tr.get("data-title")]) for tr in rows]
     assert keys == sorted(keys, reverse=direction == "desc")
     for tr in rows:
@@ -351,6 +351,28 @@ def test_articles_sort_and_show_the_stats(reader, field, direction):
         assert cells[6] == ", ".join(a["editors"])
         assert unquote(tr.one("a").get("href")) == f"https://{DEMO_WIKI}/wiki/" + a["title"].replace(" ", "_")
     assert len(table.all("span", class_="new")) == course_stats(reader.engine, SLUG)["course"]["new_article_count"]
+
+
+def test_a_long_article_list_comes_in_pages_that_keep_the_order(reader, monkeypatch):
+    monkeypatch.setattr("wikicourse.web.pages.ARTICLES_PER_PAGE", 10)
+    order = {"sort": "character_sum", "dir": "desc"}
+    whole = sorted(course_stats(reader.engine, SLUG)["articles"], key=lambda a: -a["character_sum"])
+    assert len(whole) > 20
+    seen = []
+    for number_ in (1, 2, 3):
+        doc = page(reader.get(f"/courses/{SLUG}/articles", params={**order, "page": number_}).text)
+        seen += [tr.get("data-title") for tr in doc.one("table", id="articles").one("tbody").all("tr")]
+        pager = doc.one("nav", class_="pager")
+        assert f"page {number_} of 3" in pager.text and f"of {len(whole)}" in pager.text
+        links = {a.get("rel"): a.get("href") for a in pager.all("a")}
+        if number_ < 3:
+            assert links["next"] == f"?sort=character_sum&dir=desc&page={number_ + 1}"
+    assert [a["character_sum"] for a in whole] == \
+        [next(a for a in whole if a["title"] == t)["character_sum"] for t in seen]
+    assert sorted(seen) == sorted(a["title"] for a in whole)
+    refused = reader.get(f"/courses/{SLUG}/articles", params={"page": 4}, headers={"accept": "text/html"})
+    assert refused.status_code == 422 and "past the last page (3)" in refused.text
+    assert reader.get(f"/courses/{SLUG}/articles", params={"page": 0}).status_code == 422
 
 
 # ---- CSV ----------------------------------------------------------------------------------------

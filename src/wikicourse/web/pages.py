@@ -6,9 +6,10 @@ the API never disagree. `render` is shared with the signed-in pages (manage.py).
 from __future__ import annotations
 
 import unicodedata
+from typing import Annotated
 from urllib.parse import quote, unquote, urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from ..courses import course_id
@@ -19,6 +20,7 @@ from . import chart, exports
 from .auth import csrf_token, page_actor
 
 FLASH = "wikicourse_flash"
+ARTICLES_PER_PAGE = 500
 
 
 # ---- rendering shared by every page -------------------------------------------------------------
@@ -147,13 +149,24 @@ def students_page(request: Request, slug: str, sort: str | None = None, dir: str
 
 
 @router.get("/courses/{slug:path}/articles", response_class=HTMLResponse)
-def articles_page(request: Request, slug: str, sort: str | None = None, dir: str | None = None):
+def articles_page(request: Request, slug: str, sort: str | None = None, dir: str | None = None,
+                  page: Annotated[int, Query(ge=1)] = 1):
     doc = course_stats(request.app.state.engine, slug, ("course", "articles"))
     rows, headers = sorted_table(doc["articles"], ARTICLE_COLUMNS, sort, dir)
-    for a in rows:
+    # A big course edits thousands of articles: pages of ARTICLES_PER_PAGE keep the page light.
+    pages = max(1, -(-len(rows) // ARTICLES_PER_PAGE))
+    if page > pages:
+        raise InvalidInput(f"page {page} is past the last page ({pages})")
+    first = (page - 1) * ARTICLES_PER_PAGE
+    shown = rows[first:first + ARTICLES_PER_PAGE]
+    for a in shown:
         a["url"] = article_url(a["wiki"], a["title"])
-    return render(request, "articles.html", {"course": doc["course"], "tab": "articles", "articles": rows,
-                                             "headers": headers})
+    order = {k: v for k, v in (("sort", sort), ("dir", dir)) if v}
+    pager = {"page": page, "pages": pages, "first": first + 1, "last": first + len(shown), "total": len(rows),
+             "prev": "?" + urlencode({**order, "page": page - 1}) if page > 1 else None,
+             "next": "?" + urlencode({**order, "page": page + 1}) if page < pages else None}
+    return render(request, "articles.html", {"course": doc["course"], "tab": "articles", "articles": shown,
+                                             "headers": headers, "pager": pager})
 
 
 def _csv_route(kind: str) -> None:
