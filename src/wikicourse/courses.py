@@ -18,6 +18,10 @@ from .wikis import wiki_ids, wiki_urls
 # Characters no MediaWiki title, and so no username, can hold.
 _NOT_IN_USERNAMES = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
+# A slug's last part may not be the name of a course's own page or resource on the web
+# (slugs hold "/"): /courses/x/students must be x's students, not course "x/students".
+RESERVED_ENDINGS = ("activity", "students", "articles", "manage", "enroll", "disenroll", "edit", "update",
+                    "users", "timeslices", "updates")
 
 
 def parse_date(value: str, what: str = "date") -> date:
@@ -56,6 +60,9 @@ def create_course(engine: Engine, slug: str, *, title: str, start: date, end: da
                   wikis: Sequence[str], timeslice_days: int = 1) -> int:
     if not _SLUG.match(slug):
         raise InvalidInput(f"not a course slug: {slug!r} (letters, digits, . _ - / ( ))")
+    last = slug.rsplit("/", 1)[-1]
+    if "/" in slug and (last in RESERVED_ENDINGS or last.endswith(".csv")):
+        raise InvalidInput(f"a course slug may not end in /{last}: the dashboard's pages use that name")
     if not title.strip():
         raise InvalidInput("the title is empty")
     _check_period(start, end)

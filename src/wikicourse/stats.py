@@ -113,7 +113,9 @@ def course_list(engine: Engine) -> list[dict]:
 
 def per_wiki(engine: Engine, slug: str) -> list[dict]:
     """The course figures split by wiki, from the same tables as the course totals
-    (so the wikis add up to the totals); `editors` counts students with in-scope edits there."""
+    (so the wikis add up to the totals); `editors` counts students with in-scope edits there.
+    A wiki no longer tracked is listed (tracked: False) while its figures still count, until
+    the next update takes them out."""
     with engine.connect() as conn:
         cid = course_id(conn, slug)
         windows = dict((r.wiki_id, r) for r in conn.execute(
@@ -130,13 +132,13 @@ def per_wiki(engine: Engine, slug: str) -> list[dict]:
                    .label("new_article_count"))
             .join(articles, articles.c.id == articles_courses.c.article_id)
             .where(articles_courses.c.course_id == cid).group_by(articles.c.wiki_id)))
-        tracked = conn.execute(select(wikis.c.id, wikis.c.domain).join(
-            course_wikis, course_wikis.c.wiki_id == wikis.c.id).where(course_wikis.c.course_id == cid)
-            .order_by(wikis.c.domain)).all()
+        tracked = set(conn.scalars(select(course_wikis.c.wiki_id).where(course_wikis.c.course_id == cid)))
+        shown = conn.execute(select(wikis.c.id, wikis.c.domain).where(
+            wikis.c.id.in_(tracked | windows.keys() | people.keys() | pages.keys())).order_by(wikis.c.domain)).all()
     out = []
-    for wid, domain in tracked:
+    for wid, domain in shown:
         w, p, a = windows.get(wid), people.get(wid), pages.get(wid)
-        out.append({"wiki": domain, "editors": p.editors if p else 0,
+        out.append({"wiki": domain, "tracked": wid in tracked, "editors": p.editors if p else 0,
                     **{f: getattr(w, f) if w else 0 for f in WINDOW_FIELDS},
                     "character_sum_user": p.character_sum_user if p else 0,
                     "character_sum_draft": p.character_sum_draft if p else 0,

@@ -8,13 +8,17 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy import update as sql_update
 
 from support.course import setup_course, stats, update, utc
 from support.exports import write_export
 from wikicourse.db import open_db
 from wikicourse.errors import CourseBusy
 from wikicourse.timeslices.tables import courses
-from wikicourse.update.runs import STALE_AFTER, Progress, begin_run, end_run, now_utc, recent_runs, update_runs
+from wikicourse.clock import now_utc
+from wikicourse.errors import InvalidInput
+from wikicourse.update.runs import (STALE_AFTER, LockLost, Progress, begin_run, end_run, recent_runs, this_holder,
+                                    update_runs)
 
 AS_OF = "2024-02-01T00:00:00Z"
 
@@ -75,7 +79,8 @@ def test_a_holder_elsewhere_counts_as_dead_only_once_its_heartbeat_is_stale(engi
     live = foreign_run(engine, course_id, holder="other-machine:4242", heartbeat_age=timedelta(minutes=1))
     with pytest.raises(CourseBusy):
         update(engine, slug, AS_OF)
-    end_run(engine, live, status="done")
+    with engine.begin() as conn:  # that process finishes its run
+        conn.execute(sql_update(update_runs).where(update_runs.c.id == live).values(status="done"))
     stale = foreign_run(engine, course_id, holder="other-machine:4242", heartbeat_age=STALE_AFTER * 2)
     update(engine, slug, AS_OF)
     assert status(engine, stale) == "interrupted"
@@ -110,25 +115,77 @@ def test_of_concurrent_requests_exactly_one_takes_the_lock(any_url, tmp_path):
     slug = setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10")
     won, lost = lock_race(any_url, cid(engine, slug))
     assert len(won) == 1 and len(lost) == 7
-    assert [r["status"] for r in recent_runs(engine, cid(engine, slug))] == ["running"]
+    assert [r["status"] for r in recent_runs(engine, slug)] == ["running"]
     engine.dispose()
 
 
-def test_progress_is_written_to_the_run_and_cleared_at_the_end(engine, slug):
+def test_a_run_ends_with_its_outcome_and_no_step(engine, slug):
     run = begin(engine, cid(engine, slug))
-    progress = Progress(engine, run)
-    progress.start_step("fetching", total=4)
-    progress.advance(done=1, revisions=10)  # throttled: not yet written
-    progress.start_step("deriving")
-    (row,) = recent_runs(engine, cid(engine, slug), 1)
-    assert (row["step"], row["revisions"], row["status"]) == ("deriving", 10, "running")
+    Progress(engine, run).close()
     end_run(engine, run, status="done", revisions=10)
-    (row,) = recent_runs(engine, cid(engine, slug), 1)
-    assert (row["step"], row["status"]) == (None, "done") and row["finished_at"] is not None
+    (row,) = recent_runs(engine, slug, 1)
+    assert (row["step"], row["status"], row["revisions"]) == (None, "done", 10) and row["finished_at"] is not None
 
 
 def test_a_finished_update_records_its_steps_outcome(engine, slug):
     update(engine, slug, AS_OF)
-    (row,) = recent_runs(engine, cid(engine, slug), 1)
+    (row,) = recent_runs(engine, slug, 1)
     assert row["status"] == "done" and row["revisions"] == 1 and row["done"] == row["total"] == 1
     assert row["as_of"] == utc(AS_OF)
+
+
+def test_a_live_holder_on_this_host_keeps_the_lock_however_old_its_heartbeat(engine, slug):
+    foreign_run(engine, cid(engine, slug), holder=this_holder(), heartbeat_age=STALE_AFTER * 3)
+    with pytest.raises(CourseBusy):
+        update(engine, slug, AS_OF)
+
+
+def test_a_run_that_fails_records_why_in_words_fit_to_publish_and_releases_the_lock(engine, slug):
+    def broken(url):
+        raise RuntimeError("connection to /srv/secret/path refused")
+
+    with pytest.raises(RuntimeError):
+        update(engine, slug, AS_OF, source_factory=broken)
+    (row,) = recent_runs(engine, slug, 1)
+    assert (row["status"], row["errors"]) == ("failed", "internal error (RuntimeError)")
+    assert update(engine, slug, AS_OF).status == "done"  # the lock was released
+
+
+def test_a_refused_update_leaves_no_run_behind(engine, slug):
+    update(engine, slug, AS_OF)
+    with pytest.raises(InvalidInput, match="before data already ingested"):
+        update(engine, slug, "2024-01-05T00:00:00Z")
+    assert [r["status"] for r in recent_runs(engine, slug)] == ["done"]
+
+
+def test_a_run_whose_process_died_shows_as_interrupted(engine, slug):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    foreign_run(engine, cid(engine, slug), holder=f"{socket.gethostname()}:{dead.pid}",
+                heartbeat_age=timedelta(seconds=1))
+    assert recent_runs(engine, slug, 1)[0]["status"] == "interrupted"
+
+
+def test_a_run_taken_over_stops_at_its_next_progress_write(engine, slug):
+    run = begin(engine, cid(engine, slug))
+    progress = Progress(engine, run)
+    try:
+        with engine.begin() as conn:  # another process judged it dead
+            conn.execute(sql_update(update_runs).where(update_runs.c.id == run).values(status="interrupted"))
+        with pytest.raises(LockLost):
+            progress.start_step("deriving")
+    finally:
+        progress.close()
+
+
+def test_progress_is_throttled_between_steps(engine, slug):
+    run = begin(engine, cid(engine, slug))
+    progress = Progress(engine, run)
+    try:
+        progress.start_step("fetching", total=4)
+        progress.advance(done=1, revisions=10)
+        assert recent_runs(engine, slug, 1)[0]["revisions"] == 0  # not written yet
+        progress.start_step("deriving")
+        assert recent_runs(engine, slug, 1)[0]["revisions"] == 10
+    finally:
+        progress.close()

@@ -7,7 +7,9 @@ import csv
 import html
 import io
 import re
+import socket
 import sqlite3
+import subprocess
 import unicodedata
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -17,6 +19,7 @@ from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from support.course import setup_course, update
 from wikicourse.courses import course_id, create_course, enroll
@@ -24,7 +27,7 @@ from wikicourse.db import open_db
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
 from wikicourse.stats import COURSE_FIELDS, course_list, course_stats, per_wiki
 from wikicourse.tokens import create_token
-from wikicourse.update.runs import begin_run, end_run, now_utc, recent_runs
+from wikicourse.update.runs import begin_run, end_run, now_utc, recent_runs, update_runs
 from wikicourse.web import auth, chart, create_app
 
 SLUG = "demo-2024"
@@ -205,7 +208,7 @@ def test_overview_shows_every_course_figure_and_the_per_wiki_split(reader):
     for w in per_wiki(reader.engine, SLUG):
         tr = doc.one("table", id="per-wiki").one("tr", data_wiki=w["wiki"])
         assert {c.get("data-field"): number(c.text) for c in tr.all("td")} == {
-            k: v for k, v in w.items() if k != "wiki"}
+            k: v for k, v in w.items() if k not in ("wiki", "tracked")}
     last = doc.one(id="last-update")
     assert "2024-02-01 00:00" in last.text and "No window pending" in last.text
     assert {a.get("href") for a in doc.all("a", class_="csv")} == {
@@ -389,7 +392,7 @@ def test_csv_downloads_hold_the_stats(reader):
     overview = _csv(reader, SLUG, "overview")
     assert overview[-1]["wiki"] == "all wikis"
     assert {f: int(overview[-1][f]) for f in COURSE_FIELDS} == {f: doc["course"][f] for f in COURSE_FIELDS}
-    wikis = per_wiki(reader.engine, SLUG)
+    wikis = [{k: v for k, v in w.items() if k != "tracked"} for w in per_wiki(reader.engine, SLUG)]
     assert [{k: (v if k == "wiki" else int(v)) for k, v in row.items() if k != "student_count"}
             for row in overview[:-1]] == wikis
     students = _csv(reader, SLUG, "students")
@@ -497,8 +500,7 @@ def test_forms_without_the_right_csrf_token_are_refused_and_change_nothing(write
         assert r.status_code == 403, action
         assert "the form is stale or came from another site" in html.unescape(r.text)
     assert course_stats(writer.engine, SLUG) == before
-    with writer.engine.connect() as conn:
-        assert recent_runs(writer.engine, course_id(conn, SLUG), 5)[0]["status"] == "done"
+    assert recent_runs(writer.engine, SLUG, 5)[0]["status"] == "done"
 
 
 def test_enroll_names_the_canonical_users_and_refuses_unknown_ones(writer, demo_db):
@@ -613,6 +615,23 @@ def test_start_update_while_one_runs_shows_a_flash_and_the_progress(writer, demo
     finally:
         end_run(writer.engine, run, status="done")
     assert writer.get("/static/progress.js").status_code == 200
+
+
+def test_after_a_crash_the_page_shows_the_run_interrupted_and_a_new_update_starts(writer, demo_db):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with writer.engine.begin() as conn:  # a server killed mid-update left its run "running"
+        conn.execute(insert(update_runs).values(
+            course_id=course_id(conn, SLUG), full=False, as_of=now_utc(), started_at=now_utc(),
+            status="running", holder=f"{socket.gethostname()}:{dead.pid}", heartbeat_at=now_utc()))
+    sign_in(writer, demo_db.admin)
+    doc = page(writer.get(f"/courses/{SLUG}/manage").text)
+    assert doc.one("div", id="update-progress").get("data-status") == "interrupted"
+    assert "disabled" not in doc.one("button", id="start-update-button").attrs
+    r = writer.post(f"/courses/{SLUG}/update", data={"csrf": _csrf(writer, SLUG)})
+    assert "Update started (run" in page(r.text).one("p", class_="flash").text
+    writer.app_state.updater.wait(30)
+    assert [run["status"] for run in recent_runs(writer.engine, SLUG, 2)] == ["done", "interrupted"]
 
 
 def test_start_update_runs_one_in_the_background(writer, demo_db):

@@ -7,7 +7,8 @@ from typing import Callable
 
 from sqlalchemy import Engine, func, select
 
-from ..errors import InvalidInput, UnknownCourse
+from ..clock import now_utc
+from ..errors import InvalidInput, UnknownCourse, WikicourseError
 from ..sources import RevisionSource, open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
@@ -21,7 +22,7 @@ from .prepare_users import prepare_users
 from .prepare_wikis import prepare_wikis
 from .refresh import refresh
 from .reprocess import reprocess
-from .runs import Progress, begin_run, end_run, now_utc
+from .runs import Progress, begin_run, end_run, forget_run
 
 SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
 BULK = 20_000  # revisions in one update past which the planner's statistics are refreshed
@@ -52,20 +53,25 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         raise InvalidInput("--as-of needs a time zone (UTC)")
     # Nothing after now exists yet: a later as-of would claim edits not yet made as fetched.
     as_of = min(as_of or started, started)
-    with engine.begin() as conn:
-        row = conn.execute(select(courses.c.id, courses.c.last_update).where(courses.c.slug == slug)).first()
-        if row is None:
-            raise UnknownCourse(f"no course {slug!r}")
-        course_id = row.id
-        if not full:
-            _refuse_going_back(conn, course_id, row.last_update, as_of)
+    with engine.connect() as conn:
+        course_id = conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
+    if course_id is None:
+        raise UnknownCourse(f"no course {slug!r}")
     run_id = begin_run(engine, course_id, slug=slug, full=full, as_of=as_of, started=started)
-    progress = Progress(engine, run_id)
-    if on_begin:
-        on_begin(run_id)
+    try:
+        if not full:  # checked under the lock: no other run can move the data meanwhile
+            with engine.connect() as conn:
+                _refuse_going_back(conn, course_id, as_of)
+    except BaseException:
+        forget_run(engine, run_id)  # refused: nothing changed, nothing to record
+        raise
     report = UpdateReport(slug, as_of, full, run_id=run_id)
     sources: dict[int, RevisionSource] = {}
+    progress: Progress | None = None
     try:
+        progress = Progress(engine, run_id)
+        if on_begin:
+            on_begin(run_id)
         # 1-2. Pre-update and reprocessing: local only, one transaction.
         progress.start_step("preparing")
         with engine.begin() as conn:
@@ -97,9 +103,12 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             refresh(conn, course_id, as_of, now_utc())
     except BaseException as exc:
         report.status = "failed"
-        report.errors.append(str(exc) or type(exc).__name__)
+        # The run's record is public (dashboard, API): a message meant for users, else only the kind.
+        report.errors.append(str(exc) if isinstance(exc, WikicourseError) else f"internal error ({type(exc).__name__})")
         raise
     finally:
+        if progress is not None:
+            progress.close()
         report.requests = sum(s.request_count for s in sources.values())
         for s in sources.values():
             s.close()
@@ -108,7 +117,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
     return report
 
 
-def _refuse_going_back(conn, course_id: int, last_update: datetime | None, as_of: datetime) -> None:
+def _refuse_going_back(conn, course_id: int, as_of: datetime) -> None:
     """Stored data may reach past `as_of` (a finished update's, or a killed one's checkpoints):
     only a rebuild can forget it. Coverage reaching no further than its wiki's first window
     (the period's start when it was written) holds nothing."""
@@ -117,6 +126,7 @@ def _refuse_going_back(conn, course_id: int, last_update: datetime | None, as_of
                     .scalar_subquery())
     ingested = conn.scalar(select(func.max(coverage.c.ingested_until)).where(
         coverage.c.course_id == course_id, coverage.c.ingested_until > first_window))
+    last_update = conn.scalar(select(courses.c.last_update).where(courses.c.id == course_id))
     reached = max(filter(None, [last_update, ingested]), default=None)
     if reached is not None and as_of < reached:
         raise InvalidInput(f"--as-of {as_of:%Y-%m-%dT%H:%M:%SZ} is before data already ingested "

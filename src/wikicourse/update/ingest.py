@@ -59,9 +59,10 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
                 writer = writers[key] = JobWriter(engine, course_id, event.job)
             try:
                 if isinstance(event, Page):
+                    before = writer.revisions
                     writer.feed(event)
                     if progress:
-                        progress.advance(revisions=len(event.contributions))
+                        progress.advance(revisions=writer.revisions - before)
                     # Checkpoint after every page while fetching is the slower side (what an
                     # interruption would cost), every few pages when pages queue up.
                     if out.empty() or writer.pages_since_checkpoint >= PAGES_PER_CHECKPOINT:

@@ -3,36 +3,43 @@
 The lock is the run row itself: a partial unique index allows one "running" run per
 course, so taking the lock is an INSERT that either succeeds or fails, on any database
 and from any process. A holder that died (kill -9, a lost machine) is recognised by its
-process no longer existing on this host, or by a heartbeat older than STALE_AFTER, and
-its run is closed as "interrupted" before the new one starts.
+process no longer existing on this host, or, for a holder on another host, by a heartbeat
+older than STALE_AFTER; its run is closed as "interrupted" before the new one starts.
+A live holder beats its heart from a thread every HEARTBEAT seconds, whatever step it is in.
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..errors import CourseBusy
+from ..clock import now_utc
+from ..courses import course_id
+from ..errors import CourseBusy, WikicourseError
 from ..models import UpdateRun
 
+log = logging.getLogger(__name__)
 update_runs = UpdateRun.__table__
-STALE_AFTER = timedelta(minutes=10)  # a live holder beats its heart far more often (HEARTBEAT)
-HEARTBEAT = 5.0  # seconds between progress writes
+STALE_AFTER = timedelta(minutes=10)
+HEARTBEAT = 5.0  # seconds between heartbeats, and at least between progress writes
 
 
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+class LockLost(WikicourseError):
+    """Another process judged this run dead and took the course over: stop writing."""
 
 
 def this_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _abandoned(holder: str | None, heartbeat: datetime | None, now: datetime) -> bool:
+def abandoned(holder: str | None, heartbeat: datetime | None, now: datetime) -> bool:
+    """Is the process that holds a run gone? On this host its pid says so; elsewhere, its heartbeat."""
     host, _, pid = (holder or "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
         try:
@@ -40,7 +47,8 @@ def _abandoned(holder: str | None, heartbeat: datetime | None, now: datetime) ->
         except ProcessLookupError:
             return True
         except PermissionError:
-            pass  # alive, someone else's
+            pass
+        return False  # alive here, whatever its heartbeat says
     return heartbeat is None or now - heartbeat > STALE_AFTER
 
 
@@ -49,22 +57,25 @@ def begin_run(engine: Engine, course_id: int, *, slug: str, full: bool, as_of: d
     """Take the course's lock by starting its run; CourseBusy if a live run holds it."""
     row = dict(course_id=course_id, full=full, as_of=as_of, started_at=started, status="running",
                holder=this_holder(), heartbeat_at=started, step="starting")
-    for _ in range(3):
+    for attempt in range(3):
         try:
             with engine.begin() as conn:
                 return conn.execute(insert(update_runs).values(row)).inserted_primary_key[0]
-        except IntegrityError:
-            pass
+        except IntegrityError as exc:
+            clash = exc
         with engine.begin() as conn:
             other = conn.execute(select(update_runs.c.id, update_runs.c.holder, update_runs.c.heartbeat_at,
                                         update_runs.c.started_at)
                                  .where(update_runs.c.course_id == course_id,
                                         update_runs.c.status == "running")).first()
             if other is None:
+                if attempt:  # not the lock (a course deleted meanwhile, say)
+                    raise clash
                 continue  # it just finished
-            if not _abandoned(other.holder, other.heartbeat_at, now_utc()):
+            if not abandoned(other.holder, other.heartbeat_at, now_utc()):
                 raise CourseBusy(f"course {slug!r} is being updated (run {other.id}, started "
-                                 f"{other.started_at:%Y-%m-%d %H:%M:%S}Z by {other.holder})")
+                                 f"{other.started_at:%Y-%m-%d %H:%M:%S}Z)")
+            log.warning("run %s of %s was abandoned by %s: closing it", other.id, slug, other.holder)
             # Compare-and-set: of two processes that both saw it abandoned, one closes it.
             conn.execute(update(update_runs).where(update_runs.c.id == other.id,
                                                    update_runs.c.status == "running")
@@ -73,15 +84,23 @@ def begin_run(engine: Engine, course_id: int, *, slug: str, full: bool, as_of: d
 
 
 def end_run(engine: Engine, run_id: int, **values) -> None:
-    """Release the lock: record the outcome (status, requests, revisions, errors)."""
+    """Release the lock: record the outcome (status, requests, revisions, errors) of a run still ours."""
     with engine.begin() as conn:
-        conn.execute(update(update_runs).where(update_runs.c.id == run_id)
+        conn.execute(update(update_runs).where(update_runs.c.id == run_id, update_runs.c.status == "running",
+                                               update_runs.c.holder == this_holder())
                      .values(finished_at=now_utc(), step=None, **values))
 
 
+def forget_run(engine: Engine, run_id: int) -> None:
+    """Release the lock of a run that was refused before it changed anything: no trace is left."""
+    with engine.begin() as conn:
+        conn.execute(delete(update_runs).where(update_runs.c.id == run_id))
+
+
 class Progress:
-    """What a run is doing, written to its row at most every HEARTBEAT seconds (a step
-    change is written at once); each write is also the lock's heartbeat."""
+    """What a run is doing, written to its row (at most every HEARTBEAT seconds, a new step at
+    once), and a thread that beats the lock's heart meanwhile. If the row is no longer this
+    run's, the next call raises LockLost."""
 
     def __init__(self, engine: Engine, run_id: int):
         self.engine = engine
@@ -89,35 +108,67 @@ class Progress:
         self.step = "starting"
         self.done = self.total = self.revisions = 0
         self._written = 0.0
+        self._lost = False
+        self._stop = threading.Event()
+        self._beat = threading.Thread(target=self._heartbeat, name=f"heartbeat run {run_id}", daemon=True)
+        self._beat.start()
 
     def start_step(self, step: str, total: int | None = None) -> None:
         """A new step; with `total`, a new count of work units (else the last count stays)."""
         self.step = step
         if total is not None:
             self.done, self.total = 0, total
-        self._write()
+        self._write(step=step, done=self.done, total=self.total, revisions=self.revisions)
 
     def advance(self, done: int = 0, revisions: int = 0) -> None:
         self.done += done
         self.revisions += revisions
         if time.monotonic() - self._written >= HEARTBEAT:
-            self._write()
+            self._write(step=self.step, done=self.done, total=self.total, revisions=self.revisions)
 
-    def _write(self) -> None:
+    def close(self) -> None:
+        self._stop.set()
+        self._beat.join(timeout=HEARTBEAT * 2)
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(HEARTBEAT):
+            try:
+                self._write()
+            except LockLost:
+                return
+            except OperationalError:  # SQLite busy with the run's own long transaction: next beat
+                continue
+
+    def _write(self, **values) -> None:
+        if self._lost:
+            raise LockLost(f"update run {self.run_id} was taken over by another process")
         self._written = time.monotonic()
         with self.engine.begin() as conn:
-            conn.execute(update(update_runs).where(update_runs.c.id == self.run_id).values(
-                step=self.step, done=self.done, total=self.total, revisions=self.revisions,
-                heartbeat_at=now_utc()))
+            mine = conn.execute(update(update_runs).where(
+                update_runs.c.id == self.run_id, update_runs.c.status == "running",
+                update_runs.c.holder == this_holder()).values(heartbeat_at=now_utc(), **values)).rowcount
+        if not mine:
+            self._lost = True
+            raise LockLost(f"update run {self.run_id} was taken over by another process")
 
 
 RUN_FIELDS = ("id", "full", "as_of", "started_at", "finished_at", "status", "step", "done", "total",
               "requests", "revisions", "errors")
 
 
-def recent_runs(engine: Engine, course_id: int, limit: int = 10) -> list[dict]:
-    """A course's latest runs, newest first."""
+def recent_runs(engine: Engine, slug: str, limit: int = 10) -> list[dict]:
+    """A course's latest runs, newest first; a "running" run whose process is gone shows as
+    "interrupted" (the next update closes it)."""
+    now = now_utc()
     with engine.connect() as conn:
-        return [r._asdict() for r in conn.execute(
-            select(*[update_runs.c[f] for f in RUN_FIELDS]).where(update_runs.c.course_id == course_id)
-            .order_by(update_runs.c.id.desc()).limit(limit))]
+        rows = conn.execute(
+            select(*[update_runs.c[f] for f in RUN_FIELDS], update_runs.c.holder, update_runs.c.heartbeat_at)
+            .where(update_runs.c.course_id == course_id(conn, slug))
+            .order_by(update_runs.c.id.desc()).limit(limit)).all()
+    out = []
+    for r in rows:
+        run = {f: getattr(r, f) for f in RUN_FIELDS}
+        if run["status"] == "running" and abandoned(r.holder, r.heartbeat_at, now):
+            run.update(status="interrupted", step=None)
+        out.append(run)
+    return out

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from .. import courses as course_api
-from ..courses import course_id
 from ..models import ROLES
 from ..stats import course_list, course_stats, iso
 from ..tokens import Actor
@@ -38,11 +37,6 @@ class StartUpdate(BaseModel):
     full: bool = Field(False, description="Rebuild from scratch instead of updating incrementally")
 
 
-def _course_id(request: Request, slug: str) -> int:
-    with request.app.state.engine.connect() as conn:
-        return course_id(conn, slug)
-
-
 @router.get("/courses", summary="Every course with its headline figures")
 def list_courses(request: Request) -> dict:
     return {"courses": course_list(request.app.state.engine)}
@@ -67,7 +61,7 @@ def course_timeslices(request: Request, slug: str,
 
 @router.get("/courses/{slug:path}/updates", summary="The course's latest update runs, newest first")
 def course_updates(request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
-    return {"updates": _jsonable(recent_runs(request.app.state.engine, _course_id(request, slug), limit))}
+    return {"updates": _jsonable(recent_runs(request.app.state.engine, slug, limit))}
 
 
 @router.post("/courses/{slug:path}/updates", status_code=202,

@@ -22,11 +22,18 @@ def bearer_secret(request: Request) -> str | None:
 
 
 def api_actor(request: Request) -> Actor | None:
-    return authenticate(request.app.state.engine, bearer_secret(request))
+    return _once(request, "api_actor", bearer_secret(request))
 
 
 def page_actor(request: Request) -> Actor | None:
-    return authenticate(request.app.state.engine, request.cookies.get(COOKIE))
+    return _once(request, "page_actor", request.cookies.get(COOKIE))
+
+
+def _once(request: Request, key: str, secret: str | None) -> Actor | None:
+    """Authenticate once per request, however many parts of a page ask who is there."""
+    if not hasattr(request.state, key):
+        setattr(request.state, key, authenticate(request.app.state.engine, secret))
+    return getattr(request.state, key)
 
 
 def csrf_token(request: Request) -> str:

@@ -99,8 +99,7 @@ def chart(windows: list[dict], field: str, *, start: str, end: str, svg_id: str,
 
     `windows` are the stats document's timeslices; `start`/`end` the course's (end inclusive)."""
     frame = Frame(parse_time(start), parse_time(end) + timedelta(seconds=1))
-    wikis = sorted({w["wiki"] for w in windows})
-    color = {wiki: PALETTE[i % len(PALETTE)] for i, wiki in enumerate(wikis)}
+    color = dict(legend(windows))
     stacks: dict[tuple[datetime, datetime], list[dict]] = {}
     for w in windows:
         stacks.setdefault((parse_time(w["start"]), parse_time(w["end"])), []).append(w)

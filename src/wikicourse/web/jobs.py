@@ -11,10 +11,12 @@ import threading
 
 from sqlalchemy import Engine
 
+from ..errors import CourseBusy, WikicourseError
 from ..sources import open_source
 from ..update.cycle import SourceFactory, update_course
 
 log = logging.getLogger(__name__)
+START_TIMEOUT = 120  # seconds: taking the lock waits for the database at most this long
 
 
 class Updater:
@@ -38,7 +40,10 @@ class Updater:
                               on_begin=on_begin)
             except BaseException as exc:
                 if begun.is_set():  # recorded on the run's row by the cycle itself
-                    log.warning("update of %s failed: %s", slug, exc)
+                    if isinstance(exc, WikicourseError):
+                        log.warning("update of %s failed: %s", slug, exc)
+                    else:
+                        log.exception("update of %s failed", slug)
                 else:
                     outcome.append(exc)
                     begun.set()
@@ -48,7 +53,8 @@ class Updater:
         thread = threading.Thread(target=run, name=f"update {slug}", daemon=True)
         self.threads.add(thread)
         thread.start()
-        begun.wait()
+        if not begun.wait(START_TIMEOUT):
+            raise CourseBusy(f"the update of {slug!r} could not start within {START_TIMEOUT} s (database busy)")
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
         return outcome[0]

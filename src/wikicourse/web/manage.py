@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from .. import courses as course_api
-from ..courses import course_id
 from ..errors import CourseBusy, InvalidInput
+from ..models import ROLES
 from ..stats import course_stats, removal_effect
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
@@ -24,7 +24,7 @@ from .pages import render, set_flash
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 Csrf = Annotated[str | None, Form()]
-COOKIE_DAYS = 30
+SIGNED_IN_HOURS = 8  # a working day; then the token is asked for again
 
 
 def local_path(target: str | None) -> str:
@@ -39,9 +39,9 @@ def manage_url(slug: str) -> str:
     return f"/courses/{slug}/manage"
 
 
-def back_to_manage(slug: str, message: str, kind: str = "ok") -> RedirectResponse:
+def back_to_manage(request: Request, slug: str, message: str, kind: str = "ok") -> RedirectResponse:
     response = RedirectResponse(manage_url(slug), status_code=303)
-    set_flash(response, message, kind)
+    set_flash(request, response, message, kind)
     return response
 
 
@@ -63,22 +63,27 @@ def login_page(request: Request, next: str = "/"):
 
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
+    # No CSRF token exists before signing in; the browser's Origin tells a form of another site.
+    origin = request.headers.get("origin")
+    if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise HTTPException(403, "sign in from this site's own form")
     secret = token.strip()
     if authenticate(request.app.state.engine, secret) is None:
         return render(request, "login.html", {"next": local_path(next),
                                               "error": "That token is not valid (mistyped, or revoked)."}, 401)
     response = RedirectResponse(local_path(next), status_code=303)
-    response.set_cookie(COOKIE, secret, max_age=COOKIE_DAYS * 86400, httponly=True, samesite="lax",
+    response.set_cookie(COOKIE, secret, max_age=SIGNED_IN_HOURS * 3600, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")
     return response
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Csrf = None):
-    check_csrf(request, csrf)
+    if request.cookies.get(COOKIE):  # signed in: only this site's own form may sign out
+        check_csrf(request, csrf)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
-    set_flash(response, "Signed out.")
+    set_flash(request, response, "Signed out.")
     return response
 
 
@@ -87,10 +92,10 @@ def logout(request: Request, csrf: Csrf = None):
 def manage_page(request: Request, slug: str, status: int = 200, **extra):
     engine = request.app.state.engine
     doc = course_stats(engine, slug, ("course", "users"))
-    with engine.connect() as conn:
-        runs = recent_runs(engine, course_id(conn, slug), 5)
+    runs = recent_runs(engine, slug, 5)
     return render(request, "manage.html", {"course": doc["course"], "tab": "manage", "users": doc["users"],
-                                           "runs": runs, "run": runs[0] if runs else None, **extra}, status)
+                                           "runs": runs, "run": runs[0] if runs else None, "roles": ROLES,
+                                           **extra}, status)
 
 
 @router.get("/courses/{slug:path}/manage")
@@ -113,7 +118,7 @@ def enroll(request: Request, slug: str, csrf: Csrf = None, usernames: Text = "",
     except InvalidInput as exc:
         return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nobody enrolled: {exc}"},
                            typed={"usernames": usernames, "role": role})
-    return back_to_manage(slug, f"Enrolled as {role}: {', '.join(enrolled)}. "
+    return back_to_manage(request, slug, f"Enrolled as {role}: {', '.join(enrolled)}. "
                                 "Their edits count from the next update.")
 
 
@@ -134,7 +139,7 @@ def confirm_disenroll(request: Request, slug: str, username: str = ""):
 def disenroll(request: Request, slug: str, csrf: Csrf = None, username: Text = ""):
     acting(request, slug, csrf)
     removed = course_api.disenroll(request.app.state.engine, slug, [username])
-    return back_to_manage(slug, f"Removed {', '.join(removed)}. Their edits stop counting at the next update.")
+    return back_to_manage(request, slug, f"Removed {', '.join(removed)}. Their edits stop counting at the next update.")
 
 
 @router.post("/courses/{slug:path}/edit")
@@ -150,14 +155,14 @@ def edit(request: Request, slug: str, csrf: Csrf = None, start: Text = "", end: 
     except InvalidInput as exc:
         return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nothing changed: {exc}"},
                            typed={"start": start, "end": end, "add_wiki": add_wiki})
-    return back_to_manage(slug, "Course changed. The next update adjusts the statistics.")
+    return back_to_manage(request, slug, "Course changed. The next update adjusts the statistics.")
 
 
 @router.post("/courses/{slug:path}/update")
-def start_update(request: Request, slug: str, csrf: Csrf = None, full: Annotated[str, Form()] = ""):
+def start_update(request: Request, slug: str, csrf: Csrf = None, full: Annotated[bool, Form()] = False):
     acting(request, slug, csrf)
     try:
-        run_id = request.app.state.updater.start(slug, full=bool(full))
+        run_id = request.app.state.updater.start(slug, full=full)
     except CourseBusy as exc:
-        return back_to_manage(slug, f"Not started: {exc}.", "error")
-    return back_to_manage(slug, f"Update started (run {run_id}).")
+        return back_to_manage(request, slug, f"Not started: {exc}.", "error")
+    return back_to_manage(request, slug, f"Update started (run {run_id}).")

@@ -12,7 +12,6 @@ from urllib.parse import quote, unquote, urlencode
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from ..courses import course_id
 from ..errors import InvalidInput
 from ..stats import course_list, course_stats, per_wiki
 from ..update.runs import recent_runs
@@ -42,9 +41,10 @@ def article_url(wiki: str, title: str) -> str:
     return f"https://{wiki}/wiki/{quote(title.replace(' ', '_'), safe='/()_,:!*')}"
 
 
-def set_flash(response: Response, message: str, kind: str = "ok") -> None:
+def set_flash(request: Request, response: Response, message: str, kind: str = "ok") -> None:
     """A message for the next page this browser shows (a cookie, so no URL can forge it)."""
-    response.set_cookie(FLASH, quote(f"{kind}|{message}"), max_age=60, httponly=True, samesite="lax")
+    response.set_cookie(FLASH, quote(f"{kind}|{message}"), max_age=60, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
 
 
 def setup_templates(templates) -> None:
@@ -192,8 +192,7 @@ for _kind in exports.KINDS:
 def overview_page(request: Request, slug: str):
     engine = request.app.state.engine
     doc = course_stats(engine, slug, ("course",))
-    with engine.connect() as conn:
-        runs = recent_runs(engine, course_id(conn, slug), 1)
+    runs = recent_runs(engine, slug, 1)
     return render(request, "overview.html", {"course": doc["course"], "tab": "overview",
                                              "wikis": per_wiki(engine, slug), "run": runs[0] if runs else None,
                                              "csvs": exports.KINDS})
