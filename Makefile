@@ -1,6 +1,6 @@
 # Entry points for people and CI (.ci/run calls `make test`).
 #   make install   virtualenv in .venv with wikicourse (editable) and the test extras
-#   make services  throwaway PostgreSQL (scripts/postgres/), MediaWiki's packages, Chromium
+#   make services  throwaway PostgreSQL and Redis (scripts/), MediaWiki's packages, Chromium
 #   make test      the whole test suite; PYTEST_ARGS='-k foo -x' passes options on
 #   make demo / bench / services-down / clean
 
@@ -34,14 +34,17 @@ services:
 	bash scripts/postgres/up.sh
 	if [ -f scripts/mediawiki/install.sh ]; then bash scripts/mediawiki/install.sh; fi
 	bash scripts/browser/install.sh
+	bash scripts/redis/up.sh >/dev/null
 
 services-down:
 	bash scripts/postgres/down.sh
+	bash scripts/redis/down.sh
 
 # The URL comes from up.sh (already up by now, so this is the instant path) so that
 # PGPORT/PGROOT overrides reach the tests without being spelled twice.
 test: install services
 	WIKICOURSE_TEST_PG="$$(bash scripts/postgres/up.sh)"; export WIKICOURSE_TEST_PG; \
+	WIKICOURSE_TEST_REDIS="$$(bash scripts/redis/up.sh)"; export WIKICOURSE_TEST_REDIS; \
 	$(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 demo: install
@@ -49,6 +52,7 @@ demo: install
 
 bench: install services
 	WIKICOURSE_TEST_PG="$$(bash scripts/postgres/up.sh)"; export WIKICOURSE_TEST_PG; \
+	WIKICOURSE_TEST_REDIS="$$(bash scripts/redis/up.sh)"; export WIKICOURSE_TEST_REDIS; \
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python benchmarks/run.py
 
 # Repository artefacts only; the PostgreSQL cluster lives outside (see services-down).

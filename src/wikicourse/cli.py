@@ -6,6 +6,7 @@ import sys
 from datetime import datetime, timezone
 
 import click
+from redis.exceptions import RedisError
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -146,12 +147,15 @@ def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
 @click.argument("slug")
 @click.option("--full", is_flag=True, help="Rebuild from scratch: recreate the timeslices, re-fetch everything.")
 @click.option("--as-of", metavar="DATETIME", help="Fix the clock: nothing after it is fetched.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show the update's progress on stderr [default: when stderr is a terminal].")
 @pass_ctx
-def update(ctx: Context, slug: str, full: bool, as_of: str | None) -> None:
+def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: bool | None) -> None:
     """Bring a course's statistics up to date."""
     when = parse_datetime(as_of) if as_of else None
     before = _headline(ctx.engine, slug)
-    report = update_course(ctx.engine, slug, full=full, as_of=when)
+    show = sys.stderr.isatty() if progress is None else progress
+    report = update_course(ctx.engine, slug, full=full, as_of=when, on_progress=_show_progress if show else None)
     after = _headline(ctx.engine, slug)
     click.echo(f"{slug}: {report.status}, as of {report.as_of:%Y-%m-%d %H:%M:%S}Z; "
                f"{report.revisions} revisions fetched in {report.requests} requests")
@@ -164,6 +168,11 @@ def update(ctx: Context, slug: str, full: bool, as_of: str | None) -> None:
             click.echo(f"  {field}: {before[field]} -> {after[field]}")
     for err in report.errors:
         click.echo(f"  not fetched (retried next update): {err}", err=True)
+
+
+def _show_progress(p) -> None:
+    counts = f" {p.done:,}/{p.total:,} students on wikis," if p.total else ""
+    click.echo(f"  {p.step}:{counts} {p.revisions:,} revisions", err=True)
 
 
 def _headline(engine: Engine, slug: str) -> dict:
@@ -188,6 +197,67 @@ def stats(ctx: Context, slug: str, as_json: bool) -> None:
     from .report import render
 
     click.echo(render(doc))
+
+
+redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", metavar="URL",
+                            default="redis://127.0.0.1:6379/0", show_default=True,
+                            help="The workers' broker [env WIKICOURSE_REDIS]")
+
+
+@cli.command()
+@redis_option
+@click.option("--queues", default="short,medium,long", show_default=True,
+              help="Queues to take updates from, comma-separated.")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Updates this worker runs at once.")
+@click.option("--wiki-interval", default=0.0, show_default=True, type=click.FloatRange(0, 60),
+              help="Seconds between two requests to one wiki, across all workers.")
+@click.option("--log-format", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@pass_ctx
+def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interval: float, log_format: str) -> None:
+    """Run course updates from the queues until stopped (SIGTERM lets running updates finish)."""
+    from . import logs
+    from .workers.broker import QUEUES
+    from .workers.worker import run_worker
+
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    if not wanted or set(wanted) - set(QUEUES):
+        raise InvalidInput(f"--queues: choose among {', '.join(QUEUES)}")
+    logs.setup(json_lines=log_format == "json")
+    run_worker(ctx.engine, redis_url, wanted, threads=threads, interval=wiki_interval)
+
+
+@cli.command()
+@redis_option
+@click.argument("slugs", nargs=-1)
+@click.option("--every", type=click.FloatRange(1), metavar="SECONDS",
+              help="Go on scheduling, every SECONDS, until stopped.")
+@click.option("--grace-days", default=14, show_default=True, type=click.IntRange(0),
+              help="Keep updating a course this many days after its end.")
+@pass_ctx
+def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float | None, grace_days: int) -> None:
+    """Queue an update of every course that needs one (or of SLUGS), sorted into queues by cost."""
+    import time
+
+    from .workers.schedule import schedule_updates
+
+    while True:
+        for line in schedule_updates(ctx.engine, redis_url, grace_days, list(slugs) or None):
+            click.echo(line)
+        if every is None:
+            return
+        time.sleep(every)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", metavar="URL",
+              help="The workers' broker, to show its queues [env WIKICOURSE_REDIS]")
+@pass_ctx
+def status(ctx: Context, redis_url: str | None) -> None:
+    """The queues, running and failed updates, and each course's last update."""
+    from .workers.status import render_status
+
+    click.echo(render_status(ctx.engine, redis_url))
 
 
 @cli.group()
@@ -263,6 +333,9 @@ def main() -> None:
         sys.exit(1)
     except WikicourseError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except RedisError as exc:
+        click.echo(f"error: the workers' broker (Redis): {str(exc).strip().splitlines()[0]}", err=True)
         sys.exit(1)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

@@ -6,7 +6,7 @@ NOTE = ("Figures count the in-scope edits of the students enrolled now. They can
         "no longer count. Windows marked * are pending: they are redone at the next update.")
 
 
-def _table(headers: list[str], rows: list[list]) -> str:
+def table(headers: list[str], rows: list[list]) -> str:
     cells = [headers] + [[("" if v is None else str(v)) for v in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
@@ -23,17 +23,17 @@ def render(doc: dict) -> str:
     out = [f"{c['title']} ({c['slug']})",
            f"{c['start'][:10]} to {c['end'][:10]} on {', '.join(c['wikis'])}; "
            f"statistics as of {c['last_update'] or 'never updated'}", "",
-           _table(["students", "articles", "new", "revisions", "characters", "user space", "drafts",
+           table(["students", "articles", "new", "revisions", "characters", "user space", "drafts",
                    "references"],
                   [[c["student_count"], c["article_count"], c["new_article_count"], c["revision_count"],
                     c["character_sum"], c["character_sum_user"], c["character_sum_draft"],
                     c["references_count"]]]), ""]
-    out.append(_table(["user", "role", "revisions", "characters", "user space", "drafts", "references"],
+    out.append(table(["user", "role", "revisions", "characters", "user space", "drafts", "references"],
                       [[u["username"], u["role"], u["revision_count"], u["character_sum_ms"],
                         u["character_sum_us"], u["character_sum_draft"], u["references_count"]]
                        for u in doc["users"]]))
     if doc["articles"]:
-        out += ["", _table(["article", "wiki", "new", "revisions", "characters", "references", "editors"],
+        out += ["", table(["article", "wiki", "new", "revisions", "characters", "references", "editors"],
                            [[a["title"], a["wiki"], "new" if a["new_article"] else "", a["revision_count"],
                              a["character_sum"], a["references_count"], ", ".join(a["editors"])]
                             for a in doc["articles"]])]

@@ -1,7 +1,7 @@
 """The tables of SPEC §2, one module per group."""
 from .auth import TOKEN_ROLES, AccessToken
 from .base import Base, UTCDateTime
-from .course import ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, UpdateRun
+from .course import ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, UpdateRequest, UpdateRun
 from .timeslices import (
                          ArticleCourseTimeslice,
                          ArticlesCourses,
@@ -14,6 +14,6 @@ from .wiki import Article, RevisionRefs, User, Wiki
 __all__ = [
     "TOKEN_ROLES", "AccessToken",
     "Base", "UTCDateTime", "ROLES", "Course", "CourseWiki", "Enrollment", "IngestionCoverage",
-    "UpdateRun", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
+    "UpdateRun", "UpdateRequest", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
     "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",
 ]

@@ -109,3 +109,15 @@ class UpdateRun(Base):
     step: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the cycle's step now running
     done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # students-on-wikis fetched ...
     total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # ... of those planned
+
+
+class UpdateRequest(Base):
+    """A course's standing request for an update, so that requests coalesce: while a message
+    for the course waits in a queue (queued_at set), another request sends none."""
+
+    __tablename__ = "update_requests"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    queue: Mapped[str | None] = mapped_column(String(16), nullable=True)

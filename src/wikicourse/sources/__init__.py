@@ -13,12 +13,13 @@ def default_api_url(domain: str) -> str:
     return f"https://{domain}/w/api.php"
 
 
-def open_source(api_url: str) -> RevisionSource:
-    """A source for a wiki's API URL; a file: URL names a MediaWiki XML export read offline."""
+def open_source(api_url: str, *, gate=None) -> RevisionSource:
+    """A source for a wiki's API URL; a file: URL names a MediaWiki XML export read offline.
+    `gate` (see wiki.transport) is entered around each request to a live wiki."""
     if api_url.startswith("file:"):
         from .dump import DumpSource
 
         return DumpSource(Path(unquote(urlparse(api_url).path)))
     from ..wiki import MediaWikiSource
 
-    return MediaWikiSource(api_url)
+    return MediaWikiSource(api_url, gate=gate)

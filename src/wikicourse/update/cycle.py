@@ -46,8 +46,10 @@ class UpdateReport:
 
 def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datetime | None = None,
                   source_factory: SourceFactory = open_source,
-                  on_begin: Callable[[int], None] | None = None) -> UpdateReport:
-    """Run the cycle; `on_begin` hears the run's id once the course's lock is held."""
+                  on_begin: Callable[[int], None] | None = None,
+                  on_progress: Callable[[Progress], None] | None = None) -> UpdateReport:
+    """Run the cycle; `on_begin` hears the run's id once the course's lock is held, and
+    `on_progress` each time its progress is recorded."""
     started = now_utc()
     if as_of is not None and as_of.tzinfo is None:
         raise InvalidInput("--as-of needs a time zone (UTC)")
@@ -69,7 +71,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
     sources: dict[int, RevisionSource] = {}
     progress: Progress | None = None
     try:
-        progress = Progress(engine, run_id)
+        progress = Progress(engine, run_id, on_progress)
         if on_begin:
             on_begin(run_id)
         # 1-2. Pre-update and reprocessing: local only, one transaction.

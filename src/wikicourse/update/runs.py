@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -102,9 +103,10 @@ class Progress:
     once), and a thread that beats the lock's heart meanwhile. If the row is no longer this
     run's, the next call raises LockLost."""
 
-    def __init__(self, engine: Engine, run_id: int):
+    def __init__(self, engine: Engine, run_id: int, listener: Callable[["Progress"], None] | None = None):
         self.engine = engine
         self.run_id = run_id
+        self.listener = listener  # told of each progress write (the command line shows it)
         self.step = "starting"
         self.done = self.total = self.revisions = 0
         self._written = 0.0
@@ -150,6 +152,8 @@ class Progress:
         if not mine:
             self._lost = True
             raise LockLost(f"update run {self.run_id} was taken over by another process")
+        if values and self.listener:
+            self.listener(self)
 
 
 RUN_FIELDS = ("id", "full", "as_of", "started_at", "finished_at", "status", "step", "done", "total",

@@ -12,14 +12,15 @@ from wikicourse.wiki import contents, usercontribs
 from wikicourse.wiki import users as accounts
 from wikicourse.wiki.api import ActionAPI
 from wikicourse.wiki.retry import RetryPolicy
-from wikicourse.wiki.transport import Transport
+from wikicourse.wiki.transport import Gate, Transport
 
 
 class MediaWikiSource:
     """A RevisionSource over one wiki's api.php; every failure it raises is a WikiError.
 
     `uclimit` (default "max") sets usercontribs' page size; small values exist for tests
-    of continuation. `transport` replaces httpx's network transport (tests, proxies).
+    of continuation. `transport` replaces httpx's network transport (tests, proxies);
+    `gate` is entered around every request (see Transport).
     """
 
     def __init__(
@@ -35,10 +36,11 @@ class MediaWikiSource:
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
         uclimit: int | str = "max",
+        gate: Gate | None = None,
     ) -> None:
         self.api_url = api_url
         self.uclimit = uclimit
-        self.transport = Transport(api_url, user_agent=user_agent, timeout=timeout, transport=transport)
+        self.transport = Transport(api_url, user_agent=user_agent, timeout=timeout, transport=transport, gate=gate)
         self.retry = RetryPolicy(max_attempts=max_attempts, budget=budget, sleep=sleep)
         self.api = ActionAPI(self.transport, self.retry, maxlag=maxlag, formatversion=formatversion)
 

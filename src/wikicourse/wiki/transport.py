@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Mapping
+from contextlib import AbstractContextManager, nullcontext
+from typing import Callable, Mapping
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -16,13 +17,19 @@ CONTACT = "https://github.com/wikicourse/wikicourse; wikicourse@example.org"
 # the Action API takes the same parameters as a POST form.
 MAX_GET_URL = 7000
 
+# Held around each request: a gate shared by every process that asks the same wiki (the
+# workers' Redis gate) keeps their requests serial and spaced, as Wikimedia asks.
+Gate = Callable[[], AbstractContextManager]
+
 
 def default_user_agent() -> str:
     return f"wikicourse/{wikicourse.__version__} ({CONTACT}) httpx/{httpx.__version__}"
 
 
 class Transport:
-    """Sends one HTTP request per call to a wiki's api.php; retries are the caller's business."""
+    """Sends one HTTP request per call to a wiki's api.php; retries are the caller's business.
+
+    Requests through one Transport are serial; `gate`, if given, is entered around each one too."""
 
     def __init__(
         self,
@@ -31,8 +38,10 @@ class Transport:
         user_agent: str | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.api_url = api_url
+        self.gate = gate
         # The wiki's name in messages: its host (and port, for a local test wiki).
         self.wiki = urlsplit(api_url).netloc or api_url
         self.timeout = timeout
@@ -48,7 +57,7 @@ class Transport:
 
     def send(self, params: Mapping[str, str]) -> httpx.Response:
         """One attempt; httpx exceptions pass through for the caller to classify."""
-        with self._lock:
+        with self._lock, (self.gate() if self.gate else nullcontext()):
             # Counted before sending: an attempt that times out still cost the wiki a request.
             self.request_count += 1
             if len(self.api_url) + len(urlencode(params)) > MAX_GET_URL:

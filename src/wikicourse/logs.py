@@ -1,0 +1,22 @@
+"""Structured logs: one JSON object a line (event, course, run, figures), for the workers and
+the scheduler, where a log collector rather than a person reads them."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+
+def setup(json_lines: bool = True, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if json_lines:
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                           rename_fields={"asctime": "time", "levelname": "level"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for chatty in ("httpx", "alembic"):  # a line per request, per migration step, would drown the rest
+        logging.getLogger(chatty).setLevel(logging.WARNING)

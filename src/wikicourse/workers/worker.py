@@ -1,0 +1,85 @@
+"""`wikicourse worker`: take course updates from the queues and run them, until stopped.
+
+A message names a course. The update takes the course's lock (update/runs.py): if another
+update holds it, the message is sent again a little later rather than dropped, so a request
+made during that update is still served. A worker killed mid-update leaves its message
+unacknowledged; the broker gives it to another worker, whose update takes over the dead
+run's lock and resumes from the last checkpoint.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from typing import Callable
+
+import dramatiq
+import redis
+from dramatiq.common import q_name
+from dramatiq.middleware import CurrentMessage
+from sqlalchemy import Engine
+
+from ..courses import course_id
+from ..errors import CourseBusy, UnknownCourse
+from ..update.cycle import update_course
+from .broker import declare_actor, make_broker, send
+from .gate import gated_sources
+from .requests import request_update, taken
+
+log = logging.getLogger("wikicourse.worker")
+BUSY_RETRY_MS = 30_000  # when the course is being updated elsewhere, ask again after this
+
+
+def make_handler(engine: Engine, redis_url: str, interval: float, resend: Callable[[int, str], None]):
+    sources = gated_sources(redis.Redis.from_url(redis_url), interval)
+
+    def handle(slug: str) -> None:
+        try:
+            with engine.connect() as conn:
+                cid = course_id(conn, slug)
+        except UnknownCourse:
+            log.warning("course gone", extra={"event": "update.skipped", "course": slug})
+            return
+        taken(engine, cid)
+        started = time.monotonic()
+        try:
+            report = update_course(engine, slug, source_factory=sources)
+        except CourseBusy as exc:
+            log.info("course busy: asked again later", extra={"event": "update.busy", "course": slug,
+                                                             "reason": str(exc)})
+            resend(cid, slug)
+            return
+        log.info("course updated", extra={
+            "event": "update.done", "course": slug, "run": report.run_id, "status": report.status,
+            "seconds": round(time.monotonic() - started, 2), "requests": report.requests,
+            "revisions": report.revisions, "errors": report.errors})
+
+    return handle
+
+
+def run_worker(engine: Engine, redis_url: str, queues: list[str], threads: int = 1, interval: float = 0.0,
+               stop: threading.Event | None = None) -> None:
+    """Consume `queues` with `threads` threads until SIGTERM/SIGINT (or `stop` is set)."""
+    broker = make_broker(redis_url)
+    actor = None
+
+    def resend(cid: int, slug: str) -> None:
+        queue = q_name(CurrentMessage.get_current_message().queue_name)  # a delayed one comes from "q.DQ"
+        request_update(engine, cid, queue, lambda: send(broker, actor, slug, queue, delay_ms=BUSY_RETRY_MS))
+
+    actor = declare_actor(broker, make_handler(engine, redis_url, interval, resend))
+    broker.add_middleware(CurrentMessage())
+    worker = dramatiq.Worker(broker, queues=queues, worker_threads=threads)
+    stop = stop or threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.start()
+    log.info("worker started", extra={"event": "worker.start", "queues": queues, "threads": threads})
+    try:
+        stop.wait()
+    finally:
+        log.info("worker stopping: the running updates finish first", extra={"event": "worker.stop"})
+        worker.stop()
+        broker.close()
