@@ -42,3 +42,26 @@ def any_url(request, sqlite_url):
     if request.param == "sqlite":
         return sqlite_url
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def redis_base_url():
+    """A real Redis: $WIKICOURSE_TEST_REDIS (make test starts one), else started here."""
+    import subprocess
+    from pathlib import Path
+
+    if url := os.environ.get("WIKICOURSE_TEST_REDIS"):
+        return url
+    up = Path(__file__).resolve().parents[1] / "scripts" / "redis" / "up.sh"
+    return subprocess.run(["bash", str(up)], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def redis_url(redis_base_url):
+    """The Redis, emptied for this test (queues, gates)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_base_url)
+    client.flushdb()
+    client.close()
+    return redis_base_url

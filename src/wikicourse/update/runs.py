@@ -39,17 +39,25 @@ def this_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def process_gone(holder: str) -> bool | None:
+    """For a "host:pid" of this host: has that process ended? None for another host's."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, someone else's
+    return False
+
+
 def abandoned(holder: str | None, heartbeat: datetime | None, now: datetime) -> bool:
     """Is the process that holds a run gone? On this host its pid says so; elsewhere, its heartbeat."""
-    host, _, pid = (holder or "").rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            pass
-        return False  # alive here, whatever its heartbeat says
+    gone = process_gone(holder or "")
+    if gone is not None:
+        return gone  # alive here, whatever its heartbeat says
     return heartbeat is None or now - heartbeat > STALE_AFTER
 
 

@@ -73,8 +73,9 @@ def run_worker(engine: Engine, redis_url: str, queues: list[str], threads: int =
     broker.add_middleware(CurrentMessage())
     worker = dramatiq.Worker(broker, queues=queues, worker_threads=threads)
     stop = stop or threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
     worker.start()
     log.info("worker started", extra={"event": "worker.start", "queues": queues, "threads": threads})
     try:
