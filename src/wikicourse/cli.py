@@ -242,8 +242,15 @@ def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float 
     from .workers.schedule import schedule_updates
 
     while True:
-        for line in schedule_updates(ctx.engine, redis_url, grace_days, list(slugs) or None):
-            click.echo(line)
+        try:
+            for line in schedule_updates(ctx.engine, redis_url, grace_days, list(slugs) or None):
+                click.echo(line)
+        except (WikicourseError, RedisError, SQLAlchemyError) as exc:
+            if every is None:
+                raise
+            # A scheduler left running outlives a database or broker that is down for a while.
+            click.echo(f"error: {str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}; "
+                       f"trying again in {every:g} s", err=True)
         if every is None:
             return
         time.sleep(every)

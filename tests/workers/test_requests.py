@@ -5,9 +5,9 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import Sender, cid, course_on
 from sqlalchemy import select, update
 
+from support.workers import Sender, cid, course_on
 from wikicourse.clock import now_utc
 from wikicourse.db import open_db
 from wikicourse.workers.requests import (

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from conftest import cid, course_on, insert_run
 from support.course import update
 from support.exports import write_export
-
+from support.workers import cid, course_on, insert_run
 from wikicourse import courses
 from wikicourse.errors import UnknownCourse
 from wikicourse.wikis import add_wiki

@@ -6,9 +6,8 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from conftest import cid, course_on, insert_run
 from support.course import update
-
+from support.workers import cid, course_on, insert_run
 from wikicourse.update.runs import this_holder
 from wikicourse.workers.requests import request_update
 from wikicourse.workers.status import render_status, status

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import course_on
 from support.course import comparable, stats
-
+from support.workers import cid, course_on, insert_run
 from wikicourse.cli import main
 from wikicourse.db import open_db
 from wikicourse.update.cycle import update_course
@@ -215,7 +214,6 @@ def test_the_worker_command_runs_updates_until_sigterm(sqlite_url, tmp_path, red
 def test_a_message_for_a_course_being_updated_elsewhere_is_asked_again_later(engine, tmp_path, redis_url):
     import logging
 
-    from conftest import cid, insert_run
     from sqlalchemy import select
 
     from wikicourse.update.runs import this_holder
@@ -268,3 +266,17 @@ def test_a_message_for_a_course_being_updated_elsewhere_is_asked_again_later(eng
     finally:
         broker.close()
     assert schedule_updates(engine, redis_url, 0, [slug]) == [f"{slug}: already queued (coalesced)"]
+
+
+def test_a_periodic_scheduler_outlives_a_broker_that_is_down(course, sqlite_url):
+    scheduler = subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", sqlite_url, "schedule", course,
+                                  "--redis", "redis://127.0.0.1:1/0", "--every", "1"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    alive = scheduler.poll() is None
+    scheduler.terminate()
+    _, err = scheduler.communicate(timeout=10)
+    assert alive, err
+    tries = [line for line in err.splitlines() if "trying again in 1 s" in line]
+    assert len(tries) >= 2 and all(line.startswith("error: ") for line in tries), err
+    assert "Traceback" not in err
