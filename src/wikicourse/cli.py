@@ -34,12 +34,13 @@ def parse_datetime(value: str) -> datetime:
 class Context:
     def __init__(self, url: str | None):
         self.url = url
+        self.connections: int | None = None  # a command that runs many updates at once sets it first
         self._engine: Engine | None = None
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_db(self.url)
+            self._engine = open_db(self.url, connections=self.connections)
         return self._engine
 
 
@@ -170,6 +171,12 @@ def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: boo
         click.echo(f"  not fetched (retried next update): {err}", err=True)
 
 
+def _reason(exc: BaseException) -> str:
+    """An exception's first line (a database error's own, not SQLAlchemy's wrapping), or its kind."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _show_progress(p) -> None:
     counts = f" {p.done:,}/{p.total:,} students on wikis," if p.total else ""
     click.echo(f"  {p.step}:{counts} {p.revisions:,} revisions", err=True)
@@ -224,6 +231,8 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
     if not wanted or set(wanted) - set(QUEUES):
         raise InvalidInput(f"--queues: choose among {', '.join(QUEUES)}")
     logs.setup(json_lines=log_format == "json")
+    # Each update holds a connection, one per wiki it fetches from, and one for its heartbeat.
+    ctx.connections = max(10, threads * 6)
     run_worker(ctx.engine, redis_url, wanted, threads=threads, interval=wiki_interval)
 
 
@@ -245,22 +254,20 @@ def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float 
         try:
             for line in schedule_updates(ctx.engine, redis_url, grace_days, list(slugs) or None):
                 click.echo(line)
-        except (WikicourseError, RedisError, SQLAlchemyError) as exc:
+        except (RedisError, SQLAlchemyError) as exc:
             if every is None:
                 raise
             # A scheduler left running outlives a database or broker that is down for a while.
-            click.echo(f"error: {str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}; "
-                       f"trying again in {every:g} s", err=True)
+            click.echo(f"error: {_reason(exc)}; trying again in {every:g} s", err=True)
         if every is None:
             return
         time.sleep(every)
 
 
 @cli.command()
-@click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", metavar="URL",
-              help="The workers' broker, to show its queues [env WIKICOURSE_REDIS]")
+@redis_option
 @pass_ctx
-def status(ctx: Context, redis_url: str | None) -> None:
+def status(ctx: Context, redis_url: str) -> None:
     """The queues, running and failed updates, and each course's last update."""
     from .workers.status import render_status
 
@@ -342,11 +349,10 @@ def main() -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except RedisError as exc:
-        click.echo(f"error: the workers' broker (Redis): {str(exc).strip().splitlines()[0]}", err=True)
+        click.echo(f"error: the workers' broker (Redis): {_reason(exc)}", err=True)
         sys.exit(1)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        click.echo(f"error: database: {reason}", err=True)
+        click.echo(f"error: database: {_reason(exc)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted: the next update resumes where this one stopped", err=True)

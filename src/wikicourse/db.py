@@ -40,13 +40,15 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
-def open_db(url: str | None = None, *, migrate: bool = True) -> Engine:
-    """An engine on `url` (default: default_url()), with the schema brought up to date."""
+def open_db(url: str | None = None, *, migrate: bool = True, connections: int | None = None) -> Engine:
+    """An engine on `url` (default: default_url()), with the schema brought up to date;
+    `connections` sizes the pool for that many used at once (SQLAlchemy's default: 15)."""
     url = url or default_url()
     try:
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        sizing = {"pool_size": connections, "max_overflow": 5} if connections else {}
+        engine = create_engine(url, **sizing)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         if migrate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -187,5 +188,31 @@ def test_progress_is_throttled_between_steps(engine, slug):
         assert recent_runs(engine, slug, 1)[0]["revisions"] == 0  # not written yet
         progress.start_step("deriving")
         assert recent_runs(engine, slug, 1)[0]["revisions"] == 10
+    finally:
+        progress.close()
+
+
+def test_a_new_process_with_the_pid_of_a_killed_one_is_not_taken_for_it(engine, slug):
+    """A restarted container can give a worker the hostname and pid its killed predecessor had."""
+    host, pid, _ = this_holder().split(":")
+    old = foreign_run(engine, cid(engine, slug), holder=f"{host}:{pid}:an-earlier-life",
+                      heartbeat_age=timedelta(seconds=1))
+    assert update(engine, slug, AS_OF).status == "done"
+    assert status(engine, old) == "interrupted"
+
+
+def test_the_heartbeat_records_progress_while_a_step_runs(engine, slug, monkeypatch):
+    monkeypatch.setattr("wikicourse.update.runs.HEARTBEAT", 0.05)
+    run = begin(engine, cid(engine, slug))
+    seen = []
+    progress = Progress(engine, run, listener=lambda p: seen.append(p.revisions))
+    try:
+        progress.start_step("fetching", total=3)
+        progress.advance(done=1, revisions=7)
+        deadline = time.monotonic() + 5
+        while recent_runs(engine, slug, 1)[0]["revisions"] != 7:
+            assert time.monotonic() < deadline, "the heartbeat never recorded the progress"
+            time.sleep(0.02)
+        assert recent_runs(engine, slug, 1)[0]["done"] == 1 and 7 in seen
     finally:
         progress.close()

@@ -5,8 +5,10 @@ import itertools
 import threading
 import time
 
+import pytest
 import redis
 
+from wikicourse.errors import WikiUnavailable
 from wikicourse.workers import gate as gate_module
 from wikicourse.workers.gate import WikiGate
 
@@ -123,3 +125,11 @@ def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_without_waiting_out
     with WikiGate(client, "one.wiki")():
         waited = time.monotonic() - began
     assert waited < 3, f"waited {waited:.2f} s behind a dead process's lock"
+
+
+def test_without_its_redis_the_gate_fails_the_fetch_as_an_unavailable_wiki():
+    """The request is not sent; the fetch fails like a wiki that is down, so its windows stay pending."""
+    gate = WikiGate(redis.Redis(port=1, socket_connect_timeout=1), "unreachable.test")
+    with pytest.raises(WikiUnavailable, match="request gate"):
+        with gate():
+            raise AssertionError("the request went out without the gate")

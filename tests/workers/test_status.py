@@ -98,7 +98,7 @@ def test_each_course_shows_its_last_finished_update(db, tmp_path):
     assert list(courses) == ["chosen", "never", "real"]
     c = courses["chosen"]
     assert (c["status"], c["seconds"], c["requests"], c["revisions"], c["errors"], c["queued"]) == (
-        "partial", 42.0, 17, 250, 3, False)
+        "partial", 42.0, 17, 250, 3, None)
     n = courses["never"]
     assert (n["status"], n["seconds"], n["requests"], n["revisions"], n["errors"]) == (None, None, None, None, 0)
     r = courses["real"]
@@ -114,10 +114,10 @@ def test_a_course_waiting_in_a_queue_shows_as_queued(engine, tmp_path, redis_url
     slug = course_on(engine, tmp_path)
     course_on(engine, tmp_path, "other")
     assert request_update(engine, cid(engine, slug), "medium", sender.send(slug, "medium"))
-    assert {c["slug"]: c["queued"] for c in status(engine)["courses"]} == {"course": True, "other": False}
+    assert {c["slug"]: c["queued"] for c in status(engine)["courses"]} == {"course": "medium", "other": None}
     text = render_status(engine, redis_url)
     queues = section(text, "queues").splitlines()[2:]
     assert [q.split() for q in queues] == [["short", "0", "0"], ["medium", "1", "0"], ["long", "0", "0"]]
     rows = section(text, "courses (last update)").splitlines()[2:]
-    assert rows[0].split()[0] == "course" and rows[0].rstrip().endswith("yes")
-    assert not rows[1].rstrip().endswith("yes")
+    assert rows[0].split()[0] == "course" and rows[0].rstrip().endswith("medium")
+    assert rows[1].split()[-1] == "0"  # not queued: the errors column is its last

@@ -118,6 +118,5 @@ class UpdateRequest(Base):
     __tablename__ = "update_requests"
 
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     queue: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -8,7 +8,8 @@ from typing import Callable
 from sqlalchemy import Engine, func, select
 
 from ..clock import now_utc
-from ..errors import InvalidInput, UnknownCourse, WikicourseError
+from ..courses import course_id as find_course
+from ..errors import InvalidInput, WikicourseError
 from ..sources import RevisionSource, open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
@@ -56,9 +57,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
     # Nothing after now exists yet: a later as-of would claim edits not yet made as fetched.
     as_of = min(as_of or started, started)
     with engine.connect() as conn:
-        course_id = conn.scalar(select(courses.c.id).where(courses.c.slug == slug))
-    if course_id is None:
-        raise UnknownCourse(f"no course {slug!r}")
+        course_id = find_course(conn, slug)
     run_id = begin_run(engine, course_id, slug=slug, full=full, as_of=as_of, started=started)
     try:
         if not full:  # checked under the lock: no other run can move the data meanwhile

@@ -13,12 +13,12 @@ import logging
 import os
 import socket
 import threading
-import time
 from datetime import datetime, timedelta
 from typing import Callable
+from uuid import uuid4
 
 from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..clock import now_utc
 from ..courses import course_id
@@ -28,7 +28,10 @@ from ..models import UpdateRun
 log = logging.getLogger(__name__)
 update_runs = UpdateRun.__table__
 STALE_AFTER = timedelta(minutes=10)
-HEARTBEAT = 5.0  # seconds between heartbeats, and at least between progress writes
+HEARTBEAT = 5.0  # seconds between heartbeats, which also record the progress counters
+# This process's incarnation: a restarted container may give a new process the pid (and the
+# hostname) of a killed one, which must not pass for it.
+INCARNATION = uuid4().hex[:12]
 
 
 class LockLost(WikicourseError):
@@ -36,14 +39,17 @@ class LockLost(WikicourseError):
 
 
 def this_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{socket.gethostname()}:{os.getpid()}:{INCARNATION}"
 
 
 def process_gone(holder: str) -> bool | None:
-    """For a "host:pid" of this host: has that process ended? None for another host's."""
-    host, _, pid = holder.rpartition(":")
+    """For a "host:pid[:incarnation]" of this host: has that process ended? None for another host's."""
+    host, _, rest = holder.partition(":")
+    pid, _, incarnation = rest.partition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return None
+    if int(pid) == os.getpid():
+        return bool(incarnation) and incarnation != INCARNATION
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -117,7 +123,6 @@ class Progress:
         self.listener = listener  # told of each progress write (the command line shows it)
         self.step = "starting"
         self.done = self.total = self.revisions = 0
-        self._written = 0.0
         self._lost = False
         self._stop = threading.Event()
         self._beat = threading.Thread(target=self._heartbeat, name=f"heartbeat run {run_id}", daemon=True)
@@ -131,10 +136,11 @@ class Progress:
         self._write(step=step, done=self.done, total=self.total, revisions=self.revisions)
 
     def advance(self, done: int = 0, revisions: int = 0) -> None:
+        """Count work done; the next heartbeat records it."""
+        if self._lost:
+            raise LockLost(f"update run {self.run_id} was taken over by another process")
         self.done += done
         self.revisions += revisions
-        if time.monotonic() - self._written >= HEARTBEAT:
-            self._write(step=self.step, done=self.done, total=self.total, revisions=self.revisions)
 
     def close(self) -> None:
         self._stop.set()
@@ -143,16 +149,15 @@ class Progress:
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
             try:
-                self._write()
+                self._write(step=self.step, done=self.done, total=self.total, revisions=self.revisions)
             except LockLost:
                 return
-            except OperationalError:  # SQLite busy with the run's own long transaction: next beat
-                continue
+            except SQLAlchemyError as exc:  # SQLite busy with the run's own transaction, a full pool: next beat
+                log.warning("run %s: heartbeat not recorded (%s)", self.run_id, type(exc).__name__)
 
     def _write(self, **values) -> None:
         if self._lost:
             raise LockLost(f"update run {self.run_id} was taken over by another process")
-        self._written = time.monotonic()
         with self.engine.begin() as conn:
             mine = conn.execute(update(update_runs).where(
                 update_runs.c.id == self.run_id, update_runs.c.status == "running",
@@ -160,7 +165,7 @@ class Progress:
         if not mine:
             self._lost = True
             raise LockLost(f"update run {self.run_id} was taken over by another process")
-        if values and self.listener:
+        if self.listener:
             self.listener(self)
 
 

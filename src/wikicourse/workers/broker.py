@@ -10,11 +10,10 @@ from typing import Callable
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
-from dramatiq.middleware import Callbacks, Pipelines, Retries, ShutdownNotifications
+from dramatiq.middleware import Retries, ShutdownNotifications
 
 QUEUES = ("short", "medium", "long")
 ACTOR = "update_course"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def make_broker(redis_url: str) -> RedisBroker:
@@ -23,8 +22,7 @@ def make_broker(redis_url: str) -> RedisBroker:
     heartbeat = int(os.environ.get("WIKICOURSE_BROKER_HEARTBEAT_MS", "60000"))
     # No TimeLimit or AgeLimit: an update takes as long as it takes (the wiki client has its
     # own budgets), and a message that waited is still wanted.
-    middleware = [ShutdownNotifications(), Callbacks(), Pipelines(),
-                  Retries(max_retries=3, min_backoff=15_000, max_backoff=300_000)]
+    middleware = [ShutdownNotifications(), Retries(max_retries=3, min_backoff=15_000, max_backoff=300_000)]
     broker = RedisBroker(url=redis_url, middleware=middleware, heartbeat_timeout=heartbeat,
                          # the sweep that requeues dead workers' messages: often, queues are short
                          maintenance_chance=int(os.environ.get("WIKICOURSE_BROKER_MAINTENANCE", "100000")))

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 from uuid import uuid4
 
 import redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 
+from ..errors import WikiUnavailable
 from ..sources import RevisionSource, open_source
 from ..update.cycle import SourceFactory
 from ..update.runs import process_gone, this_holder
@@ -27,26 +28,34 @@ HOLD = 90.0  # seconds a lock outlives a killed holder: above any one request (3
 class WikiGate:
     def __init__(self, client: redis.Redis, wiki: str, interval: float = 0.0):
         self.client = client
+        self.wiki = wiki
         self.interval = interval
         self.next_key = f"wikicourse:wiki:{wiki}:next"
         self.lock = client.lock(f"wikicourse:wiki:{wiki}:lock", timeout=HOLD, thread_local=False)
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
-        self._acquire()
         try:
+            self._acquire()
             wait_ms = self.client.pttl(self.next_key)
             if wait_ms > 0:
                 time.sleep(wait_ms / 1000)
+                self.lock.extend(HOLD, replace_ttl=True)  # the wait must not eat the request's share
+        except RedisError as exc:  # no request without the gate: this fetch fails, its windows stay marked
+            raise WikiUnavailable(f"{self.wiki}: the workers' request gate (Redis) failed: {exc}") from None
+        try:
             yield
         finally:
-            if self.interval > 0:
-                self.client.set(self.next_key, 1, px=max(1, int(self.interval * 1000)))
             try:
-                self.lock.release()
-            except LockError:
-                pass  # held past HOLD: it had expired, and another request may already be on its way
-
+                if self.interval > 0:
+                    self.client.set(self.next_key, 1, px=max(1, int(self.interval * 1000)))
+            except RedisError:
+                pass  # the next request comes a little early: better than a lock held for HOLD
+            finally:
+                try:
+                    self.lock.release()
+                except (LockError, RedisError):
+                    pass  # expired (held past HOLD) or unreachable: it expires by itself
 
     def _acquire(self) -> None:
         token = f"{this_holder()}:{uuid4().hex}".encode()
@@ -59,8 +68,11 @@ class WikiGate:
                     pass
 
 
-def gated_sources(client: redis.Redis, interval: float) -> SourceFactory:
+def gated_sources(redis_url: str, interval: float) -> SourceFactory:
     """Open sources whose every request to a live wiki passes that wiki's gate."""
+    # Timeouts: a Redis that stops answering fails the fetch instead of hanging the update.
+    client = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=5)
+
     def open_gated(api_url: str) -> RevisionSource:
         return open_source(api_url, gate=WikiGate(client, urlsplit(api_url).netloc, interval))
 

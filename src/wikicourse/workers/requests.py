@@ -1,10 +1,11 @@
 """Update requests, coalesced: at most one message per course waits in the queues.
 
-A request records when the course was asked for; it sends a message only if none is
-waiting (queued_at unset), set in a compare-and-set so that two schedulers send one. The
-worker that takes the message unsets queued_at before it updates, so a request made during
-that update sends a new message and its changes are not lost. A message lost with its
-broker is assumed after QUEUED_EXPIRES, and sent again.
+A request sends a message only if none is waiting (queued_at unset), claimed in a
+compare-and-set so that two schedulers send one. The worker that takes the message unsets
+queued_at before it updates, so a request made during that update sends a new message and
+its changes are not lost. A message lost (a broker restarted empty, a message dropped after
+its retries) is assumed after QUEUED_EXPIRES, and sent again: a duplicate costs little, as
+the course's lock runs one update at a time and the second finds nothing new.
 """
 from __future__ import annotations
 
@@ -18,15 +19,14 @@ from ..models import UpdateRequest
 from ..sql import upsert
 
 update_requests = UpdateRequest.__table__
-QUEUED_EXPIRES = timedelta(hours=6)
+QUEUED_EXPIRES = timedelta(minutes=30)
 
 
 def request_update(engine: Engine, course_id: int, queue: str, send: Callable[[], None]) -> bool:
     """Ask for an update of the course; True if a message was sent, False if one already waits."""
     now = now_utc()
     with engine.begin() as conn:
-        upsert(conn, update_requests, [dict(course_id=course_id, requested_at=now)], keys=["course_id"],
-               update=["requested_at"])
+        upsert(conn, update_requests, [dict(course_id=course_id)], keys=["course_id"])
         claimed = conn.execute(update(update_requests).where(
             update_requests.c.course_id == course_id,
             or_(update_requests.c.queued_at.is_(None), update_requests.c.queued_at < now - QUEUED_EXPIRES))

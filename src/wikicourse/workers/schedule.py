@@ -14,12 +14,11 @@ from sqlalchemy import Engine, func, select
 
 from ..clock import now_utc
 from ..errors import UnknownCourse
-from ..models import UpdateRun
 from ..timeslices.tables import course_wikis, courses, enrollments
-from .broker import declare_actor, make_broker, send
+from ..update.runs import update_runs
+from .broker import QUEUES, declare_actor, make_broker, send
 from .requests import request_update
 
-update_runs = UpdateRun.__table__
 SHORT, MEDIUM = 60.0, 900.0  # seconds of the last update: below SHORT is short, below MEDIUM medium
 FIRST_SHORT, FIRST_MEDIUM = 100, 1000  # students x wikis of a course never updated
 
@@ -63,7 +62,7 @@ def due_courses(engine: Engine, today: date, grace_days: int, slugs: list[str] |
     for cid, slug, started, finished, size in rows:
         seconds = (finished - started).total_seconds() if started and finished else None
         out.append(Due(cid, slug, queue_for(seconds, size), seconds))
-    order = {q: i for i, q in enumerate(("short", "medium", "long"))}
+    order = {q: i for i, q in enumerate(QUEUES)}
     return sorted(out, key=lambda d: (order[d.queue], d.last_seconds or 0, d.slug))
 
 

@@ -2,17 +2,16 @@
 last update (how long it took, what it cost the wikis, what went wrong)."""
 from __future__ import annotations
 
+from redis.exceptions import RedisError
 from sqlalchemy import Engine, func, select
 
 from ..clock import now_utc
-from ..models import UpdateRun
 from ..report import table
 from ..timeslices.tables import courses
-from ..update.runs import abandoned
+from ..update.runs import abandoned, update_runs
 from .broker import make_broker, queue_lengths
 from .requests import update_requests
 
-update_runs = UpdateRun.__table__
 TROUBLE = ("failed", "partial", "interrupted")
 
 
@@ -32,7 +31,7 @@ def status(engine: Engine, problems: int = 10) -> dict:
             .group_by(run.course_id).subquery()
         per_course = conn.execute(
             select(courses.c.slug, run.status, run.started_at, run.finished_at, run.requests, run.revisions,
-                   run.errors, update_requests.c.queued_at)
+                   run.errors, update_requests.c.queued_at, update_requests.c.queue)
             .outerjoin(last, last.c.course_id == courses.c.id).outerjoin(update_runs, run.id == last.c.id)
             .outerjoin(update_requests, update_requests.c.course_id == courses.c.id)
             .order_by(courses.c.slug)).all()
@@ -43,7 +42,7 @@ def status(engine: Engine, problems: int = 10) -> dict:
         "courses": [{"slug": r.slug, "status": r.status, "finished_at": r.finished_at,
                      "seconds": (r.finished_at - r.started_at).total_seconds() if r.finished_at else None,
                      "requests": r.requests, "revisions": r.revisions,
-                     "errors": len(r.errors.splitlines()) if r.errors else 0, "queued": r.queued_at is not None}
+                     "errors": len(r.errors.splitlines()) if r.errors else 0, "queued": r.queue if r.queued_at else None}
                     for r in per_course],
     }
 
@@ -52,13 +51,16 @@ def render_status(engine: Engine, redis_url: str | None) -> str:
     doc = status(engine)
     out = []
     if redis_url:
-        broker = make_broker(redis_url)
         try:
-            lengths = queue_lengths(broker)
-        finally:
-            broker.close()
-        out += ["queues", table(["queue", "waiting", "delayed"],
-                                [[q, n["waiting"], n["delayed"]] for q, n in lengths.items()]), ""]
+            broker = make_broker(redis_url)
+            try:
+                lengths = queue_lengths(broker)
+            finally:
+                broker.close()
+            out += ["queues", table(["queue", "waiting", "delayed"],
+                                    [[q, n["waiting"], n["delayed"]] for q, n in lengths.items()]), ""]
+        except RedisError as exc:  # the database's half is still worth showing
+            out += [f"queues: the broker at {redis_url} cannot be reached ({exc})", ""]
     out += ["running updates", table(
         ["course", "run", "step", "done", "revisions", "running for", "holder"],
         [[r["slug"], r["id"], r["step"], f"{r['done']}/{r['total']}", r["revisions"], f"{r['seconds']:.0f} s",
@@ -73,5 +75,5 @@ def render_status(engine: Engine, redis_url: str | None) -> str:
         ["course", "status", "finished", "took", "requests", "revisions", "errors", "queued"],
         [[c["slug"], c["status"] or "never", f"{c['finished_at']:%Y-%m-%d %H:%M}Z" if c["finished_at"] else "",
           f"{c['seconds']:.1f} s" if c["seconds"] is not None else "", c["requests"] or 0, c["revisions"] or 0,
-          c["errors"], "yes" if c["queued"] else ""] for c in doc["courses"]])]
+          c["errors"], c["queued"] or ""] for c in doc["courses"]])]
     return "\n".join(out)

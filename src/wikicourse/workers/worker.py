@@ -15,7 +15,6 @@ import time
 from typing import Callable
 
 import dramatiq
-import redis
 from dramatiq.common import q_name
 from dramatiq.middleware import CurrentMessage
 from sqlalchemy import Engine
@@ -32,7 +31,7 @@ BUSY_RETRY_MS = 30_000  # when the course is being updated elsewhere, ask again 
 
 
 def make_handler(engine: Engine, redis_url: str, interval: float, resend: Callable[[int, str], None]):
-    sources = gated_sources(redis.Redis.from_url(redis_url), interval)
+    sources = gated_sources(redis_url, interval)
 
     def handle(slug: str) -> None:
         try:
@@ -71,6 +70,8 @@ def run_worker(engine: Engine, redis_url: str, queues: list[str], threads: int =
     actor = declare_actor(broker, make_handler(engine, redis_url, interval, resend))
     broker.add_middleware(CurrentMessage())
     worker = dramatiq.Worker(broker, queues=queues, worker_threads=threads)
+    # Hold no more messages than threads: a long update must not sit on a message idle workers could take.
+    worker.queue_prefetch = threads
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -80,6 +81,7 @@ def run_worker(engine: Engine, redis_url: str, queues: list[str], threads: int =
     try:
         stop.wait()
     finally:
-        log.info("worker stopping: the running updates finish first", extra={"event": "worker.stop"})
-        worker.stop()
+        log.info("worker stopping: running updates get 10 minutes to finish (else their messages go "
+                 "to another worker)", extra={"event": "worker.stop"})
+        worker.stop(timeout=600_000)
         broker.close()

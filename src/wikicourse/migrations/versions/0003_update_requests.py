@@ -16,7 +16,6 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('update_requests',
     sa.Column('course_id', sa.Integer(), nullable=False),
-    sa.Column('requested_at', sa.DateTime(), nullable=False),
     sa.Column('queued_at', sa.DateTime(), nullable=True),
     sa.Column('queue', sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_update_requests_course_id_courses'),
