@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
+from wikicourse.cli import main
 from wikicourse.db import open_db
 
 
@@ -65,3 +67,18 @@ def redis_url(redis_base_url):
     client.flushdb()
     client.close()
     return redis_base_url
+
+
+@pytest.fixture
+def cli(sqlite_url, capsys, monkeypatch):
+    """cli(*args) runs the command line in-process on the test's SQLite database: (exit code, stdout, stderr)."""
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["wikicourse", "--db", sqlite_url, *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run

@@ -13,7 +13,6 @@ from sqlalchemy import MetaData, create_engine, select
 
 from support.exports import write_export
 from support.ports import free_port
-from wikicourse.cli import main
 
 
 @pytest.fixture
@@ -22,20 +21,6 @@ def wiki_export(tmp_path):
                             ("2024-01-03T10:00:00Z", "Bob_Two", "Alpha <ref>a</ref> grows")],
              ("Draft:Beta", 118): [("2024-01-04T10:00:00Z", "Ann", "Beta draft")]}
     return write_export(tmp_path / "wiki.xml", pages).resolve().as_uri()
-
-
-@pytest.fixture
-def cli(sqlite_url, capsys, monkeypatch):
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["wikicourse", "--db", sqlite_url, *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return run
 
 
 @pytest.fixture

@@ -114,6 +114,16 @@ def proxies(wikis: dict[str, LoadedWiki]) -> Iterator[dict[str, Proxy]]:
 
 
 @pytest.fixture
+def slow_proxies(wikis: dict[str, LoadedWiki]) -> Iterator[dict[str, Proxy]]:
+    """A proxy in front of each wiki that serves usercontribs in pages of 10: an update takes
+    many requests, and checkpoints page by page."""
+    opened = {d: Proxy(w.upstream, free_port(), uclimit=10) for d, w in wikis.items()}
+    yield opened
+    for p in opened.values():
+        p.close()
+
+
+@pytest.fixture
 def proxy_urls(proxies: dict[str, Proxy]) -> dict[str, str]:
     return {d: p.api_url for d, p in proxies.items()}
 

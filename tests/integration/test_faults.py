@@ -165,15 +165,6 @@ def kill_mid_ingest(engine, command: list[str], proxies: dict[str, Proxy]) -> di
             .join(users, users.c.id == coverage.c.user_id).join(wiki_table, wiki_table.c.id == coverage.c.wiki_id))}
 
 
-@pytest.fixture
-def slow_proxies(wikis):
-    """A proxy in front of each wiki that serves usercontribs in pages of 10."""
-    opened = {d: Proxy(w.upstream, free_port(), uclimit=10) for d, w in wikis.items()}
-    yield opened
-    for p in opened.values():
-        p.close()
-
-
 @pytest.mark.parametrize("roster_change", [False, True], ids=["same-roster", "roster-changed-meanwhile"])
 def test_an_update_killed_mid_ingest_resumes_where_it_stopped_and_counts_nothing_twice(
         slow_proxies, facts, wiki_urls, tmp_path, roster_change):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from support.course import comparable
 from support.faults import PASS, hang, maxlag, status
-from twowikis import DOMAINS, QUIET, USERS, Course, Proxy, differences, free_port, rebuild
+from twowikis import DOMAINS, QUIET, USERS, Course, differences, rebuild
 from wikicourse.db import open_db
 from wikicourse.models import UpdateRun
 from wikicourse.update.runs import recent_runs
@@ -31,15 +31,6 @@ WORKER_ENV = {"WIKICOURSE_BROKER_HEARTBEAT_MS": "2000",  # a killed worker's mes
 
 def wikicourse(*args: str) -> list[str]:
     return [str(Path(sys.executable).with_name("wikicourse")), *args]
-
-
-@pytest.fixture
-def slow_proxies(wikis):
-    """A proxy before each wiki: usercontribs in pages of 10, so an update takes many requests."""
-    opened = {d: Proxy(w.upstream, free_port(), uclimit=10) for d, w in wikis.items()}
-    yield opened
-    for p in opened.values():
-        p.close()
 
 
 class Workers:

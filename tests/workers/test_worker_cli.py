@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from support.course import comparable, stats
 from support.workers import cid, course_on, insert_run
-from wikicourse.cli import main
 from wikicourse.db import open_db
 from wikicourse.update.cycle import update_course
 from wikicourse.update.runs import recent_runs
@@ -21,20 +20,6 @@ from wikicourse.workers.schedule import schedule_updates
 from wikicourse.workers.worker import run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def cli(sqlite_url, capsys, monkeypatch):
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["wikicourse", "--db", sqlite_url, *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return run
 
 
 @pytest.fixture
