@@ -105,7 +105,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
     except BaseException as exc:
         report.status = "failed"
         # The run's record is public (dashboard, API): a message meant for users, else only the kind.
-        report.errors.append(str(exc) if isinstance(exc, WikicourseError) else f"internal error ({type(exc).__name__})")
+        public = str(exc) if isinstance(exc, WikicourseError) else f"internal error ({type(exc).__name__})"
+        report.errors.append(public)
         raise
     finally:
         if progress is not None:
