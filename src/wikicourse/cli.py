@@ -320,15 +320,17 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--redis", "redis_url", metavar="URL",
+              help="Where workers run: queue the updates started here for them (else they run in this process).")
 @pass_ctx
-def serve(ctx: Context, host: str, port: int) -> None:
+def serve(ctx: Context, host: str, port: int, redis_url: str | None) -> None:
     """Serve the dashboard and the HTTP API (API description at /docs)."""
     import uvicorn
 
     from .web import create_app
 
     click.echo(f"serving http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(create_app(ctx.engine), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(ctx.engine, redis_url=redis_url), host=host, port=port, log_level="warning")
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ class Sender:
 
     def __init__(self, redis_url: str):
         self.broker = make_broker(redis_url)
-        self.actor = declare_actor(self.broker, lambda slug: None)
+        self.actor = declare_actor(self.broker, lambda slug, full=False: None)
         self.sent: list[tuple[str, str]] = []
 
     def send(self, slug: str, queue: str = "short"):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +16,8 @@ from wikicourse.timeslices.tables import courses, enrollments
 from wikicourse.tokens import create_token, list_tokens, revoke_token
 from wikicourse.update.runs import begin_run, end_run, now_utc
 from wikicourse.web import create_app
+from wikicourse.workers.broker import make_broker, queue_lengths
+from wikicourse.workers.worker import run_worker
 
 WIKI = "demo.wikicourse.invalid"
 SLUG = "Uni/Writing_(2024)"  # slugs may hold slashes and brackets, as on the reference dashboard
@@ -230,4 +234,46 @@ def test_the_api_on_postgresql_reads_acts_and_updates(pg_url):
             assert doc == stats(engine, SLUG) and doc["course"]["student_count"] == len(STUDENTS) - 1
             assert doc["course"]["revision_count"] == sum(u["revision_count"] for u in doc["users"]) > 0
     finally:
+        engine.dispose()
+
+
+def test_where_workers_run_updates_are_queued_for_them(prepared, tmp_path, redis_url):
+    """`serve --redis`: an update started here goes to the workers' queue (and through their
+    per-wiki gate), coalescing with one already waiting; a rebuild is always sent."""
+    path = tmp_path / "queued.sqlite"
+    shutil.copy(prepared, path)
+    engine = open_db(f"sqlite:///{path}")
+    token = create_token(engine, "ops", role="admin")
+    broker = make_broker(redis_url)
+    try:
+        with TestClient(create_app(engine, redis_url=redis_url)) as client:
+            def start(body=None):
+                answer = client.post(f"/api/courses/{SLUG}/updates", json=body, headers=auth(token))
+                assert answer.status_code == 202, answer.text
+                return answer.json()
+
+            assert start() == {"run": None, "queued": "short", "coalesced": False,
+                               "progress": f"/api/courses/{SLUG}/updates"}
+            assert start()["coalesced"] is True
+            assert start({"full": True})["coalesced"] is False
+            assert queue_lengths(broker)["short"]["waiting"] == 2
+            stop = threading.Event()
+            worker = threading.Thread(target=run_worker, args=(engine, redis_url, ["short"]), kwargs={"stop": stop})
+            worker.start()
+            try:
+                deadline = time.monotonic() + 30
+                while len(client.get(f"/api/courses/{SLUG}/updates").json()["updates"]) < 3:
+                    assert time.monotonic() < deadline, "the worker did not run both updates"
+                    time.sleep(0.1)
+            finally:
+                stop.set()
+                worker.join(30)
+            runs = client.get(f"/api/courses/{SLUG}/updates").json()["updates"]
+            assert [(r["full"], r["status"]) for r in runs[:2]] in ([(True, "done"), (False, "done")],
+                                                                   [(False, "done"), (True, "done")])
+        with TestClient(create_app(engine, redis_url="redis://127.0.0.1:1/0")) as client:
+            down = client.post(f"/api/courses/{SLUG}/updates", headers=auth(token))
+            assert "workers' queue cannot be reached" in error_of(down, 503)
+    finally:
+        broker.close()
         engine.dispose()

@@ -65,11 +65,12 @@ def course_updates(request: Request, slug: str, limit: Annotated[int, Query(ge=1
 
 
 @router.post("/courses/{slug:path}/updates", status_code=202,
-             summary="Start an update in the background (409 while one runs)")
+             summary="Start an update in the background (409 while one runs), or queue it for the workers")
 def start_update(request: Request, slug: str, caller: Caller, body: StartUpdate | None = None) -> dict:
     require_manager(request, caller, slug)
-    run_id = request.app.state.updater.start(slug, full=bool(body and body.full))
-    return {"run": run_id, "progress": f"/api/courses/{slug}/updates"}
+    started = request.app.state.updater.start(slug, full=bool(body and body.full))
+    return {"run": started.run, "queued": started.queue, "coalesced": started.coalesced,
+            "progress": f"/api/courses/{slug}/updates"}
 
 
 @router.post("/courses/{slug:path}/users", summary="Enroll users (checked against the course's wikis)")

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
+from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
@@ -17,7 +18,7 @@ from ..errors import CourseBusy, InvalidInput, UnknownCourse, WikiError, Wikicou
 from ..sources import open_source
 from ..update.cycle import SourceFactory
 from . import api, manage, pages
-from .jobs import Updater
+from .jobs import QueuedUpdater, Updater
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -25,14 +26,16 @@ templates = Jinja2Templates(directory=HERE / "templates")
 pages.setup_templates(templates)
 
 
-def create_app(engine: Engine, *, source_factory: SourceFactory = open_source) -> FastAPI:
+def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
+               redis_url: str | None = None) -> FastAPI:
+    """The app; with `redis_url`, updates started here go to the workers' queues."""
     # The API's description pages (/docs, /redoc) with their scripts served from here, not a CDN.
     app = FastAPIOffline(title="wikicourse", version="0.1.0",
                   description="Course statistics for Wikimedia education programs. Reading is public; "
                               "actions need `Authorization: Bearer TOKEN` (see `wikicourse token create`).")
     app.state.engine = engine
     app.state.source_factory = source_factory
-    app.state.updater = Updater(engine, source_factory)
+    app.state.updater = QueuedUpdater(engine, redis_url) if redis_url else Updater(engine, source_factory)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
@@ -65,6 +68,11 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WikicourseError)
     async def domain_error(request: Request, exc: WikicourseError):
         return _respond(request, _status(exc), str(exc))
+
+    @app.exception_handler(RedisError)
+    async def queue_down(request: Request, exc: RedisError):
+        log.warning("the workers' queue cannot be reached: %s", exc)
+        return _respond(request, 503, "the workers' queue cannot be reached: try again later")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

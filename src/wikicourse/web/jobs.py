@@ -1,22 +1,58 @@
-"""Updates started from the web run in a background thread of the server.
+"""Updates started from the web: in a background thread of the server, or, where workers
+run (`serve --redis`), on their queue, so that their per-wiki request gate covers them too.
 
-The course's lock (update/runs.py) is taken before the request is answered, so the caller
-learns at once whether the update started or another one is running; its progress is
-then read from the run's row like any other run's, whichever process runs it.
+In a thread, the course's lock (update/runs.py) is taken before the request is answered, so
+the caller learns at once whether the update started or another one is running. Either way
+its progress is read from the run's row, whichever process runs it.
 """
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from ..clock import now_utc
+from ..courses import course_id
 from ..errors import CourseBusy, WikicourseError
 from ..sources import open_source
 from ..update.cycle import SourceFactory, update_course
+from ..workers.schedule import due_courses, request_updates
 
 log = logging.getLogger(__name__)
 START_TIMEOUT = 120  # seconds: taking the lock waits for the database at most this long
+
+
+@dataclass(frozen=True)
+class Started:
+    run: int | None  # the run, when it started here
+    queue: str | None = None  # the workers' queue it waits on, when queued
+    coalesced: bool = False  # an update was already waiting there: this request joined it
+
+    @property
+    def message(self) -> str:
+        if self.run is not None:
+            return f"Update started (run {self.run})."
+        if self.coalesced:
+            return f"An update of this course already waits on the {self.queue} queue: it will include this."
+        return f"Update queued on the {self.queue} queue: a worker starts it shortly."
+
+
+class QueuedUpdater:
+    def __init__(self, engine: Engine, redis_url: str):
+        self.engine = engine
+        self.redis_url = redis_url
+
+    def start(self, slug: str, *, full: bool = False) -> Started:
+        with self.engine.connect() as conn:
+            course_id(conn, slug)  # an unknown course is refused before the broker is asked
+        (due,) = due_courses(self.engine, now_utc().date(), 0, [slug])
+        (sent,) = request_updates(self.engine, self.redis_url, [due], full=full)
+        return Started(None, due.queue, coalesced=not sent)
+
+    def wait(self, timeout: float | None = None) -> None:
+        pass  # the workers run the updates
 
 
 class Updater:
@@ -25,8 +61,8 @@ class Updater:
         self.source_factory = source_factory
         self.threads: set[threading.Thread] = set()
 
-    def start(self, slug: str, *, full: bool = False) -> int:
-        """Start an update of `slug` in the background; its run id (CourseBusy if one runs)."""
+    def start(self, slug: str, *, full: bool = False) -> Started:
+        """Start an update of `slug` in the background (CourseBusy if one runs)."""
         begun = threading.Event()
         outcome: list = []  # the run id, or what stopped the update before it began
 
@@ -57,7 +93,7 @@ class Updater:
             raise CourseBusy(f"the update of {slug!r} could not start within {START_TIMEOUT} s (database busy)")
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
-        return outcome[0]
+        return Started(outcome[0])
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the running updates (tests, and a server shutting down)."""

@@ -162,7 +162,7 @@ def edit(request: Request, slug: str, csrf: Csrf = None, start: Text = "", end: 
 def start_update(request: Request, slug: str, csrf: Csrf = None, full: Annotated[bool, Form()] = False):
     acting(request, slug, csrf)
     try:
-        run_id = request.app.state.updater.start(slug, full=full)
+        started = request.app.state.updater.start(slug, full=full)
     except CourseBusy as exc:
         return back_to_manage(request, slug, f"Not started: {exc}.", "error")
-    return back_to_manage(request, slug, f"Update started (run {run_id}).")
+    return back_to_manage(request, slug, started.message)

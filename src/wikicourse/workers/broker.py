@@ -31,13 +31,14 @@ def make_broker(redis_url: str) -> RedisBroker:
     return broker
 
 
-def declare_actor(broker: RedisBroker, handler: Callable[[str], None]) -> dramatiq.Actor:
-    """The update actor on `broker`; `handler(slug)` runs it (a sender may pass any handler)."""
+def declare_actor(broker: RedisBroker, handler: Callable[[str, bool], None]) -> dramatiq.Actor:
+    """The update actor on `broker`; `handler(slug, full)` runs it (a sender may pass any handler)."""
     return dramatiq.actor(handler, broker=broker, actor_name=ACTOR, queue_name=QUEUES[0])
 
 
-def send(broker: RedisBroker, actor: dramatiq.Actor, slug: str, queue: str, delay_ms: int | None = None) -> None:
-    broker.enqueue(actor.message(slug).copy(queue_name=queue), delay=delay_ms)
+def send(broker: RedisBroker, actor: dramatiq.Actor, slug: str, queue: str, delay_ms: int | None = None,
+         full: bool = False) -> None:
+    broker.enqueue(actor.message(slug, full).copy(queue_name=queue), delay=delay_ms)
 
 
 def queue_lengths(broker: RedisBroker) -> dict[str, dict[str, int]]:

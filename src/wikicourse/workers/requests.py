@@ -22,14 +22,16 @@ update_requests = UpdateRequest.__table__
 QUEUED_EXPIRES = timedelta(minutes=30)
 
 
-def request_update(engine: Engine, course_id: int, queue: str, send: Callable[[], None]) -> bool:
-    """Ask for an update of the course; True if a message was sent, False if one already waits."""
+def request_update(engine: Engine, course_id: int, queue: str, send: Callable[[], None], *,
+                   force: bool = False) -> bool:
+    """Ask for an update of the course; True if a message was sent, False if one already waits.
+    `force` sends one whatever waits (a rebuild is not the incremental update that waits)."""
     now = now_utc()
     with engine.begin() as conn:
         upsert(conn, update_requests, [dict(course_id=course_id)], keys=["course_id"])
+        waiting = or_(update_requests.c.queued_at.is_(None), update_requests.c.queued_at < now - QUEUED_EXPIRES)
         claimed = conn.execute(update(update_requests).where(
-            update_requests.c.course_id == course_id,
-            or_(update_requests.c.queued_at.is_(None), update_requests.c.queued_at < now - QUEUED_EXPIRES))
+            update_requests.c.course_id == course_id, *([] if force else [waiting]))
             .values(queued_at=now, queue=queue)).rowcount
         if claimed:
             send()  # inside the transaction: if the broker refuses, the claim is rolled back

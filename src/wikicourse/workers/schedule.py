@@ -66,6 +66,18 @@ def due_courses(engine: Engine, today: date, grace_days: int, slugs: list[str] |
     return sorted(out, key=lambda d: (order[d.queue], d.last_seconds or 0, d.slug))
 
 
+def request_updates(engine: Engine, redis_url: str, due: list[Due], *, full: bool = False) -> list[bool]:
+    """Request an update of each course on its queue (coalesced; a rebuild is always sent, as
+    the incremental update that may wait is not one): for each, whether a message was sent."""
+    broker = make_broker(redis_url)
+    actor = declare_actor(broker, lambda slug, full=False: None)  # a sender only: workers run the real handler
+    try:
+        return [request_update(engine, d.course_id, d.queue, force=full,
+                               send=lambda d=d: send(broker, actor, d.slug, d.queue, full=full)) for d in due]
+    finally:
+        broker.close()
+
+
 def schedule_updates(engine: Engine, redis_url: str, grace_days: int, slugs: list[str] | None = None) -> list[str]:
     """Request an update of each due course (or of `slugs`) on its queue; one line each on what happened."""
     due = due_courses(engine, now_utc().date(), grace_days, slugs)
@@ -73,13 +85,5 @@ def schedule_updates(engine: Engine, redis_url: str, grace_days: int, slugs: lis
         missing = sorted(set(slugs) - {d.slug for d in due})
         if missing:
             raise UnknownCourse(f"no course {missing[0]!r}")
-    broker = make_broker(redis_url)
-    actor = declare_actor(broker, lambda slug: None)  # a sender only: workers run the real handler
-    try:
-        lines = []
-        for d in due:
-            sent = request_update(engine, d.course_id, d.queue, lambda d=d: send(broker, actor, d.slug, d.queue))
-            lines.append(f"{d.slug}: {'queued on ' + d.queue if sent else 'already queued (coalesced)'}")
-        return lines
-    finally:
-        broker.close()
+    sent = request_updates(engine, redis_url, due)
+    return [f"{d.slug}: {'queued on ' + d.queue if s else 'already queued (coalesced)'}" for d, s in zip(due, sent)]

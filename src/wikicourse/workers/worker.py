@@ -30,10 +30,10 @@ log = logging.getLogger("wikicourse.worker")
 BUSY_RETRY_MS = 30_000  # when the course is being updated elsewhere, ask again after this
 
 
-def make_handler(engine: Engine, redis_url: str, interval: float, resend: Callable[[int, str], None]):
+def make_handler(engine: Engine, redis_url: str, interval: float, resend: Callable[[int, str, bool], None]):
     sources = gated_sources(redis_url, interval)
 
-    def handle(slug: str) -> None:
+    def handle(slug: str, full: bool = False) -> None:
         try:
             with engine.connect() as conn:
                 cid = course_id(conn, slug)
@@ -43,14 +43,14 @@ def make_handler(engine: Engine, redis_url: str, interval: float, resend: Callab
         taken(engine, cid)
         started = time.monotonic()
         try:
-            report = update_course(engine, slug, source_factory=sources)
+            report = update_course(engine, slug, full=full, source_factory=sources)
         except CourseBusy as exc:
             log.info("course busy: asked again later", extra={"event": "update.busy", "course": slug,
                                                              "reason": str(exc)})
-            resend(cid, slug)
+            resend(cid, slug, full)
             return
         log.info("course updated", extra={
-            "event": "update.done", "course": slug, "run": report.run_id, "status": report.status,
+            "event": "update.done", "course": slug, "run": report.run_id, "full": full, "status": report.status,
             "seconds": round(time.monotonic() - started, 2), "requests": report.requests,
             "revisions": report.revisions, "errors": report.errors})
 
@@ -63,9 +63,10 @@ def run_worker(engine: Engine, redis_url: str, queues: list[str], threads: int =
     broker = make_broker(redis_url)
     actor = None
 
-    def resend(cid: int, slug: str) -> None:
+    def resend(cid: int, slug: str, full: bool) -> None:
         queue = q_name(CurrentMessage.get_current_message().queue_name)  # a delayed one comes from "q.DQ"
-        request_update(engine, cid, queue, lambda: send(broker, actor, slug, queue, delay_ms=BUSY_RETRY_MS))
+        request_update(engine, cid, queue, force=full,
+                       send=lambda: send(broker, actor, slug, queue, delay_ms=BUSY_RETRY_MS, full=full))
 
     actor = declare_actor(broker, make_handler(engine, redis_url, interval, resend))
     broker.add_middleware(CurrentMessage())
