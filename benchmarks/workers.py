@@ -36,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -50,7 +49,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from dataset import DEFAULT_CACHE, REPO, Params, exports as make_exports  # noqa: E402
 from run import machine_info, table  # noqa: E402
-from support.faults import FaultProxy  # noqa: E402
+from support.faults import CountingProxy  # noqa: E402
 from support.ports import free_port  # noqa: E402
 from wikicourse import courses  # noqa: E402
 from wikicourse.db import open_db  # noqa: E402
@@ -100,44 +99,6 @@ def start_wikis(params: Params, exps: dict, cache: Path):
         return livewikis.start(params, exps, cache, lambda m: log(m))
     finally:
         livewikis.TestWiki = orig
-
-
-class CountingProxy(FaultProxy):
-    """A loopback proxy before a wiki noting the requests it holds at once and the time it holds any."""
-
-    def __init__(self, upstream: str, port: int) -> None:
-        self.in_flight = self.max_in_flight = 0
-        self.busy = 0.0
-        self._since = 0.0
-        self._count_lock = threading.Lock()
-        super().__init__(upstream, port)
-
-    def reset(self) -> None:
-        with self._count_lock:
-            self.max_in_flight, self.busy = self.in_flight, 0.0
-            self._since = time.perf_counter()
-        self.schedule([])
-
-    def _handler(self):
-        base = super()._handler()
-        proxy = self
-
-        class Handler(base):
-            def _serve(self, body):
-                with proxy._count_lock:
-                    if proxy.in_flight == 0:
-                        proxy._since = time.perf_counter()
-                    proxy.in_flight += 1
-                    proxy.max_in_flight = max(proxy.max_in_flight, proxy.in_flight)
-                try:
-                    super()._serve(body)
-                finally:
-                    with proxy._count_lock:
-                        proxy.in_flight -= 1
-                        if proxy.in_flight == 0:
-                            proxy.busy += time.perf_counter() - proxy._since
-
-        return Handler
 
 
 # -- part 1: workers --------------------------------------------------------------------------
@@ -260,7 +221,8 @@ def run_round(name: str, engine, db: str, rurl: str, slugs: list[str], procs: li
     with engine.connect() as conn:
         base = conn.scalar(select(func.coalesce(func.max(update_runs.c.id), 0)))
     for p in proxies.values():
-        p.reset()
+        p.reset_counts()
+        p.schedule([])
     warned = log_warnings(logdir)
     cpu0, wcpu0 = machine_cpu(), process_cpu(procs)
     t0 = time.perf_counter()
@@ -298,10 +260,9 @@ def run_round(name: str, engine, db: str, rurl: str, slugs: list[str], procs: li
     rnd = Round(name, seconds, schedule_seconds, runs, cpu_share=(cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1]),
                 worker_cpu=wcpu1 - wcpu0, warnings=log_warnings(logdir) - warned)
     for d, p in proxies.items():
-        with p._count_lock:
-            rnd.busy[d] = p.busy + (time.perf_counter() - p._since if p.in_flight else 0.0)
-            rnd.max_in_flight[d] = p.max_in_flight
-            rnd.proxy_requests[d] = p.request_count
+        rnd.busy[d] = p.busy_now()
+        rnd.max_in_flight[d] = p.max_in_flight
+        rnd.proxy_requests[d] = p.request_count
     return rnd
 
 

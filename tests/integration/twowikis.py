@@ -11,7 +11,6 @@ import itertools
 import os
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -23,7 +22,7 @@ from sqlalchemy import Engine
 
 from support import oracle, ports
 from support.course import comparable, setup_course, stats, update, utc
-from support.faults import FaultProxy
+from support.faults import CountingProxy, FaultProxy
 from support.mediawiki import TestWiki
 from wikicourse import courses
 from wikicourse.db import open_db
@@ -233,16 +232,13 @@ def quiet_hour(facts: Facts, after: datetime) -> datetime:
     return t
 
 
-class Proxy(FaultProxy):
-    """A FaultProxy that also notes how many requests it held at once (SPEC §6: requests to a
-    wiki are serial), and, given `uclimit`, caps usercontribs' page size, as a wiki with a
+class Proxy(CountingProxy):
+    """A CountingProxy that, given `uclimit`, caps usercontribs' page size, as a wiki with a
     small result size limit (or a client without apihighlimits facing a heavy editor) does:
     the update then checkpoints page by page."""
 
     def __init__(self, upstream: str, port: int, uclimit: int | None = None) -> None:
         self.uclimit = uclimit
-        self.in_flight = self.max_in_flight = 0
-        self._count_lock = threading.Lock()
         super().__init__(upstream, port)
 
     def settle(self, timeout: float = 10.0) -> None:
@@ -261,14 +257,7 @@ class Proxy(FaultProxy):
             def _serve(self, body):
                 if proxy.uclimit is not None:
                     self.path = self.path.replace("uclimit=max", f"uclimit={proxy.uclimit}")
-                with proxy._count_lock:
-                    proxy.in_flight += 1
-                    proxy.max_in_flight = max(proxy.max_in_flight, proxy.in_flight)
-                try:
-                    super()._serve(body)
-                finally:
-                    with proxy._count_lock:
-                        proxy.in_flight -= 1
+                super()._serve(body)
 
         return Handler
 

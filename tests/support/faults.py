@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -150,5 +151,51 @@ class FaultProxy:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+        return Handler
+
+
+class CountingProxy(FaultProxy):
+    """A FaultProxy that notes how many requests it held at once (SPEC §6: requests to a wiki
+    are serial) and for how long it held any (`busy`, in seconds)."""
+
+    def __init__(self, upstream: str, port: int) -> None:
+        self.in_flight = self.max_in_flight = 0
+        self.busy = 0.0
+        self._since = 0.0
+        self._count_lock = threading.Lock()
+        super().__init__(upstream, port)
+
+    def busy_now(self) -> float:
+        """`busy`, with the request held right now counted so far."""
+        with self._count_lock:
+            return self.busy + (time.perf_counter() - self._since if self.in_flight else 0.0)
+
+    def reset_counts(self) -> None:
+        with self._count_lock:
+            self.max_in_flight, self.busy = self.in_flight, 0.0
+            self._since = time.perf_counter()
+
+    def _serve_counted(self, serve) -> None:
+        with self._count_lock:
+            if self.in_flight == 0:
+                self._since = time.perf_counter()
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            serve()
+        finally:
+            with self._count_lock:
+                self.in_flight -= 1
+                if self.in_flight == 0:
+                    self.busy += time.perf_counter() - self._since
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        base = super()._handler()
+        proxy = self
+
+        class Handler(base):
+            def _serve(self, body: bytes | None) -> None:
+                proxy._serve_counted(lambda: base._serve(self, body))
 
         return Handler
