@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import threading
 import time
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ from sqlalchemy import update as sql_update
 
 from support.course import setup_course, stats, update, utc
 from support.exports import write_export
+from support.race import at_once
 from wikicourse.db import open_db
 from wikicourse.errors import CourseBusy
 from wikicourse.timeslices.tables import courses
@@ -87,35 +87,13 @@ def test_a_holder_elsewhere_counts_as_dead_only_once_its_heartbeat_is_stale(engi
     assert status(engine, stale) == "interrupted"
 
 
-def lock_race(url: str, course_id: int, contenders: int = 8) -> tuple[list[int], list[Exception]]:
-    engines = [open_db(url) for _ in range(contenders)]
-    barrier = threading.Barrier(contenders)
-    won: list[int] = []
-    lost: list[Exception] = []
-
-    def contend(engine):
-        barrier.wait()
-        try:
-            won.append(begin(engine, course_id))
-        except CourseBusy as exc:
-            lost.append(exc)
-
-    threads = [threading.Thread(target=contend, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for e in engines:
-        e.dispose()
-    return won, lost
-
-
 def test_of_concurrent_requests_exactly_one_takes_the_lock(any_url, tmp_path):
     engine = open_db(any_url)
     export = write_export(tmp_path / "wiki.xml", {("Page", 0): [("2024-01-02T10:00:00Z", "Ann", "Text")]})
     slug = setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10")
-    won, lost = lock_race(any_url, cid(engine, slug))
-    assert len(won) == 1 and len(lost) == 7
+    outcomes = at_once(any_url, lambda contender: begin(contender, cid(engine, slug)))
+    won = [o for o in outcomes if isinstance(o, int)]
+    assert len(won) == 1 and sum(isinstance(o, CourseBusy) for o in outcomes) == 7, outcomes
     assert [r["status"] for r in recent_runs(engine, slug)] == ["running"]
     engine.dispose()
 

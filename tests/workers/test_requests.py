@@ -1,12 +1,12 @@
 """Update requests coalesce: at most one message per course waits, whoever asks and however often."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from support.race import at_once
 from support.workers import Sender, cid, course_on
 from wikicourse.clock import now_utc
 from wikicourse.db import open_db
@@ -91,29 +91,11 @@ def test_a_send_to_an_unreachable_broker_leaves_no_claim_behind(engine, tmp_path
     assert request_update(engine, course, "short", sender.send("course")) is True
 
 
-def race(url: str, course: int, redis_url: str, contenders: int = 8) -> tuple[list[bool], Sender]:
-    """`contenders` schedulers, each with its own engine, request the course at once."""
-    engines = [open_db(url, migrate=False) for _ in range(contenders)]
+def race(url: str, course: int, redis_url: str) -> tuple[list[bool], Sender]:
+    """Schedulers, each with its own engine, request the course at once."""
     shared = Sender(redis_url)
-    barrier = threading.Barrier(contenders)
-    results: list[bool] = []
-    errors: list[BaseException] = []
-
-    def contend(engine):
-        barrier.wait()
-        try:
-            results.append(request_update(engine, course, "short", shared.send("course")))
-        except BaseException as exc:  # noqa: BLE001 (reported below)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=contend, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for e in engines:
-        e.dispose()
-    assert not errors, errors
+    results = at_once(url, lambda engine: request_update(engine, course, "short", shared.send("course")))
+    assert all(isinstance(r, bool) for r in results), results
     return results, shared
 
 
