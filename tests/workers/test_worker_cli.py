@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -10,12 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
 from support.course import comparable, stats
 from support.workers import cid, course_on, insert_run
 from wikicourse.db import open_db
 from wikicourse.update.cycle import update_course
-from wikicourse.update.runs import recent_runs
+from wikicourse.update.runs import recent_runs, this_holder
 from wikicourse.workers.broker import make_broker, queue_lengths
+from wikicourse.workers.requests import update_requests
 from wikicourse.workers.schedule import schedule_updates
 from wikicourse.workers.worker import run_worker
 
@@ -131,37 +135,50 @@ def test_run_worker_runs_in_a_thread_when_given_a_stop_event(engine, redis_url):
     t.join(10)
     if failure:
         raise failure[0]
+    assert not t.is_alive(), "the worker did not stop when asked"
 
 
-def test_a_worker_in_this_process_runs_a_scheduled_update(engine, tmp_path, redis_url):
-    """run_worker in the main thread (it installs signal handlers); the operator in another thread."""
-    slug = course_on(engine, tmp_path)
+def worker_meanwhile(engine, redis_url: str, queues: list[str], operator) -> None:
+    """run_worker in the main thread (where it installs its signal handlers, put back after),
+    while `operator()` runs in another; the worker stops when the operator is done, and what
+    the operator raised is raised here."""
     stop = threading.Event()
-    seen: dict = {}
+    failure: list[BaseException] = []
 
-    def operator():
+    def operate():
         try:
-            seen["lines"] = schedule_updates(engine, redis_url, 0, [slug])
-            seen["run"] = wait_for_run(engine, slug)
-        except BaseException as exc:  # noqa: BLE001 (reported in the main thread)
-            seen["error"] = exc
+            operator()
+        except BaseException as exc:  # noqa: BLE001 (raised in the main thread)
+            failure.append(exc)
         finally:
             stop.set()
 
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    helper = threading.Thread(target=operator)
+    helper = threading.Thread(target=operate)
     try:
         helper.start()
-        began = time.monotonic()
-        run_worker(engine, redis_url, ["short", "medium", "long"], stop=stop)
-        assert time.monotonic() - began < 25
+        run_worker(engine, redis_url, queues, stop=stop)
     finally:
         for s, h in handlers.items():
             signal.signal(s, h)
         stop.set()
         helper.join(10)
-    if "error" in seen:
-        raise seen["error"]
+    if failure:
+        raise failure[0]
+
+
+def test_a_worker_in_this_process_runs_a_scheduled_update(engine, tmp_path, redis_url):
+    """run_worker in the main thread (it installs signal handlers); the operator in another thread."""
+    slug = course_on(engine, tmp_path)
+    seen: dict = {}
+
+    def operator():
+        seen["lines"] = schedule_updates(engine, redis_url, 0, [slug])
+        seen["run"] = wait_for_run(engine, slug)
+
+    began = time.monotonic()
+    worker_meanwhile(engine, redis_url, ["short", "medium", "long"], operator)
+    assert time.monotonic() - began < 25
     assert seen["lines"] == [f"{slug}: queued on short"]
     assert seen["run"]["status"] == "done" and seen["run"]["revisions"] == 1
     assert len(recent_runs(engine, slug)) == 1  # one message, one update
@@ -199,13 +216,6 @@ def test_the_worker_command_runs_updates_until_sigterm(sqlite_url, tmp_path, red
 
 
 def test_a_message_for_a_course_being_updated_elsewhere_is_asked_again_later(engine, tmp_path, redis_url):
-    import logging
-
-    from sqlalchemy import select
-
-    from wikicourse.update.runs import this_holder
-    from wikicourse.workers.requests import update_requests
-
     slug = course_on(engine, tmp_path)
     holder = insert_run(engine, cid(engine, slug), status="running", holder=this_holder())  # a live update
     busy = threading.Event()
@@ -219,27 +229,16 @@ def test_a_message_for_a_course_being_updated_elsewhere_is_asked_again_later(eng
     handler, level = Busy(), log.level
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-    stop = threading.Event()
     seen: dict = {}
 
     def operator():
-        try:
-            seen["lines"] = schedule_updates(engine, redis_url, 0, [slug])
-            seen["busy"] = busy.wait(15)
-            time.sleep(0.2)  # the resend follows the log line
-        finally:
-            stop.set()
+        seen["lines"] = schedule_updates(engine, redis_url, 0, [slug])
+        seen["busy"] = busy.wait(15)
+        time.sleep(0.2)  # the resend follows the log line
 
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    helper = threading.Thread(target=operator)
     try:
-        helper.start()
-        run_worker(engine, redis_url, ["short"], stop=stop)
+        worker_meanwhile(engine, redis_url, ["short"], operator)
     finally:
-        for s, h in handlers.items():
-            signal.signal(s, h)
-        stop.set()
-        helper.join(10)
         log.removeHandler(handler)
         log.setLevel(level)
     assert seen["lines"] == [f"{slug}: queued on short"] and seen["busy"]
