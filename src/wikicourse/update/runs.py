@@ -113,9 +113,9 @@ def forget_run(engine: Engine, run_id: int) -> None:
 
 
 class Progress:
-    """What a run is doing, written to its row (at most every HEARTBEAT seconds, a new step at
-    once), and a thread that beats the lock's heart meanwhile. If the row is no longer this
-    run's, the next call raises LockLost."""
+    """What a run is doing, written to its row: a new step at once, the counters with each
+    heartbeat (a thread, every HEARTBEAT seconds). If the row is no longer this run's, the
+    next call raises LockLost."""
 
     def __init__(self, engine: Engine, run_id: int, listener: Callable[["Progress"], None] | None = None):
         self.engine = engine
