@@ -114,12 +114,17 @@ def test_timeslices_cover_the_period_in_days_and_hold_each_day(doc):
     assert not any(w["needs_update"] for w in windows)
 
 
-def test_as_of_fixes_the_clock(engine, history):
+def test_as_of_fixes_the_clock_and_counts_its_own_second(engine, history):
     slug = setup_course(engine, {"test.wiki": history}, start="2024-01-01", end="2024-01-10",
                         students=["Ann", "Bob", "Cid"])
-    update(engine, slug, "2024-01-03T10:00:00Z")  # Bob's edit at 10:00:00 is not yet in
+    update(engine, slug, "2024-01-03T09:59:59Z")  # Bob's edit at 10:00:00 is not yet in
     doc = stats(engine, slug)
     assert doc["course"]["revision_count"] == 2
+    assert doc["course"]["last_update"] == "2024-01-03T09:59:59Z"
+    # SPEC §4: an update as of T counts every revision timestamped T or earlier.
+    update(engine, slug, "2024-01-03T10:00:00Z")
+    doc = stats(engine, slug)
+    assert doc["course"]["revision_count"] == 3
     assert doc["course"]["last_update"] == "2024-01-03T10:00:00Z"
 
 

@@ -1,6 +1,7 @@
 """The test oracle (tests/support/oracle.py) against hand-computed expectations."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timezone
 
 from support.oracle import comparable, expected_stats
@@ -100,10 +101,24 @@ def test_the_period_includes_its_first_and_last_second_and_nothing_outside():
 
 
 def test_as_of_hides_later_revisions_but_not_the_later_windows():
-    doc = stats([fact("Ann", "A", "2024-01-10T00:00:00", 10), fact("Ann", "A", "2024-01-20T00:00:00", 20)],
+    doc = stats([fact("Ann", "A", "2024-01-10T00:00:00", 10), fact("Ann", "A", "2024-01-20T00:00:01", 20)],
                 as_of="2024-01-20T00:00:00")
     assert doc["course"]["character_sum"] == 10
     assert len(doc["timeslices"]) == 31
+
+
+def test_as_of_counts_its_own_second():
+    doc = stats([fact("Ann", "A", "2024-01-20T00:00:00", 20)], as_of="2024-01-20T00:00:00")
+    assert doc["course"]["character_sum"] == 20
+
+
+def test_references_are_counted_from_the_texts_a_fact_carries():
+    """The oracle counts refs(text) itself (not with wikicourse.refs): <ref>, <ref name=..>,
+    <ref .../> count, <references/> and a <ref without its > do not."""
+    rev = fact("Ann", "A", "2024-01-03T00:00:00", 100, new=True)
+    text = 'a<ref>x</ref> b<REF name="n"/> c<references/> d<ref\tgroup=g>e</ref> <ref/> <refx> <ref '
+    doc = stats([dataclasses.replace(rev, text=text, parent_text="<ref>old</ref>")])
+    assert doc["course"]["references_count"] == 4 - 1
 
 
 def test_windows_start_at_the_course_start_and_the_last_one_is_clipped():

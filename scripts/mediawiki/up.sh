@@ -47,7 +47,15 @@ cat >>"$ROOT/LocalSettings.php" <<SETTINGS
 // Wikipedia's Draft namespace, which a stock MediaWiki lacks (Draft:X would land in 0).
 \$wgExtraNamespaces[118] = 'Draft';
 \$wgExtraNamespaces[119] = 'Draft_talk';
+// Admins may hide a revision's text or user, as on Wikipedia (a stock MediaWiki grants
+// revision deletion to the suppress group only).
+\$wgGroupPermissions['sysop']['deleterevision'] = true;
+\$wgGroupPermissions['sysop']['deletelogentry'] = true;
 SETTINGS
+# Renameuser ships with Debian's package: every test wiki can rename users (rename.sh).
+if [ -f "$MW/extensions/Renameuser/extension.json" ]; then
+  printf '%s\n' "wfLoadExtension( 'Renameuser' );" >>"$ROOT/LocalSettings.php"
+fi
 printf '%s\n' "${MW_EXTRA_SETTINGS:-}" >>"$ROOT/LocalSettings.php"
 
 # PHP's built-in server with a few workers, in a session of its own: its id is the process

@@ -43,7 +43,7 @@ def _load(domain: str, test_wiki: TestWiki, folder: Path, up: bool) -> LoadedWik
     export = folder / f"{domain}.xml"
     facts = generate(export, users=USERS, pages=45, revisions=400,
                      start=datetime.combine(START, datetime.min.time(), timezone.utc), days=DAYS,
-                     seed=SEEDS[domain], deleted_pages=0.15, wiki=domain)
+                     seed=SEEDS[domain], deleted_pages=0.15, wiki=domain, keep_text=True)
     if up:
         test_wiki.up()
     test_wiki.create_users(account_names(facts) + QUIET)

@@ -8,9 +8,6 @@ fresh database. `calls` reads back what a FaultProxy forwarded.
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -263,14 +260,5 @@ class Proxy(CountingProxy):
 
 
 def move_page(wiki: TestWiki, old: str, new: str) -> None:
-    """Move (rename) a page as an admin would, without leaving a redirect: MediaWiki's own
-    maintenance/moveBatch.php on the test wiki (scripts/mediawiki has no move script)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as listing:
-        listing.write(f"{old}|{new}\n")
-        listing.flush()
-        done = subprocess.run(
-            ["php", "/usr/share/mediawiki/maintenance/moveBatch.php", "-u", "Admin", "-r", "wikicourse test",
-             "--noredirects", listing.name],
-            env={**os.environ, "MW_CONFIG_FILE": str(wiki.root / "LocalSettings.php")},
-            capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    """Move (rename) a page as an admin would, without leaving a redirect."""
+    wiki.move_page(old, new)

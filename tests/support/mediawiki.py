@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Iterable
@@ -11,6 +10,8 @@ from typing import Iterable
 import httpx
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts" / "mediawiki"
+# The account up.sh installs: a sysop and bureaucrat.
+ADMIN, ADMIN_PASSWORD = "Admin", "Admin-Password-2024"
 
 
 class TestWiki:
@@ -75,11 +76,70 @@ class TestWiki:
         """Delete a page and its revisions, as deleteBatch.php (an admin's deletion) does."""
         self._run("delete.sh", title)
 
+    def move_page(self, old: str, new: str, redirect: bool = False) -> None:
+        """Move a page and its history to a new title as an admin would (moveBatch.php); the page
+        keeps its id, and Admin adds a null revision, dated now, at the new title."""
+        self._run("move.sh", old, new, *(["--redirect"] if redirect else []))
+
+    def undelete_page(self, title: str, timestamps: Iterable[str] | None = None) -> None:
+        """Restore a deleted page: all its deleted revisions (undelete.php), or only those with the
+        given timestamps ("2024-03-05T10:00:00Z"), through the API's action=undelete as Admin."""
+        if timestamps is None:
+            self._run("undelete.sh", title)
+            return
+        stamps = list(timestamps)
+        if not stamps:
+            raise ValueError("no revision to restore")
+        self._admin_action("undelete", title=title, timestamps="|".join(stamps), reason="wikicourse test")
+
+    def rename_user(self, old: str, new: str) -> None:
+        """Rename an account as a bureaucrat would (Renameuser); its id and edits stay, under the new name."""
+        self._run("rename.sh", old, new)
+
+    def hide_revision(self, revid: int, text: bool = True, user: bool = False, comment: bool = False) -> None:
+        """Revision-delete parts of a revision as an admin would (action=revisiondelete as Admin).
+        MediaWiki refuses to hide the text of a page's current revision."""
+        self._revision_delete(revid, "hide", text=text, user=user, comment=comment)
+
+    def unhide_revision(self, revid: int, text: bool = True, user: bool = False, comment: bool = False) -> None:
+        """Undo hide_revision for the parts named."""
+        self._revision_delete(revid, "show", text=text, user=user, comment=comment)
+
     def hide_revision_text(self, revid: int) -> None:
-        """Revision-delete a revision's text (what an admin's "hide text" does), straight in the database."""
-        with sqlite3.connect(self.data / "wiki.sqlite") as db:
-            db.execute("UPDATE revision SET rev_deleted = rev_deleted | 1 WHERE rev_id = ?", (revid,))
-        db.close()
+        """Revision-delete a revision's text (what an admin's "hide text" does)."""
+        self.hide_revision(revid, text=True)
+
+    def _revision_delete(self, revid: int, verb: str, *, text: bool, user: bool, comment: bool) -> None:
+        parts = [name for name, on in (("content", text), ("user", user), ("comment", comment)) if on]
+        if not parts:
+            raise ValueError("name at least one of text, user, comment")
+        result = self._admin_action("revisiondelete", type="revision", ids=str(revid), **{verb: "|".join(parts)},
+                                    reason="wikicourse test")["revisiondelete"]
+        errors = [e for item in result.get("items", []) for e in item.get("errors", [])]
+        if result.get("status") != "Success" or errors:
+            raise RuntimeError(f"revisiondelete {verb} {parts} of r{revid} failed: {result}")
+
+    def _admin_action(self, action: str, **params: str) -> dict:
+        """POST an API action with a csrf token in a session logged in as Admin; the response, checked for errors."""
+        common = {"format": "json", "formatversion": "2"}
+        with httpx.Client(timeout=60) as client:
+            def call(data: dict, post: bool = True) -> dict:
+                response = (client.post(self.api_url, data={**data, **common}) if post
+                            else client.get(self.api_url, params={**data, **common}))
+                response.raise_for_status()
+                body = response.json()
+                if "error" in body:
+                    raise RuntimeError(f"{data.get('action')} failed: {body['error']}")
+                return body
+
+            tokens = {"action": "query", "meta": "tokens"}
+            login_token = call({**tokens, "type": "login"}, post=False)["query"]["tokens"]["logintoken"]
+            login = call({"action": "clientlogin", "username": ADMIN, "password": ADMIN_PASSWORD,
+                          "loginreturnurl": "http://127.0.0.1/", "logintoken": login_token})["clientlogin"]
+            if login.get("status") != "PASS":
+                raise RuntimeError(f"login as {ADMIN} failed: {login}")
+            csrf = call(tokens, post=False)["query"]["tokens"]["csrftoken"]
+            return call({"action": action, **params, "token": csrf})
 
     def snapshot(self) -> None:
         """Keep a copy of the wiki's databases; call while no request is in flight."""

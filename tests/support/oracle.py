@@ -33,6 +33,36 @@ def _utc(t: datetime | str) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
+def _count_refs(text: str) -> int:
+    """SPEC §3's refs(text), counted by hand rather than with a regular expression, so that a
+    mistake in wikicourse.refs cannot hide in both: an opening `<ref` (any case) followed by
+    `>`, by `/>`, or by whitespace and anything up to the next `>`."""
+    count, i = 0, 0
+    while True:
+        i = text.find("<", i)
+        if i < 0:
+            return count
+        j = i + 4
+        if text[i + 1:j].lower() != "ref":
+            i += 1
+        elif text[j:j + 1] == ">":
+            count, i = count + 1, j + 1
+        elif text[j:j + 2] == "/>":
+            count, i = count + 1, j + 2
+        elif text[j:j + 1].isspace() and text.find(">", j) >= 0:
+            count, i = count + 1, text.find(">", j) + 1
+        else:
+            i += 1
+
+
+def _refs_of(f: Any) -> tuple[int, int]:
+    """(refs(text), refs(parent text)) of a fact: counted here from its texts when it carries
+    them (generated facts), else the numbers a hand-made fact states."""
+    if getattr(f, "text", None) is not None:
+        return _count_refs(f.text), _count_refs(f.parent_text or "")
+    return f.refs, f.parent_refs
+
+
 def expected_stats(
     facts: Mapping[str, Iterable[Any]] | Iterable[Any],
     *,
@@ -52,7 +82,7 @@ def expected_stats(
     parent_refs, deleted), either as {wiki: facts} or as one iterable of facts that carry
     a `wiki` attribute. `start` and `end` are the course's dates, both inclusive.
     `timeslice_days` is one length for every wiki or a length per wiki.
-    Only revisions before `as_of` count.
+    Only revisions at `as_of` or before count (to the second).
     """
     students = {canonical(s) for s in students}
     instructors = {canonical(s) for s in instructors}
@@ -80,7 +110,7 @@ def expected_stats(
             continue
         if not (period_start <= t <= period_end):
             continue
-        if t >= as_of:
+        if t > as_of:
             continue
         if f.namespace not in TRACKED:
             continue
@@ -92,7 +122,8 @@ def expected_stats(
         return max(0, f.sizediff)
 
     def references_added(f: Any) -> int:
-        return max(0, f.refs - f.parent_refs)
+        refs, parent_refs = _refs_of(f)
+        return max(0, refs - parent_refs)
 
     # Step 2: course totals.
     course = {

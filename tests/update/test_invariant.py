@@ -33,7 +33,7 @@ def exports(tmp_path_factory):
     paths = {}
     for n, domain in enumerate(WIKIS):
         path = folder / f"{domain}.xml"
-        generate(path, users=USERS, pages=40, revisions=400, start=T0, days=24, seed=11 + n, wiki=domain)
+        generate(path, users=USERS, pages=40, revisions=400, start=T0, days=24, seed=11 + n, wiki=domain, keep_text=True)
         paths[domain] = path.resolve().as_uri()
     return paths
 

@@ -10,7 +10,7 @@ import math
 import random
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, Iterator, Mapping, Sequence
@@ -47,6 +47,10 @@ class RevisionFact:
     revid: int = 0  # the export's revision id (a wiki assigns its own on import)
     pageid: int = 0  # the export's page id
     anonymous: bool = False  # an IP edit: usercontribs never lists it
+    # The wikitext and its parent's, kept only when asked (generate(keep_text=True)), so that
+    # a test oracle can count references with its own code.
+    text: str | None = field(default=None, repr=False, compare=False)
+    parent_text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def references_added(self) -> int:
@@ -482,6 +486,7 @@ def generate(
     page_size: int = 2500,
     wiki: str = "",
     sitename: str = "Wikicourse Test Wiki",
+    keep_text: bool = False,
 ) -> list[RevisionFact]:
     """Write an export of exactly `revisions` revisions over `pages` pages; return its facts.
 
@@ -493,6 +498,7 @@ def generate(
     `activity` weighs users (default: a shuffled heavy-to-light spread); `page_size` is
     the typical size in bytes that pages grow to before edits turn to trimming.
     Facts come oldest first; `path=None` only computes them. Same arguments, same bytes.
+    `keep_text` keeps each revision's wikitext (and its parent's) in its fact.
     """
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
@@ -523,7 +529,7 @@ def generate(
             out = open(path, "w", encoding="utf-8", newline="\n")
             out.write(_header(sitename))
         for k in plans_by_creation:
-            _simulate(plans[k], revids[k], rnd, page_size, wiki, facts, out)
+            _simulate(plans[k], revids[k], rnd, page_size, wiki, facts, out, keep_text)
         if out is not None:
             out.write("</mediawiki>\n")
     finally:
@@ -707,7 +713,8 @@ def _header(sitename: str) -> str:
 
 
 def _simulate(
-    plan: _Plan, revids: list[int], rnd: random.Random, page_size: int, wiki: str, facts: list[RevisionFact], out: IO[str] | None
+    plan: _Plan, revids: list[int], rnd: random.Random, page_size: int, wiki: str, facts: list[RevisionFact],
+    out: IO[str] | None, keep_text: bool = False,
 ) -> None:
     """Play one page's history, oldest first, into facts and (optionally) the export."""
     page = _Page(plan.title, plan.ns, plan.kind, plan.subject)
@@ -719,6 +726,7 @@ def _simulate(
         parts.append(f"  <page>\n    <title>{escape(plan.title)}</title>\n    <ns>{plan.ns}</ns>\n    <id>{plan.pageid}</id>\n")
     size = refs = 0
     parent = 0
+    parent_text = ""
     for n, (t, user) in enumerate(zip(plan.times, plan.users)):
         when = datetime.fromtimestamp(t, UTC)
         anon = user in _IPS
@@ -735,6 +743,7 @@ def _simulate(
                 user=user, title=plan.title, namespace=plan.ns, timestamp=when, size=new_size,
                 sizediff=new_size - size, new=n == 0, refs=new_refs, parent_refs=refs,
                 deleted=plan.deleted, wiki=wiki, revid=revids[n], pageid=plan.pageid, anonymous=anon,
+                text=text if keep_text else None, parent_text=parent_text if keep_text else None,
             )
         )
         if out is not None:
@@ -752,7 +761,7 @@ def _simulate(
                 f"      <sha1>{_sha1_base36(data)}</sha1>\n"
                 "    </revision>\n"
             )
-        size, refs, parent = new_size, new_refs, revids[n]
+        size, refs, parent, parent_text = new_size, new_refs, revids[n], text
     if out is not None:
         parts.append("  </page>\n")
         out.write("".join(parts))

@@ -1,7 +1,8 @@
 """The tables of SPEC §2, one module per group."""
 from .auth import TOKEN_ROLES, AccessToken
 from .base import Base, UTCDateTime
-from .course import ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, UpdateRequest, UpdateRun
+from .course import (ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, Reread, UpdateReason, UpdateRequest,
+                     UpdateRun)
 from .timeslices import (
                          ArticleCourseTimeslice,
                          ArticlesCourses,
@@ -9,11 +10,12 @@ from .timeslices import (
                          CourseUserWikiTimeslice,
                          CourseWikiTimeslice,
 )
-from .wiki import Article, RevisionRefs, User, Wiki
+from .wiki import Article, RevisionRefs, User, Wiki, WikiChange, WikiChangeEdit
 
 __all__ = [
     "TOKEN_ROLES", "AccessToken",
     "Base", "UTCDateTime", "ROLES", "Course", "CourseWiki", "Enrollment", "IngestionCoverage",
     "UpdateRun", "UpdateRequest", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
     "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",
+    "WikiChange", "WikiChangeEdit", "Reread", "UpdateReason",
 ]

@@ -45,6 +45,8 @@ class CourseWiki(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
     timeslice_days: Mapped[int] = mapped_column(Integer, default=1)
+    # The last wiki_changes.id of this wiki applied to the course (SPEC §4a).
+    changes_applied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Enrollment(Base):
@@ -81,6 +83,21 @@ class IngestionCoverage(Base):
     ingested_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Reread(Base):
+    """A window whose data for one student must be fetched again: the wiki's past changed there
+    (a page restored or moved into main space, a revision hidden or shown). The window stays
+    needs_update until the student's contributions in it are read again."""
+
+    __tablename__ = "rereads"
+    __table_args__ = (UniqueConstraint("course_id", "wiki_id", "user_id", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class UpdateRun(Base):
     """One run of the update cycle: what it did, what it cost the wikis, and how far it is.
 
@@ -109,6 +126,21 @@ class UpdateRun(Base):
     step: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the cycle's step now running
     done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # students-on-wikis fetched ...
     total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # ... of those planned
+    figures: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON: {figure: [before, after]} that moved
+
+
+class UpdateReason(Base):
+    """Why a run moved the course's figures: one line each (new edits, students added or
+    removed, a page moved, deleted or restored, dates or wikis changed, windows redone)."""
+
+    __tablename__ = "update_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("update_runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(512), default="")  # a page, a user, a wiki
+    detail: Mapped[str] = mapped_column(Text, default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class UpdateRequest(Base):

@@ -1,10 +1,12 @@
 """Wikis, their users and their articles: facts about the wikis, shared by every course."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .base import Base, UTCDateTime
 
 
 class Wiki(Base):
@@ -13,6 +15,11 @@ class Wiki(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(255), unique=True)
     api_url: Mapped[str] = mapped_column(String(1000))
+    # Following the wiki's past (SPEC §4a): its log is read from `log_from` (a time on the
+    # wiki, inclusive); `log_read_at` is when it was last read, so updates of several
+    # courses can share one read.
+    log_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    log_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class User(Base):
@@ -25,8 +32,11 @@ class User(Base):
 
 
 class Article(Base):
+    """A page as the wiki shows it now: its title and namespace follow moves, `deleted` deletions."""
+
     __tablename__ = "articles"
-    __table_args__ = (UniqueConstraint("wiki_id", "page_id"),)
+    __table_args__ = (UniqueConstraint("wiki_id", "page_id"),
+                      Index("ix_articles_title", "wiki_id", "namespace", "title"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
@@ -48,3 +58,39 @@ class RevisionRefs(Base):
     wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"), primary_key=True)
     rev_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     refs: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class WikiChange(Base):
+    """A change of a wiki's past read off its log (SPEC §4a), kept for every course on the wiki.
+
+    kind: moved (old_title/old_namespace -> title/namespace), deleted, restored, revisions
+    (revision deletion on the page), renamed (a user: old_title -> title). Each course
+    applies the changes after its own cursor (course_wikis.changes_applied).
+    """
+
+    __tablename__ = "wiki_changes"
+    __table_args__ = (UniqueConstraint("wiki_id", "log_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    log_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    title: Mapped[str] = mapped_column(String(512), default="")
+    namespace: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    old_title: Mapped[str] = mapped_column(String(512), default="")
+    old_namespace: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class WikiChangeEdit(Base):
+    """An edit on a changed page, by a user wikicourse tracks, as the page's history shows it
+    after the change: where courses must read that user's contributions again."""
+
+    __tablename__ = "wiki_change_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("wiki_changes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Iterator, Protocol, Sequence
 
 # Namespaces whose edits count (SPEC §3): main, User, Draft.
-TRACKED_NAMESPACES = (0, 2, 118)
+NS_MAIN, NS_USER, NS_DRAFT = 0, 2, 118
+TRACKED_NAMESPACES = (NS_MAIN, NS_USER, NS_DRAFT)
 _SPACES = re.compile(r"[\s_]+")
 
 

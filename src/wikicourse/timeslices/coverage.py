@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, exists, func, or_, select, update
 
-from .tables import coverage, cwt, students
+from .tables import coverage, cwt, rereads, students
 from .windows import Grid
 
 
@@ -25,7 +25,8 @@ def covered_until(conn: Connection, course_id: int, wiki_id: int, grid: Grid) ->
 
 
 def settle_marks(conn: Connection, course_id: int, wiki_id: int, grid: Grid, as_of: datetime) -> None:
-    """needs_update := the window lies before the as-of time and some student's data for it is missing.
+    """needs_update := the window lies before the as-of time and some student's data for it is
+    missing, or must be read again (a reread, SPEC §4a).
 
     Run right after the marked windows were derived. A window after the as-of time is
     never marked: nothing there can be fetched yet.
@@ -33,9 +34,9 @@ def settle_marks(conn: Connection, course_id: int, wiki_id: int, grid: Grid, as_
     horizon = grid.horizon(as_of)
     until = covered_until(conn, course_id, wiki_id, grid)
     this_wiki = and_(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id)
-    if until >= horizon:
-        conn.execute(update(cwt).where(this_wiki, cwt.c.needs_update).values(needs_update=False))
-        return
-    missing = and_(cwt.c.start < horizon, cwt.c.end > until)
+    reread = exists().where(rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id,
+                            rereads.c.start == cwt.c.start)
+    # Everyone's data reaches the horizon: only rereads are missing.
+    missing = reread if until >= horizon else or_(and_(cwt.c.start < horizon, cwt.c.end > until), reread)
     conn.execute(update(cwt).where(this_wiki, cwt.c.needs_update, ~missing).values(needs_update=False))
     conn.execute(update(cwt).where(this_wiki, ~cwt.c.needs_update, missing).values(needs_update=True))

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, String, and_, case, cast, delete, exists, func, insert, select, update
 
+from ..sources.base import NS_DRAFT, NS_MAIN, NS_USER, TRACKED_NAMESPACES
 from .tables import act, articles, cuwt, cwt, fine
 
-NS_MAIN, NS_USER, NS_DRAFT = 0, 2, 118
+
+def counted_article():
+    """The finest-grain rows that count now: on a page the wiki still shows, in a tracked
+    namespace. Pages move and get deleted (SPEC §4a): their rows are kept, so a move back or
+    a restore needs no refetch, but only the page's current state decides."""
+    return and_(articles.c.id == fine.c.article_id, ~articles.c.deleted,
+                articles.c.namespace.in_(TRACKED_NAMESPACES))
 
 
 def in_changed_window(course_id: int, table):
@@ -42,10 +49,11 @@ def derive_article_timeslices(conn: Connection, course_id: int, act_rows=None, f
     conn.execute(delete(act).where(act.c.course_id == course_id, act_rows))
     rows = (
         select(fine.c.course_id, fine.c.article_id, fine.c.wiki_id, fine.c.start, cwt.c.end,
-               _sum(fine.c.character_sum), _sum(fine.c.references_count), _sum(fine.c.revision_count),
+               _sum(fine.c.character_sum), _ns_sum(NS_MAIN, fine.c.references_count), _sum(fine.c.revision_count),
                func.max(case((fine.c.new_article, 1), else_=0)) > 0,
                func.aggregate_strings(cast(fine.c.user_id, String), ","))
         .join(cwt, _window_of_fine())
+        .join(articles, counted_article())
         .where(fine.c.course_id == course_id, fine_rows)
         .group_by(fine.c.course_id, fine.c.article_id, fine.c.wiki_id, fine.c.start, cwt.c.end)
     )
@@ -63,7 +71,7 @@ def derive_user_timeslices(conn: Connection, course_id: int) -> None:
                _ns_sum(NS_MAIN, fine.c.character_sum), _ns_sum(NS_USER, fine.c.character_sum),
                _ns_sum(NS_DRAFT, fine.c.character_sum), _ns_sum(NS_MAIN, fine.c.references_count))
         .join(cwt, _window_of_fine())
-        .join(articles, articles.c.id == fine.c.article_id)
+        .join(articles, counted_article())
         .where(fine.c.course_id == course_id, cwt.c.finest_changed)
         .group_by(fine.c.course_id, fine.c.user_id, fine.c.wiki_id, fine.c.start, cwt.c.end)
     )
@@ -81,7 +89,7 @@ def derive_wiki_timeslices(conn: Connection, course_id: int) -> None:
                        cuwt.c.start == cwt.c.start)
                 .scalar_subquery())
 
-    last_edit = (select(func.max(fine.c.last_rev_at))
+    last_edit = (select(func.max(fine.c.last_rev_at)).join(articles, counted_article())
                  .where(fine.c.course_id == cwt.c.course_id, fine.c.wiki_id == cwt.c.wiki_id,
                         fine.c.start == cwt.c.start)
                  .scalar_subquery())

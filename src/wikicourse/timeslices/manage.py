@@ -5,12 +5,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from .tables import act, articles, articles_courses, coverage, cuwt, cwt, fine
+from .tables import act, articles, articles_courses, coverage, cuwt, cwt, fine, rereads
 from .windows import Grid
 
 
 def _window_tables():
-    return (fine, act, cuwt, cwt)
+    return (fine, act, cuwt, rereads, cwt)
 
 
 def delete_windows(conn: Connection, course_id: int, wiki_id: int, starts: list[datetime]) -> None:
@@ -72,6 +72,7 @@ def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> 
 
 def reset_coverage(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> None:
     """Declare nothing ingested: the next ingest refetches the wiki and replaces the rows it holds."""
+    conn.execute(delete(rereads).where(rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id))
     conn.execute(update(coverage).where(coverage.c.course_id == course_id, coverage.c.wiki_id == wiki_id)
                  .values(ingested_until=grid.period_start))
 
@@ -88,7 +89,7 @@ def mark(conn: Connection, course_id: int, wiki_id: int, starts: list[datetime])
 
 def clear_from(conn: Connection, course_id: int, wiki_id: int, start: datetime) -> None:
     """Empty the windows from `start` on at every grain, keeping the (zeroed) windows."""
-    for table in (fine, act, cuwt):
+    for table in (fine, act, cuwt, rereads):
         conn.execute(delete(table).where(table.c.course_id == course_id, table.c.wiki_id == wiki_id,
                                          table.c.start >= start))
     conn.execute(update(cwt).where(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id, cwt.c.start >= start)

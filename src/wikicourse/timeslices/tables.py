@@ -12,8 +12,13 @@ from ..models import (
                       CourseWikiTimeslice,
                       Enrollment,
                       IngestionCoverage,
+                      Reread,
                       RevisionRefs,
+                      UpdateReason,
                       User,
+                      Wiki,
+                      WikiChange,
+                      WikiChangeEdit,
 )
 
 courses = Course.__table__
@@ -28,6 +33,11 @@ cuwt = CourseUserWikiTimeslice.__table__  # course user wiki timeslices
 act = ArticleCourseTimeslice.__table__  # article course timeslices
 fine = CourseUserArticleTimeslice.__table__  # finest grain: course, user, article, window
 articles_courses = ArticlesCourses.__table__
+wikis = Wiki.__table__
+wiki_changes = WikiChange.__table__
+change_edits = WikiChangeEdit.__table__
+rereads = Reread.__table__
+update_reasons = UpdateReason.__table__
 
 
 def students(course_id: int):

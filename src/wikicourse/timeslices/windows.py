@@ -9,6 +9,12 @@ def day_start(d: date) -> datetime:
     return datetime.combine(d, time(0), tzinfo=timezone.utc)
 
 
+def through(as_of: datetime) -> datetime:
+    """The exclusive end of what an update as of `as_of` counts: every revision timestamped
+    `as_of` or earlier, to the whole second (wiki timestamps are whole seconds), SPEC §4."""
+    return as_of.replace(microsecond=0) + timedelta(seconds=1)
+
+
 @dataclass(frozen=True)
 class Grid:
     """The windows of one course on one wiki.
@@ -46,5 +52,5 @@ class Grid:
         return self.period_start <= start < self.period_end and self.floor(start) == start
 
     def horizon(self, as_of: datetime) -> datetime:
-        """Where ingestion stops: min(as-of, end of the period)."""
-        return max(self.period_start, min(as_of, self.period_end))
+        """Where ingestion stops (exclusive): min(as-of's second included, end of the period)."""
+        return max(self.period_start, min(through(as_of), self.period_end))

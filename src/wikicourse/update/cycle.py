@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import Engine, func, select
@@ -14,6 +14,7 @@ from ..sources import RevisionSource, open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
 from ..timeslices.tables import articles, courses, coverage, cwt, fine
+from ..timeslices.windows import through
 from ..wikis import wiki_urls
 from .context import UpdateContext
 from .ingest import ingest
@@ -92,7 +93,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         # 3. Ingest new data, checkpointed per window.
         sources = {w: source_factory(urls[w]) for w, js in jobs.items() if js}
         progress.start_step("fetching", total=sum(len(j.users) for js in jobs.values() for j in js))
-        result = ingest(engine, course_id, jobs, sources, use_refs_cache=not full, progress=progress)
+        result = ingest(engine, course_id, jobs, sources, full=full, progress=progress)
         report.revisions, report.errors = result.revisions, result.errors
         report.status = "partial" if result.errors else "done"
         # 4. Reprocess what ingestion marked, and refresh the caches, in one transaction.
@@ -129,8 +130,9 @@ def _refuse_going_back(conn, course_id: int, as_of: datetime) -> None:
     ingested = conn.scalar(select(func.max(coverage.c.ingested_until)).where(
         coverage.c.course_id == course_id, coverage.c.ingested_until > first_window))
     last_update = conn.scalar(select(courses.c.last_update).where(courses.c.id == course_id))
-    reached = max(filter(None, [last_update, ingested]), default=None)
-    if reached is not None and as_of < reached:
+    reached = max(filter(None, [last_update and through(last_update), ingested]), default=None)
+    if reached is not None and through(as_of) < reached:
+        reached -= timedelta(seconds=1)  # the last second counted
         raise InvalidInput(f"--as-of {as_of:%Y-%m-%dT%H:%M:%SZ} is before data already ingested "
                            f"({reached:%Y-%m-%dT%H:%M:%SZ}); use --full to rebuild as of then")
 

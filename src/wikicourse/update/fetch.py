@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..errors import WikiError
-from ..sources.base import Contribution, RevisionSource
+from ..sources.base import NS_MAIN, Contribution, RevisionSource
 from .plan import FetchJob
 
 
@@ -58,7 +58,10 @@ class _Contents:
         self.held: list[tuple[list[Contribution], set[int]]] = []
 
     def add(self, wiki_id: int, contribs: list[Contribution]) -> None:
-        needed = {c.revid for c in contribs} | {c.parentid for c in contribs if c.parentid}
+        # Only main-space references count (SPEC §3): other revisions' texts are not asked
+        # for; a page moved into main space later has its contributions read again then.
+        counted = [c for c in contribs if c.namespace == NS_MAIN]
+        needed = {c.revid for c in counted} | {c.parentid for c in counted if c.parentid}
         missing = needed - self.known.keys() - self.wanted
         if missing and self.lookup is not None:
             self.known.update(self.lookup(wiki_id, missing))

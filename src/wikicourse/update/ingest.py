@@ -29,15 +29,17 @@ class IngestResult:
 
 
 def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
-           sources: dict[int, RevisionSource], use_refs_cache: bool = True,
+           sources: dict[int, RevisionSource], full: bool = False,
            progress: Progress | None = None) -> IngestResult:
+    """Fetch and write the jobs; `full` (a rebuild) asks the wiki for every content again
+    rather than the refs cache, and takes its pages' titles as they are now."""
     result = IngestResult()
     work = {wiki_id: js for wiki_id, js in jobs.items() if js}
     if not work:
         return result
     out: queue.Queue = queue.Queue(maxsize=16)
     stop = threading.Event()
-    threads = [threading.Thread(target=fetch_wiki, args=(sources[w], js, _refs_lookup(engine, w, use_refs_cache),
+    threads = [threading.Thread(target=fetch_wiki, args=(sources[w], js, _refs_lookup(engine, w, not full),
                                                          out, stop),
                                 name=f"fetch-wiki-{w}", daemon=True) for w, js in work.items()]
     for t in threads:
@@ -56,7 +58,7 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
                 continue
             writer = writers.get(key)
             if writer is None:
-                writer = writers[key] = JobWriter(engine, course_id, event.job)
+                writer = writers[key] = JobWriter(engine, course_id, event.job, full)
             try:
                 if isinstance(event, Page):
                     before = writer.revisions

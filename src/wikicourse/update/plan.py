@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from ..timeslices.tables import coverage, students, users
+from ..timeslices.tables import coverage, rereads, students, users
 from ..timeslices.windows import Grid
 from .context import UpdateContext
 
@@ -16,17 +16,24 @@ BATCH = 50  # list=usercontribs takes up to 50 users per request
 
 @dataclass(frozen=True)
 class FetchJob:
-    """Fetch the revisions of `users` (id, username) on a wiki with start <= t < end."""
+    """Fetch the revisions of `users` (id, username) on a wiki with start <= t < end.
+
+    A job either advances the users' coverage from their ingestion point (start) to the
+    horizon (end), or, `reread`, fetches again windows they already cover, where the wiki's
+    past changed (SPEC §4a); their coverage then stays as it is.
+    """
 
     wiki_id: int
     grid: Grid
-    start: datetime  # a window start: the ingestion point of these users
-    end: datetime  # min(as-of, end of the period)
+    start: datetime  # a window start: the ingestion point of these users, or a reread's first window
+    end: datetime  # min(as-of, end of the period), or a reread's end
     users: tuple[tuple[int, str], ...]
+    reread: bool = False
 
 
 def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]:
-    """Per wiki, the jobs that bring every current student's coverage up to the horizon.
+    """Per wiki, the jobs that bring every current student's coverage up to the horizon,
+    then those that read again the windows marked for a reread.
 
     Students are grouped by their ingestion point (the start of the window holding their
     ingested_until: that window may be partial), so existing students share one wide
@@ -39,12 +46,41 @@ def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]
             select(coverage.c.user_id, users.c.username, coverage.c.ingested_until)
             .join(users, users.c.id == coverage.c.user_id)
             .where(coverage.c.course_id == ctx.course_id, coverage.c.wiki_id == cw.wiki_id,
-                   coverage.c.user_id.in_(students(ctx.course_id)), coverage.c.ingested_until < horizon)
+                   coverage.c.user_id.in_(students(ctx.course_id)))
             .order_by(users.c.username)).all()
+        names = {user_id: name for user_id, name, _ in rows}
         by_point: dict[datetime, list[tuple[int, str]]] = defaultdict(list)
+        read_from: dict[int, datetime] = {}  # where this update reads each student anyway
         for user_id, name, until in rows:
-            by_point[cw.grid.floor(until)].append((user_id, name))
+            if until < horizon:
+                by_point[cw.grid.floor(until)].append((user_id, name))
+                read_from[user_id] = cw.grid.floor(until)
         jobs[cw.wiki_id] = [
             FetchJob(cw.wiki_id, cw.grid, point, horizon, tuple(group[i:i + BATCH]))
             for point, group in sorted(by_point.items()) for i in range(0, len(group), BATCH)]
+        jobs[cw.wiki_id] += _reread_jobs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, read_from)
     return jobs
+
+
+def _reread_jobs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
+                 read_from: dict[int, datetime]) -> list[FetchJob]:
+    """Jobs for the windows to read again, each student's consecutive windows as one range,
+    students with the same range in one job (batches of 50). Windows the ingestion reads
+    anyway are left to it."""
+    starts: dict[int, list[datetime]] = defaultdict(list)
+    for user_id, start in conn.execute(select(rereads.c.user_id, rereads.c.start).where(
+            rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id).order_by(rereads.c.start)):
+        if user_id in names and start < read_from.get(user_id, grid.period_end):
+            starts[user_id].append(start)
+    by_range: dict[tuple[datetime, datetime], list[tuple[int, str]]] = defaultdict(list)
+    for user_id, windows in starts.items():
+        first = last = windows[0]
+        for start in windows[1:] + [None]:
+            if start is not None and start == grid.end_of(last):
+                last = start
+                continue
+            by_range[(first, grid.end_of(last))].append((user_id, names[user_id]))
+            if start is not None:
+                first = last = start
+    return [FetchJob(wiki_id, grid, start, end, tuple(group[i:i + BATCH]), reread=True)
+            for (start, end), group in sorted(by_range.items()) for i in range(0, len(group), BATCH)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, delete, exists, func, insert, literal, select, tuple_, update
 
 from ..timeslices.derive import derive_article_timeslices
-from ..timeslices.tables import act, articles_courses, coverage, cuwt, cwt, enrollments, fine, students
+from ..timeslices.tables import act, articles_courses, coverage, cuwt, cwt, enrollments, fine, rereads, students
 from .context import UpdateContext
 
 
@@ -44,6 +44,7 @@ def remove_users(conn: Connection, course_id: int, removed: list[int]) -> None:
                                                 articles_courses.c.article_id.not_in(still_edited)))
     # 5. Nothing of theirs is ingested any more: enrolled again, they are new again.
     conn.execute(delete(coverage).where(coverage.c.course_id == c, coverage.c.user_id.in_(removed)))
+    conn.execute(delete(rereads).where(rereads.c.course_id == c, rereads.c.user_id.in_(removed)))
 
 
 def add_users(conn: Connection, ctx: UpdateContext) -> int:

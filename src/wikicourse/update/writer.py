@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, exists, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from ..errors import WikiError
 from ..refs import references_added
 from ..sources.base import Contribution
 from ..sql import chunks, upsert
-from ..timeslices.manage import CHANGED, mark
-from ..timeslices.tables import articles, coverage, cwt, fine, revision_refs
+from ..timeslices.manage import mark
+from ..timeslices.tables import articles, coverage, fine, rereads, revision_refs
 from .fetch import Page
 from .plan import FetchJob
 
@@ -25,10 +25,14 @@ Group = tuple[int, datetime, list[Contribution]]  # one user's edits in one wind
 
 
 class JobWriter:
-    def __init__(self, engine: Engine, course_id: int, job: FetchJob):
+    """Writes one job's pages; `full` (a rebuild) also takes the pages' titles and namespaces
+    as the wiki shows them now, which otherwise change only by the wiki's log (SPEC §4a)."""
+
+    def __init__(self, engine: Engine, course_id: int, job: FetchJob, full: bool = False):
         self.engine = engine
         self.course_id = course_id
         self.job = job
+        self.full = full
         self.user_ids = {name: uid for uid, name in job.users}
         # Per user: what the stream has completely delivered, and what is in the database.
         self.complete: dict[int, datetime] = {uid: job.start for uid, _ in job.users}
@@ -36,7 +40,8 @@ class JobWriter:
         self.open_key: tuple[int, datetime] | None = None
         self.open: list[Contribution] = []
         self.closed: list[Group] = []
-        self.replacing: bool | None = None  # may rows of these users lie ahead? (known at first write)
+        # May rows of these users lie ahead? (known at first write; a reread replaces by definition)
+        self.replacing: bool | None = True if job.reread else None
         self.refs: dict[int, int | None] = {}
         self.new_refs: dict[int, int | None] = {}
         self.revisions = 0
@@ -103,16 +108,21 @@ class JobWriter:
                 fine.c.user_id.in_(list(self.complete))).limit(1)) is not None
         for (start, until), uids in ranges.items():
             if self.replacing:
-                # Old rows in the re-fetched range (a partial window, or a whole rebuild) go,
-                # and their windows are marked for re-derivation.
+                # Old rows in the re-fetched range (a partial window, a reread, a whole
+                # rebuild) go, and their windows are marked for re-derivation.
                 in_range = (fine.c.course_id == c, fine.c.wiki_id == wiki, fine.c.user_id.in_(uids),
                             fine.c.start >= start, fine.c.start < until)
                 # Starts as a list: a subquery here is planned badly while the table grows.
                 mark(conn, c, wiki, list(conn.scalars(select(fine.c.start).where(*in_range).distinct())))
                 conn.execute(delete(fine).where(*in_range))
-            conn.execute(update(coverage).where(coverage.c.course_id == c, coverage.c.wiki_id == wiki,
-                                                coverage.c.user_id.in_(uids))
-                         .values(ingested_until=until))
+            # The windows read again for a change of the wiki's past are done.
+            conn.execute(delete(rereads).where(rereads.c.course_id == c, rereads.c.wiki_id == wiki,
+                                               rereads.c.user_id.in_(uids), rereads.c.start >= start,
+                                               rereads.c.start < until))
+            if not self.job.reread:  # a reread lies within what is ingested already
+                conn.execute(update(coverage).where(coverage.c.course_id == c, coverage.c.wiki_id == wiki,
+                                                    coverage.c.user_id.in_(uids))
+                             .values(ingested_until=until))
         rows = self._rows(conn, ready)
         for batch in chunks(rows):
             conn.execute(insert(fine), batch)
@@ -126,7 +136,7 @@ class JobWriter:
         if not groups:
             return []
         pages = {c.pageid: c for _, _, cs in groups for c in cs}
-        article_ids = _upsert_articles(conn, self.job.wiki_id, pages.values())
+        article_ids = _upsert_articles(conn, self.job.wiki_id, pages.values(), self.full)
         acc: dict[tuple[int, int, datetime], dict] = {}
         for uid, start, contribs in groups:
             for c in contribs:
@@ -146,27 +156,19 @@ class JobWriter:
         return list(acc.values())
 
 
-def _upsert_articles(conn: Connection, wiki_id: int, contribs) -> dict[int, int]:
-    """Articles by page id (the latest title wins: pages move); returns page id -> article id."""
+def _upsert_articles(conn: Connection, wiki_id: int, contribs, refresh: bool) -> dict[int, int]:
+    """Articles by page id; returns page id -> article id.
+
+    A page already known keeps its title, namespace and deletion state: those change only
+    by the wiki's log, in the order it tells them (a fetch may have been answered before a
+    move that is already applied). A rebuild (`refresh`) takes the wiki's answer as it is.
+    """
     rows = [dict(wiki_id=wiki_id, page_id=c.pageid, title=c.title, namespace=c.namespace, deleted=False)
             for c in contribs]
-    before: dict[int, tuple[int, int]] = {}  # page id -> (article id, namespace)
+    upsert(conn, articles, rows, keys=["wiki_id", "page_id"],
+           update=["title", "namespace", "deleted"] if refresh else ())
+    ids: dict[int, int] = {}
     for batch in chunks([r["page_id"] for r in rows]):
-        before.update((p, (a, ns)) for p, a, ns in conn.execute(
-            select(articles.c.page_id, articles.c.id, articles.c.namespace).where(
-                articles.c.wiki_id == wiki_id, articles.c.page_id.in_(batch))))
-    upsert(conn, articles, rows, keys=["wiki_id", "page_id"], update=["title", "namespace"])
-    # A page moved to another namespace (a sandbox published to main space) changes which
-    # sums its rows count in: every window holding them, in every course, is re-derived.
-    moved = [before[r["page_id"]][0] for r in rows
-             if r["page_id"] in before and before[r["page_id"]][1] != r["namespace"]]
-    if moved:
-        conn.execute(update(cwt).where(exists().where(
-            fine.c.article_id.in_(moved), fine.c.course_id == cwt.c.course_id,
-            fine.c.wiki_id == cwt.c.wiki_id, fine.c.start == cwt.c.start)).values(**CHANGED))
-    ids = {p: a for p, (a, _) in before.items()}
-    new = [r["page_id"] for r in rows if r["page_id"] not in before]
-    for batch in chunks(new):
         ids.update(conn.execute(select(articles.c.page_id, articles.c.id).where(
             articles.c.wiki_id == wiki_id, articles.c.page_id.in_(batch))).all())
     return ids
