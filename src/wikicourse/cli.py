@@ -206,6 +206,19 @@ def stats(ctx: Context, slug: str, as_json: bool) -> None:
     click.echo(render(doc))
 
 
+@cli.command()
+@click.argument("slug")
+@click.option("--limit", default=20, show_default=True, type=int, help="How many runs to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@pass_ctx
+def changes(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
+    """Why a course's figures moved: each recent update's moved figures and their reasons."""
+    from .changes import course_changes, render
+
+    found = course_changes(ctx.engine, slug, limit)
+    click.echo(json.dumps(found, indent=1, ensure_ascii=False) if as_json else render(slug, found))
+
+
 redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", metavar="URL",
                             default="redis://127.0.0.1:6379/0", show_default=True,
                             help="The workers' broker [env WIKICOURSE_REDIS]")

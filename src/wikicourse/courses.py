@@ -21,7 +21,7 @@ _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
 # A slug's last part may not be the name of a course's own page or resource on the web
 # (slugs hold "/"): /courses/x/students must be x's students, not course "x/students".
 RESERVED_ENDINGS = ("activity", "students", "articles", "manage", "enroll", "disenroll", "edit", "update",
-                    "users", "timeslices", "updates")
+                    "users", "timeslices", "updates", "changes")
 
 
 def parse_date(value: str, what: str = "date") -> date:

@@ -8,14 +8,14 @@ from sqlalchemy import Engine, case, func, select
 
 from .courses import course_id
 from .errors import InvalidInput
+from .models.course import HEADLINE
 from .sources.base import normalize_username
 from .timeslices.tables import (act, articles, articles_courses, course_wikis, courses, cuwt, cwt, enrollments,
                                 fine, users)
 from .timeslices.windows import Grid
 from .wikis import wikis
 
-COURSE_FIELDS = ("student_count", "revision_count", "character_sum", "character_sum_user",
-                 "character_sum_draft", "references_count", "article_count", "new_article_count")
+COURSE_FIELDS = HEADLINE
 USER_FIELDS = ("revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft",
                "references_count")
 ARTICLE_FIELDS = ("character_sum", "references_count", "revision_count")

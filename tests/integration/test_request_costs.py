@@ -1,7 +1,9 @@
 """SPEC §4, "beyond the reference system": what updates cost the wikis, counted on real
 MediaWikis through pass-through proxies. Removing a user costs no request; adding one
 costs only that user's revisions; an update with nothing new costs one usercontribs
-request per wiki and user batch, and no revision contents (the refs cache).
+request per wiki and user batch, and no revision contents (the refs cache). Every update
+also reads each wiki's log once (SPEC §4a): one list=logevents request while the wiki's
+past does not change.
 """
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ def reset(proxies) -> None:
         p.schedule([])  # pass everything on; forget the requests seen so far
 
 
+def log_reads(proxy) -> list[dict[str, str]]:
+    return [c for c in calls(proxy) if c.get("list") == "logevents"]
+
+
 def test_disenrolling_students_then_updating_at_the_same_as_of_sends_no_request(
         new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
     course = Course.create(new_db(), proxy_urls, students=USERS[:8], instructors=[USERS[11]])
@@ -30,8 +36,9 @@ def test_disenrolling_students_then_updating_at_the_same_as_of_sends_no_request(
     reset(proxies)
     report = course.update(T1)
     assert (report.status, report.removed_users) == ("done", 2)
-    assert report.requests == 0
-    assert {d: p.requests for d, p in proxies.items()} == {d: [] for d in proxies}
+    # Nothing but each wiki's log, read once: the removal itself costs no request.
+    assert report.requests == 2
+    assert {d: [c.get("list") for c in calls(p)] for d, p in proxies.items()} == {d: ["logevents"] for d in proxies}
     assert_up_to_date(course, facts, T1, tmp_path, wiki_urls)
 
 
@@ -51,10 +58,12 @@ def test_an_update_after_disenrolling_sends_only_the_ingestion_point_requests(
     for domain in DOMAINS:
         # One wide request per wiki from the ingestion point (the start of the window T1
         # fell in, which may be partial) to T2, for the students still enrolled.
+        # T2 itself counts: ucend is inclusive.
         assert [(c["ucstart"], c["ucend"], users_of(c)) for c in contribs[domain]] == [
-            ("2024-03-11T00:00:00Z", "2024-03-14T19:39:59Z", set(kept))], domain
-        assert all(c.get("list") in ("usercontribs", None) and c.get("prop") in ("revisions", None)
+            ("2024-03-11T00:00:00Z", "2024-03-14T19:40:00Z", set(kept))], domain
+        assert all(c.get("list") in ("usercontribs", "logevents", None) and c.get("prop") in ("revisions", None)
                    for c in seen[domain]), seen[domain]
+        assert len(log_reads(proxies[domain])) == 1
     assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
 
     # The same updates of a course that never had the removed students cost no less.
@@ -78,7 +87,7 @@ def test_enrolling_a_student_fetches_only_that_students_revisions(
     for domain, proxy in proxies.items():
         by_start = defaultdict(set)
         for c in usercontribs(proxy):
-            assert c["ucend"] == "2024-03-14T19:39:59Z"
+            assert c["ucend"] == "2024-03-14T19:40:00Z"
             by_start[c["ucstart"]] |= users_of(c)
         # The whole period is asked for the new student alone; the others from their
         # ingestion point only, without the new student.
@@ -107,11 +116,11 @@ def test_an_update_with_nothing_new_costs_one_usercontribs_request_per_wiki_and_
     reset(proxies)
     report = course.update(after)
     assert report.status == "done"
-    assert report.requests == 4
+    assert report.requests == 6  # per wiki: 2 usercontribs batches and 1 log read
     for domain, proxy in proxies.items():
         assert not revision_contents(proxy), "refs of known revisions were fetched again"
         batches = usercontribs(proxy)
-        assert len(batches) == len(calls(proxy)) == 2, domain
+        assert len(batches) == 2 and len(log_reads(proxy)) == 1 and len(calls(proxy)) == 3, domain
         assert sorted(len(users_of(c)) for c in batches) == [6, 50]
         assert set().union(*(users_of(c) for c in batches)) == set(students)
         # From the start of the window the last update ended in: it may have been partial.
@@ -150,4 +159,4 @@ def test_a_revision_with_hidden_text_is_not_asked_for_again_by_every_update(
     assert report.status == "done"
     assert not revision_contents(proxies[DOMAINS[0]]), (
         f"revision {revid} (text hidden) was asked for again: {revision_contents(proxies[DOMAINS[0]])}")
-    assert report.requests == 2
+    assert report.requests == 4  # per wiki: one usercontribs, one log read

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from support.changes import add_run
 from support.course import setup_course, stats, update
+from wikicourse.changes import course_changes
 from wikicourse.db import open_db
 from wikicourse.demo import DEMO_XML
 from wikicourse.timeslices.tables import courses, enrollments
@@ -92,7 +94,7 @@ def test_a_course_is_the_stats_json_document_and_its_parts_are_resources(env):
     assert client.get(f"/api/courses/{SLUG}/timeslices", params={"wiki": "other.wiki"}).json() == {"timeslices": []}
 
 
-@pytest.mark.parametrize("path", ["", "/users", "/articles", "/timeslices", "/updates"])
+@pytest.mark.parametrize("path", ["", "/users", "/articles", "/timeslices", "/updates", "/changes"])
 def test_an_unknown_course_is_a_404_with_a_message(env, path):
     client, _, _ = env
     assert error_of(client.get(f"/api/courses/no-such{path}"), 404) == "no course 'no-such'"
@@ -102,6 +104,41 @@ def test_an_unknown_path_and_a_bad_query_are_json_errors(env):
     client, _, _ = env
     assert "nothing at" in error_of(client.get("/api/nothing-here"), 404)
     assert "limit" in error_of(client.get(f"/api/courses/{SLUG}/updates", params={"limit": "lots"}), 422)
+
+
+def test_changes_say_why_the_figures_moved_newest_first(env):
+    client, engine, _ = env
+    drop = add_run(engine, SLUG, "2024-01-25T00:00:00Z", finished="2024-01-25T00:00:07Z",
+                   figures={"revision_count": [120, 98]},
+                   reasons=[{"kind": "deleted", "subject": "Siege of Kaunas", "detail": WIKI},
+                            {"kind": "students_removed", "subject": "Mei Chen"}])
+    failed = add_run(engine, SLUG, "2024-01-26T00:00:00Z", "failed")
+    add_run(engine, "other", "2024-01-27T00:00:00Z", figures={"student_count": [0, 1]})  # another course's
+    body = client.get(f"/api/courses/{SLUG}/changes").json()
+    assert body == {"changes": course_changes(engine, SLUG)}
+    assert [c["run"] for c in body["changes"][:2]] == [failed, drop]
+    assert body["changes"][1] == {
+        "run": drop, "as_of": "2024-01-25T00:00:00Z", "finished_at": "2024-01-25T00:00:07Z", "status": "done",
+        "full": False, "figures": {"revision_count": {"before": 120, "after": 98}},
+        "reasons": [{"kind": "deleted", "label": "page deleted", "subject": "Siege of Kaunas", "detail": WIKI,
+                     "count": 0},
+                    {"kind": "students_removed", "label": "student removed", "subject": "Mei Chen", "detail": "",
+                     "count": 0}]}
+    assert client.get(f"/api/courses/{SLUG}/changes", params={"limit": 1}).json() == {
+        "changes": [body["changes"][0]]}
+    assert client.get("/api/courses/other/changes").json()["changes"][0]["figures"] == {
+        "student_count": {"before": 0, "after": 1}}
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "lots"])
+def test_changes_refuse_a_bad_limit(env, limit):
+    client, _, _ = env
+    assert "limit" in error_of(client.get(f"/api/courses/{SLUG}/changes", params={"limit": limit}), 422)
+
+
+def test_a_course_without_history_has_no_changes(env):
+    client, _, _ = env
+    assert client.get("/api/courses/other/changes").json() == {"changes": []}
 
 
 ACTIONS = [("post", f"/api/courses/{SLUG}/users", {"usernames": ["Jonas Berg"]}),
@@ -210,7 +247,8 @@ def test_the_openapi_description_lists_every_endpoint(env):
     paths = spec["paths"]
     assert set(paths) >= {"/api/courses", "/api/courses/{slug}", "/api/courses/{slug}/users",
                           "/api/courses/{slug}/articles", "/api/courses/{slug}/timeslices",
-                          "/api/courses/{slug}/updates", "/api/courses/{slug}/users/{username}"}
+                          "/api/courses/{slug}/updates", "/api/courses/{slug}/users/{username}",
+                          "/api/courses/{slug}/changes"}
     assert {"get", "patch"} <= set(paths["/api/courses/{slug}"])
     assert {"get", "post"} <= set(paths["/api/courses/{slug}/updates"])
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
@@ -20,6 +20,8 @@ class Wiki(Base):
     # courses can share one read.
     log_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     log_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The ids of the entries from `log_from` on already read (reads overlap): comma-separated.
+    log_seen: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class User(Base):

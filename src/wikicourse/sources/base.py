@@ -34,6 +34,33 @@ class Contribution:
     new: bool  # the edit created the page
 
 
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """An entry of a wiki's log that changes its past (SPEC §4a), as list=logevents reports it.
+
+    kind: "move" (title/namespace -> new_title/new_namespace), "delete", "restore",
+    "revision" (revision deletion of `rev_ids`), "rename" (user `title` -> `new_title`).
+    """
+
+    log_id: int
+    timestamp: datetime
+    kind: str
+    page_id: int  # the page the entry was written for (0: none, as for a rename)
+    title: str  # the full title ("User:X/sandbox"), or a rename's old user name
+    namespace: int
+    new_title: str = ""
+    new_namespace: int | None = None
+    rev_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageEdit:
+    """One visible revision of a page by an account: who and when (prop=revisions)."""
+
+    user: str
+    timestamp: datetime
+
+
 class RevisionSource(Protocol):
     """A wiki's revisions. Implementations: wikicourse.wiki (Action API), sources.dump (XML export)."""
 
@@ -57,5 +84,13 @@ class RevisionSource(Protocol):
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         """refs(text) of each revision's main slot; revisions whose text is gone are left out."""
+
+    def log_events(self, since: datetime) -> list[LogEvent]:
+        """The moves, deletions, restores, revision deletions and user renames logged at
+        `since` or later, oldest first (every other log entry is left out)."""
+
+    def page_edits(self, title: str, since: datetime) -> tuple[int, list[PageEdit]]:
+        """A page's id (0 if there is no such page) and its visible revisions by accounts
+        from `since` on, oldest first."""
 
     def close(self) -> None: ...

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import bz2
+import dataclasses
 import gzip
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import IO, Iterable, Iterator, Sequence
 
 from wikicourse.errors import InvalidInput, WikiAPIError
 from wikicourse.refs import count_refs
-from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, normalize_username
+from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, LogEvent, PageEdit, normalize_username
 
 # usercontribs returns at most this many edits per request with uclimit=max.
 PAGE_SIZE = 500
@@ -107,6 +108,10 @@ class DumpSource:
         self._refs: dict[int, int] = {}
         self._account_names: set[str] = set()
         self._pages: list[tuple[int | None, str, int]] = []  # (page id, title, namespace)
+        self._ns_names: dict[str, int] = {}
+        # The wiki's past changing (change_page): its log, and the deleted pages' edits and refs.
+        self._log: list[LogEvent] = []
+        self._deleted: dict[int, tuple[list[Contribution], dict[int, int]]] = {}
 
     # -- RevisionSource -------------------------------------------------------------
 
@@ -158,6 +163,17 @@ class DumpSource:
         self._load()
         return {r: self._refs[r] for r in revids if r in self._refs}
 
+    def log_events(self, since: datetime) -> list[LogEvent]:
+        since = _utc(since)
+        return [e for e in self._log if e.timestamp >= since]
+
+    def page_edits(self, title: str, since: datetime) -> tuple[int, list[PageEdit]]:
+        self._load()
+        since = _utc(since)
+        edits = sorted((c for c in self._visible() if c.title == title), key=lambda c: (c.timestamp, c.revid))
+        page_id = edits[0].pageid if edits else 0
+        return page_id, [PageEdit(c.user, c.timestamp) for c in edits if c.timestamp >= since]
+
     def close(self) -> None:
         pass
 
@@ -175,6 +191,56 @@ class DumpSource:
         every = [c for edits in self._by_user.values() for c in edits]
         every.sort(key=lambda c: (c.timestamp, c.revid))
         return every
+
+    def change_page(self, kind: str, title: str, at: datetime, new_title: str = "") -> LogEvent | None:
+        """Change the wiki's past as an admin would, and log it: "move" `title` to `new_title`
+        (every revision of the page with it), "delete" it, or "restore" the page deleted
+        under `title`. Returns the log entry, or None when there is nothing to change."""
+        self._load()
+        at = _utc(at)
+        if kind == "restore":
+            found = [(p, kept) for p, kept in self._deleted.items() if kept[0] and kept[0][0].title == title]
+            if not found or any(c.title == title for c in self._visible()):
+                return None
+            page_id, (edits, refs) = found[0]
+            del self._deleted[page_id]
+            self._refs.update(refs)
+            self._reindex(self._visible() + edits)
+            return self._logged("restore", at, page_id, title)
+        edits = [c for c in self._visible() if c.title == title]
+        if not edits:
+            return None
+        page_id = edits[0].pageid
+        rest = [c for c in self._visible() if c.pageid != page_id]
+        if kind == "delete":
+            self._deleted[page_id] = (edits, {c.revid: self._refs.pop(c.revid) for c in edits if c.revid in self._refs})
+            self._reindex(rest)
+            return self._logged("delete", at, page_id, title)
+        if kind != "move" or not new_title or any(c.title == new_title for c in rest):
+            raise ValueError(f"cannot {kind} {title!r} to {new_title!r}")
+        namespace = self._namespace_of(new_title)
+        self._reindex(rest + [dataclasses.replace(c, title=new_title, namespace=namespace) for c in edits])
+        return self._logged("move", at, page_id, title, new_title=new_title, new_namespace=namespace)
+
+    def _visible(self) -> list[Contribution]:
+        return [c for edits in self._by_user.values() for c in edits]
+
+    def _reindex(self, contributions: list[Contribution]) -> None:
+        by_user: dict[str, list[Contribution]] = {}
+        for c in sorted(contributions, key=lambda c: (c.timestamp, c.revid)):
+            by_user.setdefault(c.user, []).append(c)
+        self._by_user = by_user
+        self._times_by_user = {u: [c.timestamp for c in edits] for u, edits in by_user.items()}
+
+    def _namespace_of(self, title: str) -> int:
+        prefix, colon, _ = title.partition(":")
+        return (self._ns_names or _DEFAULT_NAMESPACES).get(prefix.strip().lower(), 0) if colon else 0
+
+    def _logged(self, kind: str, at: datetime, page_id: int, title: str, **more) -> LogEvent:
+        event = LogEvent(log_id=len(self._log) + 1, timestamp=at, kind=kind, page_id=page_id, title=title,
+                         namespace=self._namespace_of(title), **more)
+        self._log.append(event)
+        return event
 
     # -- parsing --------------------------------------------------------------------
 
@@ -209,6 +275,7 @@ class DumpSource:
                     if n.text:
                         ns_names[n.text.strip().lower()] = int(n.get("key", "0"))
             elif tag == "page":
+                self._ns_names = ns_names
                 self._parse_page(elem, ns_names, revs)
                 # Drop finished pages so memory stays flat however large the export is.
                 assert root is not None

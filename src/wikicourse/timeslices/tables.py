@@ -15,6 +15,7 @@ from ..models import (
                       Reread,
                       RevisionRefs,
                       UpdateReason,
+                      UpdateRun,
                       User,
                       Wiki,
                       WikiChange,
@@ -38,6 +39,7 @@ wiki_changes = WikiChange.__table__
 change_edits = WikiChangeEdit.__table__
 rereads = Reread.__table__
 update_reasons = UpdateReason.__table__
+update_runs_table = UpdateRun.__table__
 
 
 def students(course_id: int):

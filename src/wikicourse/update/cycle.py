@@ -7,24 +7,29 @@ from typing import Callable
 
 from sqlalchemy import Engine, func, select
 
+from .. import settings
+from ..models.course import HEADLINE
 from ..clock import now_utc
 from ..courses import course_id as find_course
-from ..errors import InvalidInput, WikicourseError
+from ..errors import InvalidInput, WikicourseError, WikiError
 from ..sources import RevisionSource, open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
-from ..timeslices.tables import articles, courses, coverage, cwt, fine
+from ..timeslices.tables import articles, courses, coverage, cwt, fine, users, wikis
 from ..timeslices.windows import through
 from ..wikis import wiki_urls
 from .context import UpdateContext
 from .ingest import ingest
 from .plan import plan_jobs
 from .prepare_dates import prepare_dates
+from .prepare_past import prepare_past, skip_changes
 from .prepare_users import prepare_users
 from .prepare_wikis import prepare_wikis
 from .refresh import refresh
 from .reprocess import reprocess
 from .runs import Progress, begin_run, end_run, forget_run
+from .why import record_figures, record_many
+from .wiki_logs import read_wiki_log
 
 SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
 BULK = 20_000  # revisions in one update past which the planner's statistics are refreshed
@@ -44,14 +49,60 @@ class UpdateReport:
     revisions: int = 0
     requests: int = 0
     errors: list[str] = field(default_factory=list)
+    figures: dict = field(default_factory=dict)  # {figure: [before, after]} of those that moved
+
+
+def headline(conn, course_id: int) -> dict:
+    """The course's headline figures (SPEC §3) as the caches hold them."""
+    row = conn.execute(select(*[courses.c[f] for f in HEADLINE]).where(courses.c.id == course_id)).one()
+    return row._asdict()
+
+
+def within_grace(conn, course_id: int, as_of: datetime, grace_days: int | None) -> bool:
+    """Is the course still followed for changes of the wikis' past (its end + the grace period)?"""
+    end = conn.scalar(select(courses.c.end).where(courses.c.id == course_id))
+    days = settings.grace_days() if grace_days is None else grace_days
+    return as_of.date() <= end + timedelta(days=days)
+
+
+def read_logs(engine: Engine, sources: dict[int, RevisionSource], max_age: float) -> list[str]:
+    """Read each wiki's log (unless fresh); a wiki that fails is reported, not fatal: its
+    changes are read next time, from where this read would have started."""
+    errors = []
+    for wiki_id, source in sources.items():
+        try:
+            read_wiki_log(engine, wiki_id, source, max_age=max_age)
+        except WikiError as exc:
+            errors.append(f"log not read: {exc}")
+    return errors
+
+
+def _named(kind: str, conn, table, ids, column) -> list[dict]:
+    if not ids:
+        return []
+    names = conn.scalars(select(column).where(table.c.id.in_(list(ids))).order_by(column))
+    return [dict(kind=kind, subject=name) for name in names]
+
+
+def _pending_windows(conn, ctx: UpdateContext) -> list[dict]:
+    """Windows left needs_update by an earlier run (a fetch that failed): redone now."""
+    pending = conn.scalar(select(func.count()).select_from(cwt).where(cwt.c.course_id == ctx.course_id,
+                                                                      cwt.c.needs_update))
+    return [dict(kind="redone", count=pending)] if pending else []
 
 
 def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datetime | None = None,
                   source_factory: SourceFactory = open_source,
                   on_begin: Callable[[int], None] | None = None,
-                  on_progress: Callable[[Progress], None] | None = None) -> UpdateReport:
+                  on_progress: Callable[[Progress], None] | None = None,
+                  grace_days: int | None = None, log_max_age: float = 0.0) -> UpdateReport:
     """Run the cycle; `on_begin` hears the run's id once the course's lock is held, and
-    `on_progress` each time its progress is recorded."""
+    `on_progress` each time its progress is recorded.
+
+    The wikis' logs are followed (SPEC §4a) until `grace_days` after the course's end
+    (default: settings.grace_days()); a log read by another update less than `log_max_age`
+    seconds ago is not read again (workers share one read among the courses of a wiki).
+    """
     started = now_utc()
     if as_of is not None and as_of.tzinfo is None:
         raise InvalidInput("--as-of needs a time zone (UTC)")
@@ -74,28 +125,49 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         progress = Progress(engine, run_id, on_progress)
         if on_begin:
             on_begin(run_id)
+        with engine.connect() as conn:
+            before = headline(conn, course_id)
+            ctx = UpdateContext.load(conn, course_id, as_of, full)
+            urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
+            follow = within_grace(conn, course_id, as_of, grace_days)
+        sources = {cw.wiki_id: source_factory(urls[cw.wiki_id]) for cw in ctx.wikis}
+        # 0. The wikis' past: read their logs (shared by every course on the wiki).
+        if follow and not full:
+            progress.start_step("reading logs")
+            report.errors += read_logs(engine, sources, log_max_age)
         # 1-2. Pre-update and reprocessing: local only, one transaction.
         progress.start_step("preparing")
         with engine.begin() as conn:
-            ctx = UpdateContext.load(conn, course_id, as_of, full)
+            reasons = _pending_windows(conn, ctx)
             removed_wikis, added_wikis = prepare_wikis(conn, ctx)
-            removed_users, report.added_users = prepare_users(conn, ctx)
-            prepare_dates(conn, ctx)
+            reasons += _named("wikis_removed", conn, wikis, removed_wikis, wikis.c.domain)
+            reasons += _named("wikis_added", conn, wikis, added_wikis, wikis.c.domain)
+            removed_users, added_users = prepare_users(conn, ctx)
+            report.added_users = len(added_users)
+            reasons += _named("students_removed", conn, users, removed_users, users.c.username)
+            reasons += _named("students_added", conn, users, added_users, users.c.username)
+            reasons += prepare_dates(conn, ctx)
+            for wiki_id in added_wikis:
+                skip_changes(conn, course_id, wiki_id)  # its data is all fetched now
             if full:
                 _start_over(conn, ctx)  # everything is derived once, after ingesting
+                reasons.append(dict(kind="rebuilt"))
             else:
+                if follow:
+                    reasons += prepare_past(conn, ctx)
                 reprocess(conn, ctx)
             refresh(conn, course_id)  # should ingestion die, the caches match the timeslices
             jobs = plan_jobs(conn, ctx)
-            urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
+            record_many(conn, run_id, reasons)
         report.removed_users, report.removed_wikis = len(removed_users), len(removed_wikis)
         report.added_wikis = len(added_wikis)
         # 3. Ingest new data, checkpointed per window.
-        sources = {w: source_factory(urls[w]) for w, js in jobs.items() if js}
         progress.start_step("fetching", total=sum(len(j.users) for js in jobs.values() for j in js))
-        result = ingest(engine, course_id, jobs, sources, full=full, progress=progress)
-        report.revisions, report.errors = result.revisions, result.errors
-        report.status = "partial" if result.errors else "done"
+        result = ingest(engine, course_id, {w: js for w, js in jobs.items() if js},
+                        {w: sources[w] for w, js in jobs.items() if js}, full=full, progress=progress)
+        report.revisions = result.revisions
+        report.errors += result.errors
+        report.status = "partial" if report.errors else "done"
         # 4. Reprocess what ingestion marked, and refresh the caches, in one transaction.
         progress.start_step("deriving")
         with engine.begin() as conn:
@@ -103,6 +175,9 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
                 analyze(conn, [fine, articles])
             reprocess(conn, ctx)
             refresh(conn, course_id, as_of, now_utc())
+            if result.revisions:
+                record_many(conn, run_id, [dict(kind="edits", count=result.revisions)])
+            report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
     except BaseException as exc:
         report.status = "failed"
         # The run's record is public (dashboard, API): a message meant for users, else only the kind.
@@ -146,6 +221,7 @@ def _start_over(conn, ctx: UpdateContext) -> None:
     """
     for cw in ctx.wikis:
         horizon = cw.grid.horizon(ctx.as_of)
+        skip_changes(conn, ctx.course_id, cw.wiki_id)
         reset_coverage(conn, ctx.course_id, cw.wiki_id, cw.grid)
         clear_from(conn, ctx.course_id, cw.wiki_id, horizon)
         mark(conn, ctx.course_id, cw.wiki_id, [s for s in cw.grid.starts() if s < horizon])

@@ -6,7 +6,7 @@ the tables, not off timestamps, so an update that died midway changes neither.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, literal, select, tuple_, update
+from sqlalchemy import Connection, and_, delete, exists, insert, literal, select, tuple_, update
 
 from ..timeslices.derive import derive_article_timeslices
 from ..timeslices.tables import act, articles_courses, coverage, cuwt, cwt, enrollments, fine, rereads, students
@@ -47,16 +47,16 @@ def remove_users(conn: Connection, course_id: int, removed: list[int]) -> None:
     conn.execute(delete(rereads).where(rereads.c.course_id == c, rereads.c.user_id.in_(removed)))
 
 
-def add_users(conn: Connection, ctx: UpdateContext) -> int:
+def add_users(conn: Connection, ctx: UpdateContext) -> list[int]:
     """Give every student without coverage on a tracked wiki an empty one (nothing ingested).
 
-    Returns how many students are new to the course (no coverage on any wiki before).
+    Returns the students new to the course (no coverage on any wiki before).
     """
     def uncovered(*where):  # students with no coverage row matching `where`
         return students(ctx.course_id).where(~exists().where(
             coverage.c.course_id == ctx.course_id, coverage.c.user_id == enrollments.c.user_id, *where))
 
-    added = conn.scalar(select(func.count()).select_from(uncovered().subquery()))
+    added = list(conn.scalars(uncovered()))
     for cw in ctx.wikis:
         new = uncovered(coverage.c.wiki_id == cw.wiki_id).with_only_columns(
             literal(ctx.course_id), enrollments.c.user_id, literal(cw.wiki_id),
@@ -65,7 +65,8 @@ def add_users(conn: Connection, ctx: UpdateContext) -> int:
     return added
 
 
-def prepare_users(conn: Connection, ctx: UpdateContext) -> tuple[list[int], int]:
+def prepare_users(conn: Connection, ctx: UpdateContext) -> tuple[list[int], list[int]]:
+    """Returns the ids of the users removed and of the students added."""
     removed = removed_users(conn, ctx.course_id)
     remove_users(conn, ctx.course_id, removed)
     return removed, add_users(conn, ctx)

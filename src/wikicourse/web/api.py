@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from .. import courses as course_api
+from ..changes import course_changes
 from ..models import ROLES
 from ..stats import course_list, course_stats, iso
 from ..tokens import Actor
@@ -62,6 +63,13 @@ def course_timeslices(request: Request, slug: str,
 @router.get("/courses/{slug:path}/updates", summary="The course's latest update runs, newest first")
 def course_updates(request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
     return {"updates": _jsonable(recent_runs(request.app.state.engine, slug, limit))}
+
+
+@router.get("/courses/{slug:path}/changes",
+            summary="Why the course's figures moved: the latest runs' moved figures and reasons, newest first")
+def course_changes_resource(request: Request, slug: str,
+                            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
+    return {"changes": course_changes(request.app.state.engine, slug, limit)}
 
 
 @router.post("/courses/{slug:path}/updates", status_code=202,

@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote, urlencode
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from ..changes import course_changes, summarize
 from ..errors import InvalidInput
 from ..stats import course_list, course_stats, per_wiki
 from ..update.runs import recent_runs
@@ -20,6 +21,12 @@ from .auth import csrf_token, page_actor
 
 FLASH = "wikicourse_flash"
 ARTICLES_PER_PAGE = 500
+CHANGES_SHOWN = 5  # the overview's "Recent changes": this many runs
+# The headline figures as the overview names them (stats.COURSE_FIELDS), in its order.
+FIGURE_LABELS = {"student_count": "students", "article_count": "articles edited",
+                 "new_article_count": "new articles", "revision_count": "revisions",
+                 "character_sum": "characters added to articles", "references_count": "references added",
+                 "character_sum_user": "characters in user space", "character_sum_draft": "characters in drafts"}
 
 
 # ---- rendering shared by every page -------------------------------------------------------------
@@ -49,7 +56,7 @@ def set_flash(request: Request, response: Response, message: str, kind: str = "o
 
 def setup_templates(templates) -> None:
     """Give the templates their helpers, so error pages (rendered by app.py) show the header too."""
-    templates.env.filters.update(num=num, when=when)
+    templates.env.filters.update(num=num, when=when, summarize=summarize)
     templates.env.globals.update(page_actor=page_actor, csrf_token=csrf_token)
 
 
@@ -195,4 +202,5 @@ def overview_page(request: Request, slug: str):
     runs = recent_runs(engine, slug, 1)
     return render(request, "overview.html", {"course": doc["course"], "tab": "overview",
                                              "wikis": per_wiki(engine, slug), "run": runs[0] if runs else None,
-                                             "csvs": exports.KINDS})
+                                             "csvs": exports.KINDS, "figure_labels": FIGURE_LABELS,
+                                             "changes": course_changes(engine, slug, CHANGES_SHOWN)})

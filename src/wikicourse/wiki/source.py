@@ -7,8 +7,8 @@ from typing import Callable, Iterator, Sequence
 
 import httpx
 
-from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution
-from wikicourse.wiki import contents, usercontribs
+from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, LogEvent, PageEdit
+from wikicourse.wiki import contents, history, logevents, usercontribs
 from wikicourse.wiki import users as accounts
 from wikicourse.wiki.api import ActionAPI
 from wikicourse.wiki.retry import RetryPolicy
@@ -71,6 +71,12 @@ class MediaWikiSource:
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         return contents.reference_counts(self.api, revids)
+
+    def log_events(self, since: datetime) -> list[LogEvent]:
+        return logevents.log_events(self.api, since)
+
+    def page_edits(self, title: str, since: datetime) -> tuple[int, list[PageEdit]]:
+        return history.page_edits(self.api, title, since)
 
     def close(self) -> None:
         self.transport.close()

@@ -17,6 +17,7 @@ def upgrade() -> None:
     with op.batch_alter_table('wikis', schema=None) as batch_op:
         batch_op.add_column(sa.Column('log_from', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('log_read_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('log_seen', sa.Text(), nullable=False, server_default=''))
     with op.batch_alter_table('articles', schema=None) as batch_op:
         batch_op.create_index('ix_articles_title', ['wiki_id', 'namespace', 'title'], unique=False)
     with op.batch_alter_table('course_wikis', schema=None) as batch_op:
@@ -96,5 +97,6 @@ def downgrade() -> None:
     with op.batch_alter_table('articles', schema=None) as batch_op:
         batch_op.drop_index('ix_articles_title')
     with op.batch_alter_table('wikis', schema=None) as batch_op:
+        batch_op.drop_column('log_seen')
         batch_op.drop_column('log_read_at')
         batch_op.drop_column('log_from')
