@@ -12,6 +12,7 @@ import httpx
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts" / "mediawiki"
 # The account up.sh installs: a sysop and bureaucrat.
 ADMIN, ADMIN_PASSWORD = "Admin", "Admin-Password-2024"
+MW_INSTALL = "/usr/share/mediawiki"  # Debian's package, where install.sh puts it
 
 
 class TestWiki:
@@ -63,11 +64,29 @@ class TestWiki:
     def down(self) -> None:
         self._run("down.sh")
 
-    def create_users(self, names: Iterable[str]) -> None:
-        """Create accounts, all in one PHP process; they must exist before an import credits them."""
+    def create_users(self, names: Iterable[str], password: str | None = None) -> None:
+        """Create accounts, all in one PHP process; they must exist before an import credits them.
+        With a `password`, each account gets it (one PHP process per account), so that tests
+        can log in as them (`login`) and edit through the API."""
         names = list(names)
         if names:
             self._run("users.sh", *names)
+        if password is not None:
+            for name in names:
+                self._maintenance("changePassword.php", f"--user={name}", f"--password={password}")
+
+    def _maintenance(self, script: str, *args: str) -> str:
+        """Run one of MediaWiki's maintenance scripts on this wiki."""
+        env = {**os.environ, "MW_CONFIG_FILE": str(self.root / "LocalSettings.php")}
+        done = subprocess.run(["php", f"{MW_INSTALL}/maintenance/{script}", *args], env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{script} {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def login(self, username: str, password: str) -> WikiSession:
+        """A session logged in as `username` (a context manager): API actions with a csrf token."""
+        return WikiSession(self.api_url, username, password)
 
     def import_dump(self, xml_path: Path) -> None:
         self._run("import.sh", str(xml_path))
@@ -121,25 +140,8 @@ class TestWiki:
 
     def _admin_action(self, action: str, **params: str) -> dict:
         """POST an API action with a csrf token in a session logged in as Admin; the response, checked for errors."""
-        common = {"format": "json", "formatversion": "2"}
-        with httpx.Client(timeout=60) as client:
-            def call(data: dict, post: bool = True) -> dict:
-                response = (client.post(self.api_url, data={**data, **common}) if post
-                            else client.get(self.api_url, params={**data, **common}))
-                response.raise_for_status()
-                body = response.json()
-                if "error" in body:
-                    raise RuntimeError(f"{data.get('action')} failed: {body['error']}")
-                return body
-
-            tokens = {"action": "query", "meta": "tokens"}
-            login_token = call({**tokens, "type": "login"}, post=False)["query"]["tokens"]["logintoken"]
-            login = call({"action": "clientlogin", "username": ADMIN, "password": ADMIN_PASSWORD,
-                          "loginreturnurl": "http://127.0.0.1/", "logintoken": login_token})["clientlogin"]
-            if login.get("status") != "PASS":
-                raise RuntimeError(f"login as {ADMIN} failed: {login}")
-            csrf = call(tokens, post=False)["query"]["tokens"]["csrftoken"]
-            return call({"action": action, **params, "token": csrf})
+        with self.login(ADMIN, ADMIN_PASSWORD) as admin:
+            return admin.post(action, **params)
 
     def snapshot(self) -> None:
         """Keep a copy of the wiki's databases; call while no request is in flight."""
@@ -165,3 +167,62 @@ class TestWiki:
 
     def __exit__(self, *exc_info: object) -> None:
         self.down()
+
+
+class WikiSession:
+    """An HTTP session logged in to a TestWiki (clientlogin), posting API actions with its csrf token."""
+
+    COMMON = {"format": "json", "formatversion": "2"}
+
+    def __init__(self, api_url: str, username: str, password: str) -> None:
+        self.api_url = api_url
+        self.username = username
+        self.client = httpx.Client(timeout=60)
+        try:
+            login_token = self.get(action="query", meta="tokens", type="login")["query"]["tokens"]["logintoken"]
+            login = self._post({"action": "clientlogin", "username": username, "password": password,
+                                "loginreturnurl": "http://127.0.0.1/", "logintoken": login_token})["clientlogin"]
+            if login.get("status") != "PASS":
+                raise RuntimeError(f"login as {username} failed: {login}")
+            self.csrf = self.get(action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
+        except BaseException:
+            self.client.close()
+            raise
+
+    def get(self, **params: str) -> dict:
+        return self._checked(self.client.get(self.api_url, params={**params, **self.COMMON}), params)
+
+    def post(self, action: str, **params: str) -> dict:
+        """POST `action` with the session's csrf token; the response, checked for errors."""
+        return self._post({"action": action, **params, "token": self.csrf})
+
+    def _post(self, data: dict) -> dict:
+        return self._checked(self.client.post(self.api_url, data={**data, **self.COMMON}), data)
+
+    @staticmethod
+    def _checked(response: httpx.Response, params: dict) -> dict:
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(f"{params.get('action')} failed: {body['error']}")
+        return body
+
+    def edit(self, title: str, text: str, summary: str = "wikicourse test") -> dict:
+        """Save `text` as the page's new revision: {"newrevid", "newtimestamp", ...} (a no-change edit fails)."""
+        result = self.post("edit", title=title, text=text, summary=summary)["edit"]
+        if result.get("result") != "Success" or "newrevid" not in result:
+            raise RuntimeError(f"edit of {title!r} by {self.username} saved nothing: {result}")
+        return result
+
+    def move(self, old: str, new: str, reason: str = "wikicourse test") -> dict:
+        """Move a page as this user (a user without suppressredirect leaves a redirect behind)."""
+        return self.post("move", **{"from": old, "to": new, "reason": reason})["move"]
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> WikiSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

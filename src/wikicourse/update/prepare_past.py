@@ -10,7 +10,7 @@ from an untracked namespace, revisions hidden or shown.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, distinct, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, exists, func, insert, literal, or_, select, update
 
 from ..sources.base import NS_MAIN, TRACKED_NAMESPACES
 from ..timeslices.manage import CHANGED
@@ -92,7 +92,7 @@ def _reasons(conn: Connection, course_id: int, changes) -> list[dict]:
     """The changes that concern the course: on a page it has rows on, with edits by its
     students, or renaming one of them."""
     article_ids = [c.article_id for c in changes if c.article_id is not None]
-    with_rows = set(conn.scalars(select(distinct(fine.c.article_id)).where(
+    with_rows = set(conn.scalars(select(fine.c.article_id).distinct().where(
         fine.c.course_id == course_id, fine.c.article_id.in_(article_ids)))) if article_ids else set()
     mine = set(conn.scalars(students(course_id)))
     edited = {cid for cid, uid in conn.execute(select(change_edits.c.change_id, change_edits.c.user_id).where(
