@@ -160,3 +160,11 @@ def test_requests_carry_the_etiquette_parameters(wiki: TestWiki) -> None:
     assert params["ucstart"] == "2024-03-01T00:00:00Z" and params["ucend"] == "2024-03-31T23:59:59Z"
     assert params["ucnamespace"] == "0|2|118"
     assert params["ucprop"] == "ids|title|timestamp|size|sizediff|flags"
+
+
+def test_asked_by_account_id_the_answer_is_the_same_as_by_name(source: MediaWikiSource) -> None:
+    by_name = flat(list(source.contributions([ALICE, BOB, ZOE], MARCH, MAY)))
+    ids = sorted({c.userid for c in by_name})
+    assert len(ids) == 3 and all(ids)
+    assert flat(list(source.contributions_by_id(ids, MARCH, MAY))) == by_name
+    assert list(source.contributions_by_id([], MARCH, MAY)) == []

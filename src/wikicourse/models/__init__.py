@@ -10,12 +10,12 @@ from .timeslices import (
                          CourseUserWikiTimeslice,
                          CourseWikiTimeslice,
 )
-from .wiki import Article, RevisionRefs, User, Wiki, WikiChange, WikiChangeEdit
+from .wiki import Article, RevisionRefs, User, Wiki, WikiAccount, WikiChange, WikiChangeEdit
 
 __all__ = [
     "TOKEN_ROLES", "AccessToken",
     "Base", "UTCDateTime", "ROLES", "Course", "CourseWiki", "Enrollment", "IngestionCoverage",
     "UpdateRun", "UpdateRequest", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
     "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",
-    "WikiChange", "WikiChangeEdit", "Reread", "UpdateReason",
+    "WikiAccount", "WikiChange", "WikiChangeEdit", "Reread", "UpdateReason",
 ]

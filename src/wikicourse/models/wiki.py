@@ -33,6 +33,19 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(255), unique=True)
 
 
+class WikiAccount(Base):
+    """A user's account id on one wiki, learnt from their contributions: contributions are then
+    asked for by id, so a renamed student keeps being followed (SPEC §4a)."""
+
+    __tablename__ = "wiki_accounts"
+    __table_args__ = (UniqueConstraint("wiki_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(BigInteger)
+
+
 class Article(Base):
     """A page as the wiki shows it now: its title and namespace follow moves, `deleted` deletions."""
 

@@ -32,6 +32,7 @@ class Contribution:
     user: str  # canonical username (spaces, first letter upper case)
     sizediff: int  # bytes; for a creation, the page size
     new: bool  # the edit created the page
+    userid: int = 0  # the account's id on this wiki (a rename keeps it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,15 @@ class RevisionSource(Protocol):
         Grouped by user, each user's edits oldest first (the order of usercontribs with
         ucdir=newer). Raises WikiError when the wiki fails; pages already yielded stand.
         """
+
+    def contributions_by_id(
+        self,
+        user_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        namespaces: Sequence[int] = TRACKED_NAMESPACES,
+    ) -> Iterator[list[Contribution]]:
+        """The same, for accounts given by their ids on this wiki: a renamed user is followed."""
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         """refs(text) of each revision's main slot; revisions whose text is gone are left out."""

@@ -107,6 +107,7 @@ class DumpSource:
         self._times_by_user: dict[str, list[datetime]] = {}
         self._refs: dict[int, int] = {}
         self._account_names: set[str] = set()
+        self._ids: dict[str, int] = {}  # account name -> user id (an export has none: made up)
         self._pages: list[tuple[int | None, str, int]] = []  # (page id, title, namespace)
         self._ns_names: dict[str, int] = {}
         # The wiki's past changing (change_page): its log, and the deleted pages' edits and refs.
@@ -158,6 +159,17 @@ class DumpSource:
                         page = []
         if page:
             yield page
+
+    def contributions_by_id(
+        self,
+        user_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        namespaces: Sequence[int] = TRACKED_NAMESPACES,
+    ) -> Iterator[list[Contribution]]:
+        self._load()
+        names = {uid: name for name, uid in self._ids.items()}
+        return self.contributions([names[i] for i in user_ids if i in names], start, end, namespaces)
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         self._load()
@@ -221,6 +233,9 @@ class DumpSource:
         namespace = self._namespace_of(new_title)
         self._reindex(rest + [dataclasses.replace(c, title=new_title, namespace=namespace) for c in edits])
         return self._logged("move", at, page_id, title, new_title=new_title, new_namespace=namespace)
+
+    def _user_id(self, name: str) -> int:
+        return self._ids.setdefault(name, len(self._ids) + 1)
 
     def _visible(self) -> list[Contribution]:
         return [c for edits in self._by_user.values() for c in edits]
@@ -378,6 +393,7 @@ class DumpSource:
                             user=r.user,
                             sizediff=r.size - parent_size,
                             new=parent_id == 0,
+                            userid=self._user_id(r.user),
                         )
                     )
                 elif r.user is not None:

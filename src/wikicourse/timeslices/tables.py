@@ -18,6 +18,7 @@ from ..models import (
                       UpdateRun,
                       User,
                       Wiki,
+                      WikiAccount,
                       WikiChange,
                       WikiChangeEdit,
 )
@@ -35,6 +36,7 @@ act = ArticleCourseTimeslice.__table__  # article course timeslices
 fine = CourseUserArticleTimeslice.__table__  # finest grain: course, user, article, window
 articles_courses = ArticlesCourses.__table__
 wikis = Wiki.__table__
+accounts = WikiAccount.__table__
 wiki_changes = WikiChange.__table__
 change_edits = WikiChangeEdit.__table__
 rereads = Reread.__table__

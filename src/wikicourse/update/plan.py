@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from ..timeslices.tables import coverage, rereads, students, users
+from ..timeslices.tables import accounts, coverage, rereads, students, users
 from ..timeslices.windows import Grid
 from .context import UpdateContext
 
@@ -29,6 +29,9 @@ class FetchJob:
     end: datetime  # min(as-of, end of the period), or a reread's end
     users: tuple[tuple[int, str], ...]
     reread: bool = False
+    # The users' account ids on the wiki, in the same order, when all are known: then they
+    # are asked for by id, which follows a renamed account (else by name).
+    account_ids: tuple[int, ...] = ()
 
 
 def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]:
@@ -49,21 +52,33 @@ def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]
                    coverage.c.user_id.in_(students(ctx.course_id)))
             .order_by(users.c.username)).all()
         names = {user_id: name for user_id, name, _ in rows}
+        known = dict(conn.execute(select(accounts.c.user_id, accounts.c.account_id).where(
+            accounts.c.wiki_id == cw.wiki_id, accounts.c.user_id.in_(students(ctx.course_id)))).all())
         by_point: dict[datetime, list[tuple[int, str]]] = defaultdict(list)
         read_from: dict[int, datetime] = {}  # where this update reads each student anyway
         for user_id, name, until in rows:
             if until < horizon:
                 by_point[cw.grid.floor(until)].append((user_id, name))
                 read_from[user_id] = cw.grid.floor(until)
-        jobs[cw.wiki_id] = [
-            FetchJob(cw.wiki_id, cw.grid, point, horizon, tuple(group[i:i + BATCH]))
-            for point, group in sorted(by_point.items()) for i in range(0, len(group), BATCH)]
-        jobs[cw.wiki_id] += _reread_jobs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, read_from)
+        jobs[cw.wiki_id] = [job for point, group in sorted(by_point.items())
+                            for job in _batches(cw.wiki_id, cw.grid, point, horizon, group, known)]
+        jobs[cw.wiki_id] += _reread_jobs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, read_from, known)
     return jobs
 
 
+def _batches(wiki_id: int, grid: Grid, start: datetime, end: datetime, group: list[tuple[int, str]],
+             known: dict[int, int], reread: bool = False) -> list[FetchJob]:
+    """Jobs of at most BATCH users: those whose account id is known, then the others."""
+    by_id = [u for u in group if u[0] in known]
+    by_name = [u for u in group if u[0] not in known]
+    return ([FetchJob(wiki_id, grid, start, end, tuple(by_id[i:i + BATCH]), reread,
+                      tuple(known[u] for u, _ in by_id[i:i + BATCH])) for i in range(0, len(by_id), BATCH)]
+            + [FetchJob(wiki_id, grid, start, end, tuple(by_name[i:i + BATCH]), reread)
+               for i in range(0, len(by_name), BATCH)])
+
+
 def _reread_jobs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
-                 read_from: dict[int, datetime]) -> list[FetchJob]:
+                 read_from: dict[int, datetime], known: dict[int, int]) -> list[FetchJob]:
     """Jobs for the windows to read again, each student's consecutive windows as one range,
     students with the same range in one job (batches of 50). Windows the ingestion reads
     anyway are left to it."""
@@ -82,5 +97,5 @@ def _reread_jobs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, nam
             by_range[(first, grid.end_of(last))].append((user_id, names[user_id]))
             if start is not None:
                 first = last = start
-    return [FetchJob(wiki_id, grid, start, end, tuple(group[i:i + BATCH]), reread=True)
-            for (start, end), group in sorted(by_range.items()) for i in range(0, len(group), BATCH)]
+    return [job for (start, end), group in sorted(by_range.items())
+            for job in _batches(wiki_id, grid, start, end, group, known, reread=True)]

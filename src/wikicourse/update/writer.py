@@ -17,7 +17,7 @@ from ..refs import references_added
 from ..sources.base import Contribution
 from ..sql import chunks, upsert
 from ..timeslices.manage import mark
-from ..timeslices.tables import articles, coverage, fine, rereads, revision_refs
+from ..timeslices.tables import accounts, articles, coverage, fine, rereads, revision_refs
 from .fetch import Page
 from .plan import FetchJob
 
@@ -33,7 +33,13 @@ class JobWriter:
         self.course_id = course_id
         self.job = job
         self.full = full
-        self.user_ids = {name: uid for uid, name in job.users}
+        # Whose edit a contribution is: by account id when asked by id (the name may have
+        # changed), else by name; the account ids seen are kept for the next updates.
+        if job.account_ids:
+            self.user_ids = {account: uid for (uid, _), account in zip(job.users, job.account_ids)}
+        else:
+            self.user_ids = {name: uid for uid, name in job.users}
+        self.accounts: dict[int, int] = {}
         # Per user: what the stream has completely delivered, and what is in the database.
         self.complete: dict[int, datetime] = {uid: job.start for uid, _ in job.users}
         self.written: dict[int, datetime] = dict(self.complete)
@@ -52,7 +58,9 @@ class JobWriter:
         self.refs.update(page.refs)
         self.new_refs.update(page.fetched_refs)
         for c in page.contributions:
-            uid = self.user_ids.get(c.user)
+            uid = self.user_ids.get(c.userid if self.job.account_ids else c.user)
+            if uid is not None and c.userid and not self.job.account_ids:
+                self.accounts[uid] = c.userid
             if uid is None or not self.job.start <= c.timestamp < self.job.end:
                 continue  # not asked for: never count it
             key = (uid, self.job.grid.floor(c.timestamp))
@@ -123,6 +131,9 @@ class JobWriter:
                 conn.execute(update(coverage).where(coverage.c.course_id == c, coverage.c.wiki_id == wiki,
                                                     coverage.c.user_id.in_(uids))
                              .values(ingested_until=until))
+        upsert(conn, accounts, [dict(wiki_id=wiki, user_id=u, account_id=a) for u, a in self.accounts.items()],
+               keys=["wiki_id", "user_id"])
+        self.accounts = {}
         rows = self._rows(conn, ready)
         for batch in chunks(rows):
             conn.execute(insert(fine), batch)

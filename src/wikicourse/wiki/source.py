@@ -69,6 +69,15 @@ class MediaWikiSource:
     ) -> Iterator[list[Contribution]]:
         return usercontribs.contributions(self.api, users, start, end, namespaces, limit=self.uclimit)
 
+    def contributions_by_id(
+        self,
+        user_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        namespaces: Sequence[int] = TRACKED_NAMESPACES,
+    ) -> Iterator[list[Contribution]]:
+        return usercontribs.contributions_by_id(self.api, user_ids, start, end, namespaces, limit=self.uclimit)
+
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         return contents.reference_counts(self.api, revids)
 

@@ -62,6 +62,7 @@ def parse_contribution(item: Mapping[str, Any]) -> Contribution:
         user=item["user"],
         sizediff=sizediff,
         new=new,
+        userid=int(item.get("userid", 0)),
     )
 
 
@@ -111,22 +112,41 @@ def contributions(
     names = list(dict.fromkeys(normalise_username(user) for user in users if user.strip()))
     if bounds is None or not names or not namespaces:
         return iter(())
-    return _pages(api, names, bounds, namespaces, limit)
+    return _pages(api, "ucuser", names, bounds, namespaces, limit)
+
+
+def contributions_by_id(
+    api: ActionAPI,
+    user_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    namespaces: Sequence[int],
+    *,
+    limit: int | str = "max",
+) -> Iterator[list[Contribution]]:
+    """The same, asked by user id (ucuserids): a renamed account is followed, its edits
+    reported under its new name."""
+    bounds = whole_second_bounds(start, end)
+    ids = [str(i) for i in dict.fromkeys(int(i) for i in user_ids) if i > 0]
+    if bounds is None or not ids or not namespaces:
+        return iter(())
+    return _pages(api, "ucuserids", ids, bounds, namespaces, limit)
 
 
 def _pages(
     api: ActionAPI,
-    names: list[str],
+    key: str,
+    values: list[str],
     bounds: tuple[datetime, datetime],
     namespaces: Sequence[int],
     limit: int | str,
 ) -> Iterator[list[Contribution]]:
     first, last = bounds
     order = _GroupCheck(api.wiki)
-    for i in range(0, len(names), BATCH):
+    for i in range(0, len(values), BATCH):
         params = {
             "list": "usercontribs",
-            "ucuser": join_values(names[i : i + BATCH]),
+            key: join_values(values[i : i + BATCH]),
             "ucdir": "newer",  # oldest first; ucstart is then the older bound
             "ucstart": api_timestamp(first),
             "ucend": api_timestamp(last),

@@ -58,6 +58,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('wiki_change_edits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_wiki_change_edits_change_id'), ['change_id'], unique=False)
+    op.create_table('wiki_accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('wiki_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_wiki_accounts_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['wiki_id'], ['wikis.id'], name=op.f('fk_wiki_accounts_wiki_id_wikis'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wiki_accounts')),
+    sa.UniqueConstraint('wiki_id', 'user_id', name=op.f('uq_wiki_accounts_wiki_id_user_id'))
+    )
     op.create_table('rereads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
@@ -88,6 +98,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('update_reasons')
     op.drop_table('rereads')
+    op.drop_table('wiki_accounts')
     op.drop_table('wiki_change_edits')
     op.drop_table('wiki_changes')
     with op.batch_alter_table('update_runs', schema=None) as batch_op:
