@@ -45,7 +45,7 @@ def snapshot(url: str) -> dict:
 
 def test_the_whole_flow_and_the_json_document(cli, course):
     code, out, _ = cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
-    assert code == 0 and "2 new" in out
+    assert code == 0 and "  student_count: 0 -> 2" in out and "  why: student added: " in out
     code, out, _ = cli("stats", course, "--json")
     doc = json.loads(out)
     assert set(doc) == {"course", "users", "articles", "timeslices"}
@@ -64,7 +64,7 @@ def test_disenroll_then_update_explains_the_drop(cli, course):
     assert cli("disenroll", course, "bob Two")[0] == 0
     code, out, _ = cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
     assert code == 0
-    assert "1 removed (their edits no longer count)" in out and "revision_count: 3 -> 2" in out
+    assert "why: student removed: Bob Two" in out and "revision_count: 3 -> 2" in out
 
 
 def test_course_edit_changes_dates_and_wikis(cli, course, wiki_export):
@@ -189,3 +189,26 @@ def test_serve_answers_the_api_on_the_port_it_is_given(course, sqlite_url):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_an_ended_course_follows_the_wikis_past_for_its_grace_period_only(cli, course, monkeypatch):
+    """The course ends 2024-01-10: as of the 20th it is within 14 days, as of March past them."""
+    from wikicourse.update import cycle
+
+    asked = []
+    monkeypatch.setattr(cycle, "read_wiki_log", lambda engine, wiki_id, source, **kw: asked.append(wiki_id))
+    code, out, _ = cli("update", course, "--as-of", "2024-01-20T00:00:00Z")
+    assert code == 0 and asked and "no longer followed" not in out
+    asked.clear()
+    code, out, _ = cli("update", course, "--as-of", "2024-03-01T00:00:00Z")
+    assert code == 0 and not asked and "no longer followed" in out
+    code, out, _ = cli("update", course, "--as-of", "2024-03-01T00:00:00Z", "--grace-days", "60")
+    assert code == 0 and asked and "no longer followed" not in out
+    monkeypatch.setenv("WIKICOURSE_GRACE_DAYS", "60")
+    asked.clear()
+    assert cli("update", course, "--as-of", "2024-03-01T00:00:00Z")[0] == 0 and asked
+
+
+def test_a_negative_grace_period_is_refused(cli, course):
+    code, out, err = cli("update", course, "--grace-days", "-1")
+    assert code != 0 and err.startswith("error:") and len(err.strip().splitlines()) == 1

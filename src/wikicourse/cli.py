@@ -11,11 +11,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import courses as course_api
+from . import settings
 from .db import open_db
-from .errors import InvalidInput, UnknownCourse, WikicourseError
+from .errors import InvalidInput, WikicourseError
 from .models import ROLES
-from .stats import COURSE_FIELDS, course_stats
-from .timeslices.tables import courses as courses_table
+from .stats import course_stats
 from .update.cycle import update_course
 from .wikis import add_wiki
 from .wikis import wikis as wikis_table
@@ -144,29 +144,38 @@ def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
     click.echo(f"removed from {slug}: {', '.join(names)} (their edits stop counting at the next update)")
 
 
+grace_option = click.option(
+    "--grace-days", default=settings.grace_days, show_default=f"{settings.GRACE_DAYS}, or $WIKICOURSE_GRACE_DAYS",
+    type=click.IntRange(0), help="Keep following the wikis' past this many days after a course's end.")
+
+
 @cli.command()
 @click.argument("slug")
 @click.option("--full", is_flag=True, help="Rebuild from scratch: recreate the timeslices, re-fetch everything.")
 @click.option("--as-of", metavar="DATETIME", help="Fix the clock: nothing after it is fetched.")
 @click.option("--progress/--no-progress", default=None,
               help="Show the update's progress on stderr [default: when stderr is a terminal].")
+@grace_option
 @pass_ctx
-def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: bool | None) -> None:
-    """Bring a course's statistics up to date."""
+def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: bool | None, grace_days: int) -> None:
+    """Bring a course's statistics up to date, following the wikis' past (moves, deletions,
+    restores, hidden revisions, renames) until the grace period after its end."""
+    from .changes import label, summarize
+
     when = parse_datetime(as_of) if as_of else None
-    before = _headline(ctx.engine, slug)
     show = sys.stderr.isatty() if progress is None else progress
-    report = update_course(ctx.engine, slug, full=full, as_of=when, on_progress=_show_progress if show else None)
-    after = _headline(ctx.engine, slug)
+    report = update_course(ctx.engine, slug, full=full, as_of=when, on_progress=_show_progress if show else None,
+                           grace_days=grace_days)
     click.echo(f"{slug}: {report.status}, as of {report.as_of:%Y-%m-%d %H:%M:%S}Z; "
                f"{report.revisions} revisions fetched in {report.requests} requests")
-    changes = ([f"{report.added_users} new"] if report.added_users else []) + (
-        [f"{report.removed_users} removed (their edits no longer count)"] if report.removed_users else [])
-    if changes:
-        click.echo(f"  students: {', '.join(changes)}")
-    for field in COURSE_FIELDS:
-        if before[field] != after[field]:
-            click.echo(f"  {field}: {before[field]} -> {after[field]}")
+    for field, (old, new) in report.figures.items():
+        click.echo(f"  {field}: {old} -> {new}")
+    for line in summarize([{"label": label(r["kind"]), "subject": "", "detail": "", "count": 0, **r}
+                           for r in report.reasons]):
+        click.echo(f"  why: {line['text']}")
+    if not report.followed:
+        click.echo(f"  the course ended over {grace_days} days ago: changes to the wikis' past no longer followed "
+                   "(--grace-days, or --full to rebuild)")
     for err in report.errors:
         click.echo(f"  not fetched (retried next update): {err}", err=True)
 
@@ -180,15 +189,6 @@ def _reason(exc: BaseException) -> str:
 def _show_progress(p) -> None:
     counts = f" {p.done:,}/{p.total:,} students on wikis," if p.total else ""
     click.echo(f"  {p.step}:{counts} {p.revisions:,} revisions", err=True)
-
-
-def _headline(engine: Engine, slug: str) -> dict:
-    with engine.connect() as conn:
-        row = conn.execute(select(*[courses_table.c[f] for f in COURSE_FIELDS])
-                           .where(courses_table.c.slug == slug)).first()
-    if row is None:
-        raise UnknownCourse(f"no course {slug!r}")
-    return row._asdict()
 
 
 @cli.command()
@@ -232,9 +232,12 @@ redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", m
               help="Updates this worker runs at once.")
 @click.option("--wiki-interval", default=0.0, show_default=True, type=click.FloatRange(0, 60),
               help="Seconds between two requests to one wiki, across all workers.")
+@click.option("--log-max-age", default=60.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds a wiki's log, read by one course's update, serves the others on the wiki.")
 @click.option("--log-format", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @pass_ctx
-def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interval: float, log_format: str) -> None:
+def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interval: float, log_max_age: float,
+           log_format: str) -> None:
     """Run course updates from the queues until stopped (SIGTERM lets running updates finish)."""
     from . import logs
     from .workers.broker import QUEUES
@@ -246,7 +249,7 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
     logs.setup(json_lines=log_format == "json")
     # Each update holds a connection, one per wiki it fetches from, and one for its heartbeat.
     ctx.connections = max(10, threads * 6)
-    run_worker(ctx.engine, redis_url, wanted, threads=threads, interval=wiki_interval)
+    run_worker(ctx.engine, redis_url, wanted, threads=threads, interval=wiki_interval, log_max_age=log_max_age)
 
 
 @cli.command()
@@ -254,8 +257,7 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
 @click.argument("slugs", nargs=-1)
 @click.option("--every", type=click.FloatRange(1), metavar="SECONDS",
               help="Go on scheduling, every SECONDS, until stopped.")
-@click.option("--grace-days", default=14, show_default=True, type=click.IntRange(0),
-              help="Keep updating a course this many days after its end.")
+@grace_option
 @pass_ctx
 def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float | None, grace_days: int) -> None:
     """Queue an update of every course that needs one (or of SLUGS), sorted into queues by cost."""

@@ -6,7 +6,6 @@ revision-deleted by its admin, and a user renamed, then read back as LogEvents a
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 

@@ -50,6 +50,8 @@ class UpdateReport:
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     figures: dict = field(default_factory=dict)  # {figure: [before, after]} of those that moved
+    reasons: list[dict] = field(default_factory=list)  # why they moved (update.why), as recorded
+    followed: bool = True  # were the wikis' logs followed (False past the grace period)
 
 
 def headline(conn, course_id: int) -> dict:
@@ -129,7 +131,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             before = headline(conn, course_id)
             ctx = UpdateContext.load(conn, course_id, as_of, full)
             urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
-            follow = within_grace(conn, course_id, as_of, grace_days)
+            follow = report.followed = within_grace(conn, course_id, as_of, grace_days)
         sources = {cw.wiki_id: source_factory(urls[cw.wiki_id]) for cw in ctx.wikis}
         # 0. The wikis' past: read their logs (shared by every course on the wiki).
         if follow and not full:
@@ -159,6 +161,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             refresh(conn, course_id)  # should ingestion die, the caches match the timeslices
             jobs = plan_jobs(conn, ctx)
             record_many(conn, run_id, reasons)
+            report.reasons = reasons
         report.removed_users, report.removed_wikis = len(removed_users), len(removed_wikis)
         report.added_wikis = len(added_wikis)
         # 3. Ingest new data, checkpointed per window.
@@ -176,7 +179,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             reprocess(conn, ctx)
             refresh(conn, course_id, as_of, now_utc())
             if result.revisions:
-                record_many(conn, run_id, [dict(kind="edits", count=result.revisions)])
+                report.reasons.append(dict(kind="edits", count=result.revisions))
+                record_many(conn, run_id, report.reasons[-1:])
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
     except BaseException as exc:
         report.status = "failed"
