@@ -71,7 +71,7 @@ def test_finished_runs_newest_first_with_their_moved_figures_and_reasons(engine,
          "figures": {"student_count": {"before": 0, "after": 2}, "revision_count": {"before": 0, "after": 120}},
          "reasons": [{"kind": "students_added", "label": "student added", "subject": "Ana", "detail": "", "count": 0},
                      {"kind": "students_added", "label": "student added", "subject": "Bob", "detail": "", "count": 0},
-                     {"kind": "edits", "label": "new edits", "subject": "", "detail": "", "count": 120}]},
+                     {"kind": "edits", "label": "edits read from the wikis", "subject": "", "detail": "", "count": 120}]},
     ]  # the quiet done run and the running one are not listed
 
 
@@ -147,7 +147,7 @@ def test_each_kind_has_its_label_and_an_unknown_kind_reads_as_its_name(engine, c
     ({"label": "page deleted", "subject": "Siege of Kaunas", "detail": "", "count": 0},
      "page deleted: Siege of Kaunas"),
     ({"label": "student removed", "subject": "Ana", "detail": "", "count": 0}, "student removed: Ana"),
-    ({"label": "new edits", "subject": "", "detail": "", "count": 1234}, "new edits: 1,234"),
+    ({"label": "edits read from the wikis", "subject": "", "detail": "", "count": 1234}, "edits read from the wikis: 1,234"),
     ({"label": "page moved", "subject": "User:Ana/Sandbox", "detail": "to Alpha", "count": 3},
      "page moved: User:Ana/Sandbox (to Alpha, 3)"),
     ({"label": "dates changed", "subject": "", "detail": "end 2024-01-31 -> 2024-02-15", "count": 0},
@@ -173,7 +173,7 @@ def test_a_page_merges_the_names_of_one_kind_into_one_line(engine, course):
          "text": "student added: Student 1, Student 2, Student 3, Student 4, Student 5 and 2 more"},
         {"kind": "moved", "text": "page moved: Alpha (from User:Ana/Alpha)"},
         {"kind": "moved", "text": "page moved: Beta"},
-        {"kind": "edits", "text": "new edits: 26"}]
+        {"kind": "edits", "text": "edits read from the wikis: 26"}]
     assert summarize(change["reasons"], names=7)[1]["text"].endswith("Student 6, Student 7")
     assert summarize([]) == []
 
@@ -203,7 +203,7 @@ def test_cli_lists_each_run_its_figures_and_reasons(cli, engine, course):
         "  revision_count 0 -> 120",
         "  student added: Ana",
         "  student added: Bob",
-        "  new edits: 120",
+        "  edits read from the wikis: 120",
     ]
     code, out, _ = cli("changes", SLUG, "--limit", "1")
     assert code == 0 and out.splitlines() == [f"run {runs['failed']}, rebuild as of 2024-01-13 00:00:00Z: failed",
