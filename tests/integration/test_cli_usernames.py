@@ -74,7 +74,7 @@ def test_usernames_with_spaces_and_underscores_and_the_cli_end_to_end(facts, wik
 
     assert ok("disenroll", SLUG, "some_User").strip().startswith(f"removed from {SLUG}: Some User")
     students.discard("Some User")
-    assert "1 removed" in ok("update", SLUG, "--as-of", AS_OF)
+    assert "why: student removed: Some User" in ok("update", SLUG, "--as-of", AS_OF)
     assert oracle.comparable(json.loads(ok("stats", SLUG, "--json"))) == expected()
     assert f"{TITLE} ({SLUG})" in ok("stats", SLUG)
 

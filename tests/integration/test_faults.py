@@ -199,7 +199,7 @@ def test_an_update_killed_mid_ingest_resumes_where_it_stopped_and_counts_nothing
         # Resumed: each student is asked for from their own checkpoint on, nobody whose data
         # was all in is asked for again, a removed student never, a new one from the start.
         for domain, p in slow_proxies.items():
-            asked = [(c["ucstart"], users_of(c)) for c in usercontribs(p)]
+            asked = [(c["ucstart"], users_of(c, p)) for c in usercontribs(p)]
             assert asked, domain
             for start, names in asked:
                 for name in names:

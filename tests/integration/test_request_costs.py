@@ -59,7 +59,7 @@ def test_an_update_after_disenrolling_sends_only_the_ingestion_point_requests(
         # One wide request per wiki from the ingestion point (the start of the window T1
         # fell in, which may be partial) to T2, for the students still enrolled.
         # T2 itself counts: ucend is inclusive.
-        assert [(c["ucstart"], c["ucend"], users_of(c)) for c in contribs[domain]] == [
+        assert [(c["ucstart"], c["ucend"], users_of(c, proxies[domain])) for c in contribs[domain]] == [
             ("2024-03-11T00:00:00Z", "2024-03-14T19:40:00Z", set(kept))], domain
         assert all(c.get("list") in ("usercontribs", "logevents", None) and c.get("prop") in ("revisions", None)
                    for c in seen[domain]), seen[domain]
@@ -88,7 +88,7 @@ def test_enrolling_a_student_fetches_only_that_students_revisions(
         by_start = defaultdict(set)
         for c in usercontribs(proxy):
             assert c["ucend"] == "2024-03-14T19:40:00Z"
-            by_start[c["ucstart"]] |= users_of(c)
+            by_start[c["ucstart"]] |= users_of(c, proxy)
         # The whole period is asked for the new student alone; the others from their
         # ingestion point only, without the new student.
         assert dict(by_start) == {PERIOD_START: {new}, "2024-03-11T00:00:00Z": set(old)}, domain
@@ -99,7 +99,7 @@ def test_enrolling_a_student_fetches_only_that_students_revisions(
     reset(proxies)
     report = course.update(T2)
     for domain, proxy in proxies.items():
-        assert [(c["ucstart"], users_of(c)) for c in usercontribs(proxy)] == [(PERIOD_START, {newer})], domain
+        assert [(c["ucstart"], users_of(c, proxy)) for c in usercontribs(proxy)] == [(PERIOD_START, {newer})], domain
     assert report.requests == sum(p.request_count for p in proxies.values())
     assert [p.max_in_flight for p in proxies.values()] == [1, 1], "requests to one wiki overlapped"
     assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
@@ -121,8 +121,8 @@ def test_an_update_with_nothing_new_costs_one_usercontribs_request_per_wiki_and_
         assert not revision_contents(proxy), "refs of known revisions were fetched again"
         batches = usercontribs(proxy)
         assert len(batches) == 2 and len(log_reads(proxy)) == 1 and len(calls(proxy)) == 3, domain
-        assert sorted(len(users_of(c)) for c in batches) == [6, 50]
-        assert set().union(*(users_of(c) for c in batches)) == set(students)
+        assert sorted(len(users_of(c, proxy)) for c in batches) == [6, 50]
+        assert set().union(*(users_of(c, proxy) for c in batches)) == set(students)
         # From the start of the window the last update ended in: it may have been partial.
         assert {c["ucstart"] for c in batches} == {iso(t.replace(hour=0, minute=0))}
         assert proxy.max_in_flight == 1, "requests to one wiki overlapped"

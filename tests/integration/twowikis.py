@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from sqlalchemy import Engine
 
 from support import oracle, ports
@@ -215,9 +216,23 @@ def revision_contents(proxy: FaultProxy) -> list[dict[str, str]]:
     return [c for c in calls(proxy) if c.get("prop") == "revisions"]
 
 
-def users_of(call: Mapping[str, str]) -> set[str]:
-    value = call["ucuser"]
-    return set(value[1:].split("\x1f") if value.startswith("\x1f") else value.split("|"))
+def _multi(value: str) -> list[str]:
+    """The values of a multi-value parameter ("a|b", or "\x1fa\x1fb" when a value holds "|")."""
+    return value[1:].split("\x1f") if value.startswith("\x1f") else value.split("|")
+
+
+def users_of(call: Mapping[str, str], proxy: FaultProxy | None = None) -> set[str]:
+    """The users a usercontribs request asked about, by name; a request by user id
+    (ucuserids) needs the `proxy` it went through, whose wiki then names the ids."""
+    if "ucuser" in call:
+        return set(_multi(call["ucuser"]))
+    if proxy is None:
+        raise ValueError(f"a request by user id; give users_of the proxy it went through: {call}")
+    ids = _multi(call["ucuserids"])
+    params = {"action": "query", "list": "users", "ususerids": "|".join(ids), "format": "json", "formatversion": "2"}
+    found = httpx.get(f"{proxy.upstream}/api.php", params=params).json()["query"]["users"]
+    assert not [u for u in found if u.get("missing")], found
+    return {u["name"] for u in found}
 
 
 def quiet_hour(facts: Facts, after: datetime) -> datetime:

@@ -97,7 +97,13 @@ class Failing:
         self.request_count = 0
 
     def contributions(self, *args, **kwargs):
-        for n, page in enumerate(self.source.contributions(*args, **kwargs)):
+        return self._failing(self.source.contributions(*args, **kwargs))
+
+    def contributions_by_id(self, *args, **kwargs):
+        return self._failing(self.source.contributions_by_id(*args, **kwargs))
+
+    def _failing(self, pages):
+        for n, page in enumerate(pages):
             if n >= self.pages:
                 raise WikiUnavailable("the wiki is unavailable: gave up after 5 attempts (test)")
             yield page

@@ -24,14 +24,13 @@ def covered_until(conn: Connection, course_id: int, wiki_id: int, grid: Grid) ->
     return until
 
 
-def settle_marks(conn: Connection, course_id: int, wiki_id: int, grid: Grid, as_of: datetime) -> None:
+def settle_marks(conn: Connection, course_id: int, wiki_id: int, grid: Grid, horizon: datetime) -> None:
     """needs_update := the window lies before the as-of time and some student's data for it is
     missing, or must be read again (a reread, SPEC §4a).
 
-    Run right after the marked windows were derived. A window after the as-of time is
-    never marked: nothing there can be fetched yet.
+    Run right after the marked windows were derived. A window after the horizon (the
+    settled part of the as-of time) is never marked: nothing there can be fetched yet.
     """
-    horizon = grid.horizon(as_of)
     until = covered_until(conn, course_id, wiki_id, grid)
     this_wiki = and_(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id)
     reread = exists().where(rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id,

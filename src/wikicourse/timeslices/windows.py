@@ -54,3 +54,9 @@ class Grid:
     def horizon(self, as_of: datetime) -> datetime:
         """Where ingestion stops (exclusive): min(as-of's second included, end of the period)."""
         return max(self.period_start, min(through(as_of), self.period_end))
+
+    def settled(self, as_of: datetime, now: datetime) -> datetime:
+        """How far what an update as of `as_of`, run at `now`, fetched is final: its horizon,
+        but for the second that is still running (an edit can be saved in it after the
+        fetch): the next update reads that window again."""
+        return max(self.period_start, min(through(as_of), now.replace(microsecond=0), self.period_end))

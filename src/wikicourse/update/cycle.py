@@ -129,7 +129,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             on_begin(run_id)
         with engine.connect() as conn:
             before = headline(conn, course_id)
-            ctx = UpdateContext.load(conn, course_id, as_of, full)
+            ctx = UpdateContext.load(conn, course_id, as_of, full, started)
             urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
             follow = report.followed = within_grace(conn, course_id, as_of, grace_days)
         sources = {cw.wiki_id: source_factory(urls[cw.wiki_id]) for cw in ctx.wikis}

@@ -28,6 +28,7 @@ class FetchJob:
     start: datetime  # a window start: the ingestion point of these users, or a reread's first window
     end: datetime  # min(as-of, end of the period), or a reread's end
     users: tuple[tuple[int, str], ...]
+    covered: datetime  # what a user done is recorded as ingested up to (see Grid.settled)
     reread: bool = False
     # The users' account ids on the wiki, in the same order, when all are known: then they
     # are asked for by id, which follows a renamed account (else by name).
@@ -45,6 +46,7 @@ def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]
     jobs: dict[int, list[FetchJob]] = {}
     for cw in ctx.wikis:
         horizon = cw.grid.horizon(ctx.as_of)
+        covered = cw.grid.settled(ctx.as_of, ctx.now)
         rows = conn.execute(
             select(coverage.c.user_id, users.c.username, coverage.c.ingested_until)
             .join(users, users.c.id == coverage.c.user_id)
@@ -61,27 +63,29 @@ def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]
                 by_point[cw.grid.floor(until)].append((user_id, name))
                 read_from[user_id] = cw.grid.floor(until)
         jobs[cw.wiki_id] = [job for point, group in sorted(by_point.items())
-                            for job in _batches(cw.wiki_id, cw.grid, point, horizon, group, known)]
-        jobs[cw.wiki_id] += _reread_jobs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, read_from, known)
+                            for job in _batches(cw.wiki_id, cw.grid, point, horizon, covered, group, known)]
+        ingested = {user_id: until for user_id, _, until in rows}
+        jobs[cw.wiki_id] += _reread_jobs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, read_from, ingested, known)
     return jobs
 
 
-def _batches(wiki_id: int, grid: Grid, start: datetime, end: datetime, group: list[tuple[int, str]],
-             known: dict[int, int], reread: bool = False) -> list[FetchJob]:
+def _batches(wiki_id: int, grid: Grid, start: datetime, end: datetime, covered: datetime,
+             group: list[tuple[int, str]], known: dict[int, int], reread: bool = False) -> list[FetchJob]:
     """Jobs of at most BATCH users: those whose account id is known, then the others."""
     by_id = [u for u in group if u[0] in known]
     by_name = [u for u in group if u[0] not in known]
-    return ([FetchJob(wiki_id, grid, start, end, tuple(by_id[i:i + BATCH]), reread,
+    return ([FetchJob(wiki_id, grid, start, end, tuple(by_id[i:i + BATCH]), covered, reread,
                       tuple(known[u] for u, _ in by_id[i:i + BATCH])) for i in range(0, len(by_id), BATCH)]
-            + [FetchJob(wiki_id, grid, start, end, tuple(by_name[i:i + BATCH]), reread)
+            + [FetchJob(wiki_id, grid, start, end, tuple(by_name[i:i + BATCH]), covered, reread)
                for i in range(0, len(by_name), BATCH)])
 
 
 def _reread_jobs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
-                 read_from: dict[int, datetime], known: dict[int, int]) -> list[FetchJob]:
-    """Jobs for the windows to read again, each student's consecutive windows as one range,
-    students with the same range in one job (batches of 50). Windows the ingestion reads
-    anyway are left to it."""
+                 read_from: dict[int, datetime], ingested: dict[int, datetime],
+                 known: dict[int, int]) -> list[FetchJob]:
+    """Jobs for the windows to read again, each student's consecutive windows as one range
+    (up to what is ingested of theirs: nothing later may count yet), students with the same
+    range in one job (batches of 50). Windows the ingestion reads anyway are left to it."""
     starts: dict[int, list[datetime]] = defaultdict(list)
     for user_id, start in conn.execute(select(rereads.c.user_id, rereads.c.start).where(
             rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id).order_by(rereads.c.start)):
@@ -94,8 +98,8 @@ def _reread_jobs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, nam
             if start is not None and start == grid.end_of(last):
                 last = start
                 continue
-            by_range[(first, grid.end_of(last))].append((user_id, names[user_id]))
+            by_range[(first, min(grid.end_of(last), ingested[user_id]))].append((user_id, names[user_id]))
             if start is not None:
                 first = last = start
     return [job for (start, end), group in sorted(by_range.items())
-            for job in _batches(wiki_id, grid, start, end, group, known, reread=True)]
+            for job in _batches(wiki_id, grid, start, end, end, group, known, reread=True)]

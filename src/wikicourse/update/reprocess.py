@@ -11,4 +11,4 @@ from .context import UpdateContext
 def reprocess(conn: Connection, ctx: UpdateContext) -> None:
     derive_marked(conn, ctx.course_id)
     for cw in ctx.wikis:
-        settle_marks(conn, ctx.course_id, cw.wiki_id, cw.grid, ctx.as_of)
+        settle_marks(conn, ctx.course_id, cw.wiki_id, cw.grid, cw.grid.settled(ctx.as_of, ctx.now))

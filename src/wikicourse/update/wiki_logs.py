@@ -104,8 +104,8 @@ def _needs_history(conn: Connection, wiki_id: int, event: LogEvent) -> str | Non
                 and _article(conn, wiki_id, event) is None):
             return event.new_title
     elif event.kind == "restore" and event.namespace in TRACKED_NAMESPACES:
-        if _article(conn, wiki_id, event) is not None:
-            return event.title
+        # Even a page no course ever saw: it may have been deleted before their first update.
+        return event.title
     elif event.kind == "revision" and _article(conn, wiki_id, event, deleted=False) is not None:
         return event.title
     return None
@@ -133,7 +133,7 @@ def _apply(conn: Connection, wiki_id: int, event: LogEvent, history: tuple[int, 
             change.update(old_title=article.title, old_namespace=article.namespace)
             conn.execute(update(articles).where(articles.c.id == article.id)
                          .values(title=event.new_title, namespace=event.new_namespace))
-        elif history and history[0]:  # moved in from an untracked namespace, with edits to look at
+        elif history and history[0] and _known_users(conn, history[1]):  # moved in from an untracked namespace
             article = _new_article(conn, wiki_id, history[0], event.new_title, event.new_namespace)
         else:
             return 0
@@ -144,9 +144,13 @@ def _apply(conn: Connection, wiki_id: int, event: LogEvent, history: tuple[int, 
         change["kind"] = "deleted"
         conn.execute(update(articles).where(articles.c.id == article.id).values(deleted=True))
     elif event.kind == "restore":
-        article = _article(conn, wiki_id, event)
-        if article is None or not history or not history[0]:
+        if not history or not history[0]:  # deleted again since
             return 0
+        article = _article(conn, wiki_id, event)
+        if article is None:
+            if not _known_users(conn, history[1]):
+                return 0
+            article = _new_article(conn, wiki_id, history[0], event.title, event.namespace)
         change["kind"] = "restored"
         if history[0] == article.page_id:
             conn.execute(update(articles).where(articles.c.id == article.id)
@@ -191,12 +195,16 @@ def _new_article(conn: Connection, wiki_id: int, page_id: int, title: str, names
     return conn.execute(select(articles).where(articles.c.wiki_id == wiki_id, articles.c.page_id == page_id)).one()
 
 
-def _record_edits(conn: Connection, change_id: int, edits: list[PageEdit]) -> None:
-    """The edits of users wikicourse knows (the only ones a course may count)."""
-    names = sorted({e.user for e in edits})
+def _known_users(conn: Connection, edits: list[PageEdit]) -> dict[str, int]:
+    """The editors wikicourse knows (the only ones a course may count): name -> user id."""
     ids: dict[str, int] = {}
-    for batch in chunks(names):
+    for batch in chunks(sorted({e.user for e in edits})):
         ids.update(conn.execute(select(users.c.username, users.c.id).where(users.c.username.in_(batch))).all())
+    return ids
+
+
+def _record_edits(conn: Connection, change_id: int, edits: list[PageEdit]) -> None:
+    ids = _known_users(conn, edits)
     rows = [dict(change_id=change_id, user_id=ids[e.user], timestamp=e.timestamp) for e in edits if e.user in ids]
     for batch in chunks(rows):
         conn.execute(insert(change_edits), batch)

@@ -130,7 +130,7 @@ class JobWriter:
             if not self.job.reread:  # a reread lies within what is ingested already
                 conn.execute(update(coverage).where(coverage.c.course_id == c, coverage.c.wiki_id == wiki,
                                                     coverage.c.user_id.in_(uids))
-                             .values(ingested_until=until))
+                             .values(ingested_until=min(until, self.job.covered)))
         upsert(conn, accounts, [dict(wiki_id=wiki, user_id=u, account_id=a) for u, a in self.accounts.items()],
                keys=["wiki_id", "user_id"])
         self.accounts = {}
