@@ -30,5 +30,14 @@ class WikiAPIError(WikiError):
         self.info = info
 
 
+class AccountRenamed(WikiError):
+    """Accounts asked for by their old names: {old name: new name} (None: no account by that id)."""
+
+    def __init__(self, wiki: str, renamed: dict[str, str | None]):
+        names = ", ".join(f"{old} -> {new or '?'}" for old, new in renamed.items())
+        super().__init__(f"{wiki}: accounts renamed ({names}): asked for again under their new names")
+        self.renamed = renamed
+
+
 class CourseBusy(WikicourseError):
     """Another update of the course is running (one update per course at a time)."""

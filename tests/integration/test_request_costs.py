@@ -61,7 +61,8 @@ def test_an_update_after_disenrolling_sends_only_the_ingestion_point_requests(
         # T2 itself counts: ucend is inclusive.
         assert [(c["ucstart"], c["ucend"], users_of(c, proxies[domain])) for c in contribs[domain]] == [
             ("2024-03-11T00:00:00Z", "2024-03-14T19:40:00Z", set(kept))], domain
-        assert all(c.get("list") in ("usercontribs", "logevents", None) and c.get("prop") in ("revisions", None)
+        assert all(c.get("list") in ("usercontribs", "usercontribs|users", "logevents", None)
+                   and c.get("prop") in ("revisions", None)
                    for c in seen[domain]), seen[domain]
         assert len(log_reads(proxies[domain])) == 1
     assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)

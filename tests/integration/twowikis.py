@@ -209,7 +209,8 @@ def calls(proxy: FaultProxy) -> list[dict[str, str]]:
 
 
 def usercontribs(proxy: FaultProxy) -> list[dict[str, str]]:
-    return [c for c in calls(proxy) if c.get("list") == "usercontribs"]
+    # The accounts known to exist ride along in the same request: list=usercontribs|users.
+    return [c for c in calls(proxy) if "usercontribs" in c.get("list", "").split("|")]
 
 
 def revision_contents(proxy: FaultProxy) -> list[dict[str, str]]:

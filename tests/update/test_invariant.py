@@ -99,9 +99,6 @@ class Failing:
     def contributions(self, *args, **kwargs):
         return self._failing(self.source.contributions(*args, **kwargs))
 
-    def contributions_by_id(self, *args, **kwargs):
-        return self._failing(self.source.contributions_by_id(*args, **kwargs))
-
     def _failing(self, pages):
         for n, page in enumerate(pages):
             if n >= self.pages:

@@ -8,6 +8,7 @@ import pytest
 
 from support.mediawiki import TestWiki
 from wiki_data import ALICE, BOB, CROWD, IVY, ZOE, Expected, expected_contributions
+from wikicourse.errors import AccountRenamed
 from wikicourse.sources.base import Contribution
 from wikicourse.wiki import MediaWikiSource
 
@@ -162,9 +163,15 @@ def test_requests_carry_the_etiquette_parameters(wiki: TestWiki) -> None:
     assert params["ucprop"] == "ids|title|timestamp|size|sizediff|flags"
 
 
-def test_asked_by_account_id_the_answer_is_the_same_as_by_name(source: MediaWikiSource) -> None:
-    by_name = flat(list(source.contributions([ALICE, BOB, ZOE], MARCH, MAY)))
-    ids = sorted({c.userid for c in by_name})
-    assert len(ids) == 3 and all(ids)
-    assert flat(list(source.contributions_by_id(ids, MARCH, MAY))) == by_name
-    assert list(source.contributions_by_id([], MARCH, MAY)) == []
+def test_accounts_that_must_exist_are_checked_in_the_same_request(source: MediaWikiSource) -> None:
+    plain = flat(list(source.contributions([ALICE, BOB, ZOE], MARCH, MAY)))
+    assert len({c.userid for c in plain}) == 3 and all(c.userid for c in plain)  # account ids come along
+    ids = {c.user: c.userid for c in plain}
+    before = source.request_count
+    checked = flat(list(source.contributions([ALICE, BOB, ZOE], MARCH, MAY, must_exist={ALICE: ids[ALICE],
+                                                                                        ZOE: ids[ZOE]})))
+    assert checked == plain
+    assert source.request_count - before == 1  # list=users rode along with usercontribs
+    with pytest.raises(AccountRenamed, match="Nobody Here") as failed:
+        list(source.contributions([ALICE, "Nobody Here"], MARCH, MAY, must_exist={"Nobody Here": 999_999}))
+    assert failed.value.renamed == {"Nobody Here": None}

@@ -13,6 +13,7 @@ from support.exports import write_export
 from support.mediawiki import TestWiki
 from support.ports import free_port
 from wikicourse.clock import now_utc
+from wikicourse.errors import AccountRenamed
 from wikicourse.wiki import MediaWikiSource
 
 UTC = timezone.utc
@@ -83,11 +84,14 @@ def test_page_edits_name_who_edited_a_page_as_it_is_now(changed) -> None:
         assert source.page_edits("No such page", T0) == (0, [])
 
 
-def test_a_renamed_account_is_followed_by_its_id(changed) -> None:
+def test_a_renamed_account_is_not_taken_for_one_without_edits(changed) -> None:
+    """usercontribs answers the old name of a renamed user with no edits and no error: an
+    account known to exist must be checked, or its edits would be taken for none."""
     wiki, _, _ = changed
     with MediaWikiSource(wiki.api_url) as source:
         by_new_name = [c for page in source.contributions(["Robert Other"], T0, now_utc()) for c in page]
         assert by_new_name and {c.user for c in by_new_name} == {"Robert Other"}
         assert [c for page in source.contributions(["Bob Other"], T0, now_utc()) for c in page] == []
-        by_id = [c for page in source.contributions_by_id([by_new_name[0].userid], T0, now_utc()) for c in page]
-        assert by_id == by_new_name
+        with pytest.raises(AccountRenamed) as failed:
+            list(source.contributions(["Bob Other"], T0, now_utc(), must_exist={"Bob Other": by_new_name[0].userid}))
+        assert failed.value.renamed == {"Bob Other": "Robert Other"}

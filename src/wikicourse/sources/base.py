@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator, Protocol, Sequence
+from typing import Iterator, Mapping, Protocol, Sequence
 
 # Namespaces whose edits count (SPEC §3): main, User, Draft.
 NS_MAIN, NS_USER, NS_DRAFT = 0, 2, 118
@@ -76,21 +76,17 @@ class RevisionSource(Protocol):
         start: datetime,
         end: datetime,
         namespaces: Sequence[int] = TRACKED_NAMESPACES,
+        *,
+        must_exist: Mapping[str, int] | None = None,
     ) -> Iterator[list[Contribution]]:
         """Visible edits of `users` (at most 50) with start <= timestamp < end, in pages.
 
         Grouped by user, each user's edits oldest first (the order of usercontribs with
         ucdir=newer). Raises WikiError when the wiki fails; pages already yielded stand.
+        Raises AccountRenamed if a name of `must_exist` (name -> account id) has no account
+        any more: a wiki answers no edits for a renamed user's old name, which must not
+        pass for none.
         """
-
-    def contributions_by_id(
-        self,
-        user_ids: Sequence[int],
-        start: datetime,
-        end: datetime,
-        namespaces: Sequence[int] = TRACKED_NAMESPACES,
-    ) -> Iterator[list[Contribution]]:
-        """The same, for accounts given by their ids on this wiki: a renamed user is followed."""
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         """refs(text) of each revision's main slot; revisions whose text is gone are left out."""

@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Iterable, Iterator, Mapping, Sequence
 
-from wikicourse.errors import InvalidInput, WikiAPIError
+from wikicourse.errors import AccountRenamed, InvalidInput, WikiAPIError
 from wikicourse.refs import count_refs
 from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, LogEvent, PageEdit, normalize_username
 
@@ -131,6 +131,8 @@ class DumpSource:
         start: datetime,
         end: datetime,
         namespaces: Sequence[int] = TRACKED_NAMESPACES,
+        *,
+        must_exist: Mapping[str, int] | None = None,
     ) -> Iterator[list[Contribution]]:
         if isinstance(users, str):
             raise TypeError("users must be a sequence of names, not one string")
@@ -138,6 +140,9 @@ class DumpSource:
             # The live API refuses this too; failing here keeps callers honest offline.
             raise WikiAPIError("toomanyvalues", f'Too many values supplied for parameter "ucuser". The limit is {MAX_USERS}.')
         self._load()
+        gone = [n for n in must_exist or () if self.canonical_usernames([n])[n] is None]
+        if gone:
+            raise AccountRenamed(self.path.name, dict.fromkeys(gone))
         start, end = _utc(start), _utc(end)
         wanted_ns = set(namespaces)
         seen: set[str] = set()
@@ -159,17 +164,6 @@ class DumpSource:
                         page = []
         if page:
             yield page
-
-    def contributions_by_id(
-        self,
-        user_ids: Sequence[int],
-        start: datetime,
-        end: datetime,
-        namespaces: Sequence[int] = TRACKED_NAMESPACES,
-    ) -> Iterator[list[Contribution]]:
-        self._load()
-        names = {uid: name for name, uid in self._ids.items()}
-        return self.contributions([names[i] for i in user_ids if i in names], start, end, namespaces)
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         self._load()

@@ -178,9 +178,11 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
                 analyze(conn, [fine, articles])
             reprocess(conn, ctx)
             refresh(conn, course_id, as_of, now_utc())
+            found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
             if result.revisions:
-                report.reasons.append(dict(kind="edits", count=result.revisions))
-                record_many(conn, run_id, report.reasons[-1:])
+                found.append(dict(kind="edits", count=result.revisions))
+            record_many(conn, run_id, found)
+            report.reasons += found
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
     except BaseException as exc:
         report.status = "failed"

@@ -100,9 +100,8 @@ def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup 
             contents.held.clear()
             contents.wanted.clear()
             try:
-                pages = (source.contributions_by_id(job.account_ids, job.start, job.end) if job.account_ids
-                         else source.contributions([name for _, name in job.users], job.start, job.end))
-                for contribs in pages:
+                for contribs in source.contributions([name for _, name in job.users], job.start, job.end,
+                                                     must_exist=dict(job.accounts)):
                     if stop.is_set():
                         return
                     contents.add(job.wiki_id, contribs)

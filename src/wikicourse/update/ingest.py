@@ -9,13 +9,14 @@ from typing import Iterable
 
 from sqlalchemy import Engine, select
 
-from ..errors import WikiError
+from ..errors import AccountRenamed, WikiError
 from ..sources.base import RevisionSource
 from ..sql import chunks
 from ..timeslices.tables import revision_refs
 from .fetch import JobFailed, Page, WikiDone, fetch_wiki
 from .plan import FetchJob
 from .runs import Progress
+from .wiki_logs import rename_account
 from .writer import JobWriter
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ PAGES_PER_CHECKPOINT = 10
 class IngestResult:
     revisions: int = 0
     errors: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # accounts found renamed: old name -> new
 
 
 def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
@@ -76,6 +78,13 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
                 writer.finish()
                 if progress:
                     progress.advance(done=len(event.job.users))
+            except AccountRenamed as exc:  # the log has not told yet: take the new names now
+                failed.add(key)
+                result.errors.append(str(exc))
+                with engine.begin() as conn:
+                    for old, new in exc.renamed.items():
+                        if new and rename_account(conn, old, new) is not None:
+                            result.renamed[old] = new
             except WikiError as exc:  # what was checkpointed stands; the rest stays marked
                 failed.add(key)
                 result.errors.append(str(exc))

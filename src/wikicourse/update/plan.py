@@ -30,9 +30,10 @@ class FetchJob:
     users: tuple[tuple[int, str], ...]
     covered: datetime  # what a user done is recorded as ingested up to (see Grid.settled)
     reread: bool = False
-    # The users' account ids on the wiki, in the same order, when all are known: then they
-    # are asked for by id, which follows a renamed account (else by name).
-    account_ids: tuple[int, ...] = ()
+    # The users known to have an account on the wiki (name -> its id): should one no longer
+    # exist (renamed since the log was read), the job fails rather than take "no edits"
+    # for an answer, and the account's new name is taken (see ingest).
+    accounts: tuple[tuple[str, int], ...] = ()
 
 
 def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]:
@@ -71,13 +72,10 @@ def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]
 
 def _batches(wiki_id: int, grid: Grid, start: datetime, end: datetime, covered: datetime,
              group: list[tuple[int, str]], known: dict[int, int], reread: bool = False) -> list[FetchJob]:
-    """Jobs of at most BATCH users: those whose account id is known, then the others."""
-    by_id = [u for u in group if u[0] in known]
-    by_name = [u for u in group if u[0] not in known]
-    return ([FetchJob(wiki_id, grid, start, end, tuple(by_id[i:i + BATCH]), covered, reread,
-                      tuple(known[u] for u, _ in by_id[i:i + BATCH])) for i in range(0, len(by_id), BATCH)]
-            + [FetchJob(wiki_id, grid, start, end, tuple(by_name[i:i + BATCH]), covered, reread)
-               for i in range(0, len(by_name), BATCH)])
+    """Jobs of at most BATCH users (what usercontribs takes)."""
+    return [FetchJob(wiki_id, grid, start, end, tuple(batch), covered, reread,
+                     tuple((name, known[user_id]) for user_id, name in batch if user_id in known))
+            for batch in (group[i:i + BATCH] for i in range(0, len(group), BATCH))]
 
 
 def _reread_jobs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],

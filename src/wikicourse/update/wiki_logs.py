@@ -172,17 +172,25 @@ def _apply(conn: Connection, wiki_id: int, event: LogEvent, history: tuple[int, 
 
 
 def _rename(conn: Connection, change: dict, event: LogEvent) -> int:
-    user_id = conn.scalar(select(users.c.id).where(users.c.username == event.title))
+    user_id = rename_account(conn, event.title, event.new_title)
     if user_id is None:
         return 0
     change.update(kind="renamed", user_id=user_id, title=event.new_title, old_title=event.title, namespace=None)
     conn.execute(insert(wiki_changes).values(change))
-    # Usernames are global: the account is the same under its new name on every wiki. A row
-    # already holding the new name (enrolled after the rename) keeps it; the old row is then
-    # left as it is, named as before.
-    if conn.scalar(select(users.c.id).where(users.c.username == event.new_title)) is None:
-        conn.execute(update(users).where(users.c.id == user_id).values(username=event.new_title))
     return 1
+
+
+def rename_account(conn: Connection, old: str, new: str) -> int | None:
+    """The user `old` is now `new`: returns their id, None if wikicourse does not know them.
+
+    Usernames are global: the account is the same under its new name on every wiki. A row
+    already holding the new name (enrolled after the rename) keeps it; the old row is then
+    left as it is, named as before.
+    """
+    user_id = conn.scalar(select(users.c.id).where(users.c.username == old))
+    if user_id is not None and conn.scalar(select(users.c.id).where(users.c.username == new)) is None:
+        conn.execute(update(users).where(users.c.id == user_id).values(username=new))
+    return user_id
 
 
 def _new_article(conn: Connection, wiki_id: int, page_id: int, title: str, namespace: int):

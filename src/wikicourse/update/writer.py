@@ -33,13 +33,8 @@ class JobWriter:
         self.course_id = course_id
         self.job = job
         self.full = full
-        # Whose edit a contribution is: by account id when asked by id (the name may have
-        # changed), else by name; the account ids seen are kept for the next updates.
-        if job.account_ids:
-            self.user_ids = {account: uid for (uid, _), account in zip(job.users, job.account_ids)}
-        else:
-            self.user_ids = {name: uid for uid, name in job.users}
-        self.accounts: dict[int, int] = {}
+        self.user_ids = {name: uid for uid, name in job.users}
+        self.accounts: dict[int, int] = {}  # the account ids seen (see FetchJob.accounts)
         # Per user: what the stream has completely delivered, and what is in the database.
         self.complete: dict[int, datetime] = {uid: job.start for uid, _ in job.users}
         self.written: dict[int, datetime] = dict(self.complete)
@@ -58,8 +53,8 @@ class JobWriter:
         self.refs.update(page.refs)
         self.new_refs.update(page.fetched_refs)
         for c in page.contributions:
-            uid = self.user_ids.get(c.userid if self.job.account_ids else c.user)
-            if uid is not None and c.userid and not self.job.account_ids:
+            uid = self.user_ids.get(c.user)
+            if uid is not None and c.userid:
                 self.accounts[uid] = c.userid
             if uid is None or not self.job.start <= c.timestamp < self.job.end:
                 continue  # not asked for: never count it

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import httpx
 
@@ -66,17 +66,11 @@ class MediaWikiSource:
         start: datetime,
         end: datetime,
         namespaces: Sequence[int] = TRACKED_NAMESPACES,
+        *,
+        must_exist: Mapping[str, int] | None = None,
     ) -> Iterator[list[Contribution]]:
-        return usercontribs.contributions(self.api, users, start, end, namespaces, limit=self.uclimit)
-
-    def contributions_by_id(
-        self,
-        user_ids: Sequence[int],
-        start: datetime,
-        end: datetime,
-        namespaces: Sequence[int] = TRACKED_NAMESPACES,
-    ) -> Iterator[list[Contribution]]:
-        return usercontribs.contributions_by_id(self.api, user_ids, start, end, namespaces, limit=self.uclimit)
+        return usercontribs.contributions(self.api, users, start, end, namespaces, limit=self.uclimit,
+                                          must_exist=must_exist)
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         return contents.reference_counts(self.api, revids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Mapping, Sequence
 
-from wikicourse.errors import WikiError
+from wikicourse.errors import AccountRenamed, WikiError
 from wikicourse.sources.base import Contribution
 from wikicourse.wiki.api import ActionAPI, flag, join_values, parsing
 from wikicourse.wiki.users import normalise_username
@@ -66,6 +66,17 @@ def parse_contribution(item: Mapping[str, Any]) -> Contribution:
     )
 
 
+def _check_accounts(api: ActionAPI, answers: list[dict[str, Any]], ids: dict[str, int]) -> None:
+    with parsing(api.wiki, "list=users"):
+        gone = {u["name"]: ids[u["name"]] for u in answers if flag(u, "missing") and u["name"] in ids}
+    if not gone:
+        return
+    now = api.call({"action": "query", "list": "users", "ususerids": "|".join(str(i) for i in gone.values())})
+    with parsing(api.wiki, "list=users"):
+        names = {int(u["userid"]): u["name"] for u in now.get("query", {}).get("users", []) if "name" in u}
+    raise AccountRenamed(api.wiki, {old: names.get(i) for old, i in gone.items()})
+
+
 class _GroupCheck:
     """Guards the protocol's order (grouped by user, oldest first) that callers checkpoint on.
 
@@ -101,60 +112,54 @@ def contributions(
     namespaces: Sequence[int],
     *,
     limit: int | str = "max",
+    must_exist: Mapping[str, int] | None = None,
 ) -> Iterator[list[Contribution]]:
     """Visible edits of `users` with start <= timestamp < end, one list per non-empty API page.
 
     More than 50 users are sent in batches of 50, one after the other; the order within
     and across batches stays grouped by user, each user's edits oldest first. Bad
     arguments raise here, before any request; wiki failures raise while iterating.
+
+    A batch holding names of `must_exist` (name -> the account's id) asks list=users about
+    them in the same request (no request more): usercontribs answers a renamed user's old
+    name with no edits and no error, so a name without an account raises AccountRenamed,
+    with the accounts' names now (one list=users request by id).
     """
     bounds = whole_second_bounds(start, end)
     names = list(dict.fromkeys(normalise_username(user) for user in users if user.strip()))
     if bounds is None or not names or not namespaces:
         return iter(())
-    return _pages(api, "ucuser", names, bounds, namespaces, limit)
-
-
-def contributions_by_id(
-    api: ActionAPI,
-    user_ids: Sequence[int],
-    start: datetime,
-    end: datetime,
-    namespaces: Sequence[int],
-    *,
-    limit: int | str = "max",
-) -> Iterator[list[Contribution]]:
-    """The same, asked by user id (ucuserids): a renamed account is followed, its edits
-    reported under its new name."""
-    bounds = whole_second_bounds(start, end)
-    ids = [str(i) for i in dict.fromkeys(int(i) for i in user_ids) if i > 0]
-    if bounds is None or not ids or not namespaces:
-        return iter(())
-    return _pages(api, "ucuserids", ids, bounds, namespaces, limit)
+    known = {normalise_username(n): i for n, i in (must_exist or {}).items()}
+    return _pages(api, names, bounds, namespaces, limit, known)
 
 
 def _pages(
     api: ActionAPI,
-    key: str,
-    values: list[str],
+    names: list[str],
     bounds: tuple[datetime, datetime],
     namespaces: Sequence[int],
     limit: int | str,
+    must_exist: dict[str, int],
 ) -> Iterator[list[Contribution]]:
     first, last = bounds
     order = _GroupCheck(api.wiki)
-    for i in range(0, len(values), BATCH):
+    for i in range(0, len(names), BATCH):
+        batch = names[i : i + BATCH]
+        checked = [n for n in batch if n in must_exist]
         params = {
-            "list": "usercontribs",
-            key: join_values(values[i : i + BATCH]),
+            "list": "usercontribs|users" if checked else "usercontribs",
+            "ucuser": join_values(batch),
             "ucdir": "newer",  # oldest first; ucstart is then the older bound
             "ucstart": api_timestamp(first),
             "ucend": api_timestamp(last),
             "ucnamespace": "|".join(str(ns) for ns in namespaces),
             "uclimit": str(limit),
             "ucprop": PROPS,
+            **({"ususers": join_values(checked)} if checked else {}),
         }
         for result in api.query(params):
+            if checked and "users" in result.get("query", {}):
+                _check_accounts(api, result["query"]["users"], must_exist)
             with parsing(api.wiki, "list=usercontribs"):
                 page = [parse_contribution(item) for item in result.get("query", {}).get("usercontribs", [])]
             for contribution in page:
