@@ -228,8 +228,9 @@ KNOWN = [
     # The period moved past the clock, then back: nothing was ingested, nothing is refused.
     [("enroll", ["Student A"], "student"), ("dates", 5, 0), ("update", 1), ("dates", 0, 0)],
     [STUDENTS, ("update", 200), ("slices", 3), ("update", 5), ("slices", 2)],  # the grid changes
-    # The end moved inside the last multi-day window (13 days of 3-day windows).
-    [STUDENTS, ("update", 100), ("shift", 0, -2), ("update", 5)],
+    # The end moved inside the last multi-day window (to day 13 with 3-day windows), after
+    # the course was ingested to its end.
+    [STUDENTS, ("update", 300), ("shift", 0, -2), ("update", 5)],
     # A sandbox published, an article deleted then restored, between updates.
     [STUDENTS, ("update", 100), ("past", "publish", 0), ("update", 1), ("past", "delete", 3), ("update", 1),
      ("past", "restore", 0), ("update", 1), ("past", "unpublish", 5), ("past", "rename", 1), ("update", 2)],
