@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -22,8 +22,8 @@ import wikicourse.update.refresh as refresh_mod
 import wikicourse.update.reprocess as reprocess_mod
 
 # Top-level steps of update_course, in the order they run; their sum is compared to the total.
-TOP = ("prepare wikis", "prepare users", "prepare dates", "start over (--full)", "reprocess before ingest",
-       "plan", "ingest (wall)", "reprocess after ingest", "refresh")
+TOP = ("reading logs", "prepare wikis", "prepare users", "prepare dates", "prepare past", "start over (--full)",
+       "reprocess before ingest", "plan", "ingest (wall)", "reprocess after ingest", "refresh")
 
 
 class Phases:
@@ -99,6 +99,8 @@ class Phases:
             return None if found is None else self._timed("ingest: fetch thread: refs cache lookup", found)
 
         patches = [
+            (cycle_mod, "read_logs", "reading logs"),
+            (cycle_mod, "prepare_past", "prepare past"),
             (cycle_mod, "prepare_wikis", "prepare wikis"),
             (cycle_mod, "prepare_users", "prepare users"),
             (cycle_mod, "prepare_dates", "prepare dates"),
@@ -132,12 +134,79 @@ class Phases:
                 setattr(mod, attr, old)
 
 
+# -- requests by kind -------------------------------------------------------------------------
+
+KINDS = ("usercontribs", "contents", "logevents", "page history", "users", "other")
+
+
+def request_kind(params) -> str:
+    """What an Action API request asks for, from its parameters (a usercontribs request that
+    also asks list=users about its names counts as usercontribs)."""
+    lists = str(params.get("list", "")).split("|")
+    for name in ("usercontribs", "logevents", "users"):
+        if name in lists:
+            return name
+    if params.get("prop") == "revisions":
+        return "contents" if "content" in str(params.get("rvprop", "")).split("|") else "page history"
+    return "other"
+
+
+def count_kinds(source, counter: Counter) -> bool:
+    """Count each request `source` (a MediaWikiSource) sends by kind into `counter`, retries
+    included (as its request_count): its transport's send, wrapped for this source only.
+    False for sources that send no requests (exports)."""
+    transport = getattr(source, "transport", None)
+    if transport is None or not hasattr(transport, "send"):
+        return False
+    send = transport.send
+
+    def counted(params):
+        counter[request_kind(params)] += 1
+        return send(params)
+
+    transport.send = counted
+    return True
+
+
+class CountingFactory:
+    """A source factory whose sources count their requests by kind (summed over all it opened)."""
+
+    def __init__(self, factory: Callable) -> None:
+        self.factory = factory
+        self.kinds: Counter = Counter()
+
+    def __call__(self, url: str):
+        source = self.factory(url)
+        count_kinds(source, self.kinds)
+        return source
+
+    def snapshot(self) -> Counter:
+        return Counter(self.kinds)
+
+
+def kinds_between(before: Counter, after: Counter) -> dict[str, int]:
+    return {k: after[k] - before[k] for k in KINDS if after[k] - before[k]}
+
+
 class TimedSource:
-    """A RevisionSource passed through, timing the calls (they run on the fetch threads)."""
+    """A RevisionSource passed through, timing the calls (they run on the fetch threads),
+    counting its requests by kind, and noting the revisions (and their parents) its
+    contributions named, by namespace, to size what fetching their contents costs."""
 
     def __init__(self, inner, phases: Phases | None) -> None:
         self.inner = inner
         self.phases = phases
+        self.kinds: Counter = Counter()
+        count_kinds(inner, self.kinds)
+        self.content_ids: dict[int, set[int]] = defaultdict(set)  # namespace -> revids and parent ids
+        self.contents_asked = 0  # revision ids whose contents were asked for
+
+    def _note(self, page) -> None:
+        for c in page:
+            ids = self.content_ids[c.namespace]
+            ids.add(c.revid)
+            if c.parentid:
+                ids.add(c.parentid)
 
     @property
     def request_count(self) -> int:
@@ -151,7 +220,13 @@ class TimedSource:
         return self.inner.canonical_usernames(names)
 
     def contributions(self, users, start, end, *args, **kwargs):
-        it = iter(self.inner.contributions(users, start, end, *args, **kwargs))
+        return self._pages(self.inner.contributions(users, start, end, *args, **kwargs))
+
+    def contributions_by_id(self, user_ids, start, end, *args, **kwargs):
+        return self._pages(self.inner.contributions_by_id(user_ids, start, end, *args, **kwargs))
+
+    def _pages(self, pages):
+        it = iter(pages)
         while True:
             t = time.perf_counter()
             try:
@@ -160,9 +235,25 @@ class TimedSource:
                 self._add("ingest: fetch thread: contributions", time.perf_counter() - t)
                 return
             self._add("ingest: fetch thread: contributions", time.perf_counter() - t)
+            self._note(page)
             yield page
 
+    def log_events(self, since):
+        t = time.perf_counter()
+        try:
+            return self.inner.log_events(since)
+        finally:
+            self._add("reading logs: list=logevents", time.perf_counter() - t)
+
+    def page_edits(self, title, since):
+        t = time.perf_counter()
+        try:
+            return self.inner.page_edits(title, since)
+        finally:
+            self._add("reading logs: page histories", time.perf_counter() - t)
+
     def reference_counts(self, revids):
+        self.contents_asked += len({r for r in revids if int(r) > 0})
         t = time.perf_counter()
         try:
             return self.inner.reference_counts(revids)

@@ -1,7 +1,9 @@
 """The sequence of course operations the benchmark times, against any database and any wikis."""
 from __future__ import annotations
 
+import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -9,7 +11,7 @@ from typing import Callable
 from sqlalchemy import Engine
 
 from dataset import Params
-from instrument import Phases, TimedSource
+from instrument import KINDS, Phases, TimedSource
 from wikicourse import courses
 from wikicourse.stats import course_stats
 from wikicourse.update.cycle import update_course
@@ -31,10 +33,24 @@ class Op:
     phases: dict[str, float] = field(default_factory=dict)
     spread: tuple[float, float] | None = None  # fastest and slowest of repeated runs
     cpu: float = 0.0  # this process's CPU seconds (every thread) during the update
+    kinds: dict[str, int] = field(default_factory=dict)  # the update's requests by kind (instrument.KINDS)
+    # Revision ids and parent ids the update's contributions named (distinct per wiki, summed),
+    # and the content requests (batches of 50 per wiki) fetching all of them would take.
+    content_ids_main: int = 0
+    content_ids_tracked: int = 0  # namespaces 0, 2 and 118
+    content_requests_main: int = 0
+    content_requests_tracked: int = 0
+    contents_asked: int = 0  # revision ids whose contents the update asked for (not in the refs cache)
 
     @property
     def rate(self) -> float:
         return self.revisions / self.seconds if self.seconds else 0.0
+
+    def kind(self, name: str) -> int:
+        return self.kinds.get(name, 0)
+
+    def kinds_text(self) -> str:
+        return ", ".join(f"{k} {self.kinds[k]}" for k in KINDS if self.kinds.get(k))
 
 
 class Recorder:
@@ -55,6 +71,23 @@ class Recorder:
 
     def requests_since(self, mark: int) -> int:
         return sum(s.request_count for s in self.opened[mark:])
+
+    def kinds_since(self, mark: int) -> dict[str, int]:
+        total: Counter = Counter()
+        for s in self.opened[mark:]:
+            total.update(s.kinds)
+        return {k: total[k] for k in KINDS if total[k]}
+
+    def content_need_since(self, mark: int) -> tuple[int, int, int, int]:
+        """(ids in main space, ids in the tracked namespaces, requests for each at 50 ids a
+        request) over the sources opened since `mark`: one per wiki, so the sums are per wiki."""
+        main = tracked = main_req = tracked_req = 0
+        for s in self.opened[mark:]:
+            m = len(s.content_ids.get(0, ()))
+            t = len(set().union(*(s.content_ids.get(ns, set()) for ns in (0, 2, 118))))
+            main, tracked = main + m, tracked + t
+            main_req, tracked_req = main_req + math.ceil(m / 50), tracked_req + math.ceil(t / 50)
+        return main, tracked, main_req, tracked_req
 
 
 @dataclass
@@ -100,17 +133,24 @@ class Scenario:
             report = update_course(self.engine, SLUG, full=full, as_of=as_of, source_factory=rec)
             seconds = time.perf_counter() - t
         op = Op(name, seconds, as_of, report.revisions, report.requests, roster_requests, roster_seconds,
-                report.status, phases.snapshot(), cpu=time.process_time() - cpu)
+                report.status, phases.snapshot(), cpu=time.process_time() - cpu, kinds=rec.kinds_since(mark))
+        (op.content_ids_main, op.content_ids_tracked, op.content_requests_main,
+         op.content_requests_tracked) = rec.content_need_since(mark)
+        op.contents_asked = sum(s.contents_asked for s in rec.opened[mark:])
         if rec.requests_since(mark) != report.requests:  # the report counts what update_course opened
             op.status += f" (recorder saw {rec.requests_since(mark)} requests)"
         self.ops.append(op)
         self.log(f"    {name:<44} {seconds:9.2f} s  {op.revisions:7d} revisions  {op.requests:5d} requests"
+                 + (f" ({op.kinds_text()})" if op.kinds else "")
                  + (f"  (+{roster_requests} for the roster)" if roster_requests else "")
                  + ("" if op.status == "done" else f"  status {op.status}"))
         return op
 
-    def run(self, check_invariant: bool = True) -> list[Op]:
-        """The operations; `quiet` is a clock step in which no account edits (see quiet_step)."""
+    def run(self, check_invariant: bool = True,
+            past_changed: Callable[[Scenario], None] | None = None) -> list[Op]:
+        """The operations; `quiet` is a clock step in which no account edits (see quiet_step).
+        `past_changed`, if given, runs after the update 6 hours later: it changes the wikis'
+        past and runs its own update(s) (see run.py)."""
         p, q = self.params, self.quiet
         _, late = p.accounts()
         leavers = p.leavers()
@@ -118,6 +158,8 @@ class Scenario:
         self.update("nothing new, same clock", p.as_of)
         self.update("nothing new, clock moved", p.as_of + q)
         self.update("6 h later (new edits)", p.later_as_of)
+        if past_changed is not None:
+            past_changed(self)
         self.update("nothing new, clock moved (baseline)", p.later_as_of + q)
         self.update(f"dis-enroll {len(leavers)} + update, clock moved", p.later_as_of + 2 * q,
                     roster=lambda rec: courses.disenroll(self.engine, SLUG, leavers))

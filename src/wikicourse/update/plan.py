@@ -81,23 +81,27 @@ def _batches(wiki_id: int, grid: Grid, start: datetime, end: datetime, covered: 
 def _reread_jobs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
                  read_from: dict[int, datetime], ingested: dict[int, datetime],
                  known: dict[int, int]) -> list[FetchJob]:
-    """Jobs for the windows to read again, each student's consecutive windows as one range
-    (up to what is ingested of theirs: nothing later may count yet), students with the same
-    range in one job (batches of 50). Windows the ingestion reads anyway are left to it."""
-    starts: dict[int, list[datetime]] = defaultdict(list)
+    """Jobs for the windows to read again: wide ranges, as for ingestion (the windows between
+    a student's rereads are read again too: a few more revisions cost less than a request
+    per range). Students who are ingested alike share jobs of 50, each from the first of
+    their rereads to the last, never past what is ingested of them (nothing later may count
+    yet) nor into what this update's ingestion reads anyway."""
+    first: dict[int, datetime] = {}
+    last: dict[int, datetime] = {}
     for user_id, start in conn.execute(select(rereads.c.user_id, rereads.c.start).where(
             rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id).order_by(rereads.c.start)):
-        if user_id in names and start < read_from.get(user_id, grid.period_end):
-            starts[user_id].append(start)
-    by_range: dict[tuple[datetime, datetime], list[tuple[int, str]]] = defaultdict(list)
-    for user_id, windows in starts.items():
-        first = last = windows[0]
-        for start in windows[1:] + [None]:
-            if start is not None and start == grid.end_of(last):
-                last = start
-                continue
-            by_range[(first, min(grid.end_of(last), ingested[user_id]))].append((user_id, names[user_id]))
-            if start is not None:
-                first = last = start
-    return [job for (start, end), group in sorted(by_range.items())
-            for job in _batches(wiki_id, grid, start, end, end, group, known, reread=True)]
+        limit = read_from.get(user_id, ingested.get(user_id))
+        if user_id in names and limit is not None and start < limit:
+            first.setdefault(user_id, start)
+            last[user_id] = min(grid.end_of(start), limit)
+    alike: dict[datetime, list[int]] = defaultdict(list)
+    for user_id in first:
+        alike[read_from.get(user_id, ingested[user_id])].append(user_id)
+    jobs = []
+    for group in alike.values():
+        group.sort(key=names.get)
+        for i in range(0, len(group), BATCH):
+            batch = group[i:i + BATCH]
+            start, end = min(first[u] for u in batch), max(last[u] for u in batch)
+            jobs += _batches(wiki_id, grid, start, end, end, [(u, names[u]) for u in batch], known, reread=True)
+    return jobs
