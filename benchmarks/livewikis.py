@@ -67,10 +67,13 @@ class LiveWikis:
                 pass
 
 
-def start(params: Params, exports: dict[str, Export], cache: Path, log: Callable[[str], None]) -> LiveWikis:
+def start(params: Params, exports: dict[str, Export], cache: Path, log: Callable[[str], None],
+          run: str = "run") -> LiveWikis:
+    """The wikis, imported (or copied from the cache), served from cache/`run`: each benchmark
+    has a run folder of its own, so that they may run side by side."""
     t0 = time.perf_counter()
     folder = cache / params.key() / f"mediawiki-{_scripts_hash()}"
-    run_root = cache / "run"
+    run_root = cache / run
     taken: set[int] = set()
     wikis = {d: TestWiki(run_root / d, free_port(8411, 8499, taken)) for d in exports}
     log(f"  starting {len(wikis)} MediaWikis ({', '.join(w.api_url for w in wikis.values())})")

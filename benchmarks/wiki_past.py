@@ -35,6 +35,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # benchmark modules; tes
 from sqlalchemy import update  # noqa: E402
 
 import wikicourse.update.cycle as cycle_mod  # noqa: E402
+import livewikis  # noqa: E402
 from dataset import DEFAULT_CACHE, Params, exports as make_exports  # noqa: E402
 from instrument import KINDS, CountingFactory, kinds_between  # noqa: E402
 from run import machine_info, table  # noqa: E402
@@ -53,23 +54,6 @@ SHARED = 60.0  # the workers' --log-max-age default
 
 def log(msg: str) -> None:
     print(f"[{time.perf_counter() - T_START:7.1f} s] {msg}" if msg else "", flush=True)
-
-
-def start_wiki(params: Params, exps: dict, cache: Path):
-    """benchmarks/livewikis.start for one wiki, served from cache/run-past (benchmarks/run.py's
-    wikis live in cache/run, the workers benchmark's in cache/run-workers)."""
-    import livewikis
-
-    orig = livewikis.TestWiki
-
-    def wiki(root: Path, port: int):
-        return orig(root.parent.parent / "run-past" / root.name, port)
-
-    livewikis.TestWiki = wiki
-    try:
-        return livewikis.start(params, exps, cache, lambda m: log(m))
-    finally:
-        livewikis.TestWiki = orig
 
 
 class LogTimer:
@@ -163,14 +147,12 @@ def main(argv=None) -> int:
         f"{exps[domain].revisions:,} revisions on {domain}; {n_courses} courses of {per} students "
         f"({distinct} distinct students)")
 
-    live = start_wiki(params, {domain: exps[domain]}, args.cache_dir)
+    live = livewikis.start(params, {domain: exps[domain]}, args.cache_dir, log, run="run-past")
     url = live.api_urls[domain]
     tmp = tempfile.mkdtemp(prefix="wikicourse-bench-past-")
     pg_url = None
     rounds: list[Round] = []
     try:
-        import livewikis
-
         livewikis.fetch_floor(url, students[:50], params.period_start, params.as_of)  # warm up PHP and caches
         if args.db == "postgres":
             from support.postgres import fresh_database, postgres_url

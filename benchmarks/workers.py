@@ -47,6 +47,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # benchmark modules; tes
 import redis  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+import livewikis  # noqa: E402
 from dataset import DEFAULT_CACHE, REPO, Params, exports as make_exports  # noqa: E402
 from run import machine_info, table  # noqa: E402
 from support.faults import CountingProxy  # noqa: E402
@@ -82,23 +83,6 @@ def redis_url() -> str:
         raise RuntimeError(f"scripts/redis/up.sh failed:\n{done.stderr}")
     base = done.stdout.strip().splitlines()[-1]
     return base.rsplit("/", 1)[0] + f"/{REDIS_DB}"
-
-
-def start_wikis(params: Params, exps: dict, cache: Path):
-    """benchmarks/livewikis.start, its wikis served from a run folder of their own (cache/run-workers),
-    so that benchmarks/run.py, whose wikis live in cache/run, may run meanwhile."""
-    import livewikis
-
-    orig = livewikis.TestWiki
-
-    def wiki(root: Path, port: int):
-        return orig(root.parent.parent / "run-workers" / root.name, port)
-
-    livewikis.TestWiki = wiki
-    try:
-        return livewikis.start(params, exps, cache, lambda m: log(m))
-    finally:
-        livewikis.TestWiki = orig
 
 
 # -- part 1: workers --------------------------------------------------------------------------
@@ -464,13 +448,11 @@ def main(argv=None) -> int:
     log("growth, offline (DumpSource, SQLite)")
     offline = run_growth(params, configs, file_urls, lambda u: by_url[u], args.repeat, "offline")
 
-    live = start_wikis(params, exps, args.cache_dir)
+    live = livewikis.start(params, exps, args.cache_dir, log, run="run-workers")
     runs: list[WorkersRun] = []
     live_growth: list[Growth] = []
     try:
         for url in live.api_urls.values():  # warm up PHP's opcache and the OS page cache
-            import livewikis
-
             livewikis.fetch_floor(url, students[:50], params.period_start, params.as_of)
         log(f"workers: {n_courses} courses x {per_course} students, fresh PostgreSQL database per run")
         for n in worker_counts:
