@@ -193,10 +193,10 @@ def test_serve_answers_the_api_on_the_port_it_is_given(course, sqlite_url):
 
 def test_an_ended_course_follows_the_wikis_past_for_its_grace_period_only(cli, course, monkeypatch):
     """The course ends 2024-01-10: as of the 20th it is within 14 days, as of March past them."""
-    from wikicourse.update import cycle
+    from wikicourse.update import wiki_logs
 
     asked = []
-    monkeypatch.setattr(cycle, "read_wiki_log", lambda engine, wiki_id, source, **kw: asked.append(wiki_id))
+    monkeypatch.setattr(wiki_logs, "read_wiki_log", lambda engine, wiki_id, source, **kw: asked.append(wiki_id))
     code, out, _ = cli("update", course, "--as-of", "2024-01-20T00:00:00Z")
     assert code == 0 and asked and "no longer followed" not in out
     asked.clear()

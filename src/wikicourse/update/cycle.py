@@ -8,10 +8,10 @@ from typing import Callable
 from sqlalchemy import Engine, func, select
 
 from .. import settings
-from ..models.course import HEADLINE
 from ..clock import now_utc
 from ..courses import course_id as find_course
-from ..errors import InvalidInput, WikicourseError, WikiError
+from ..errors import InvalidInput, WikicourseError
+from ..models.course import HEADLINE
 from ..sources import RevisionSource, open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
@@ -29,7 +29,7 @@ from .refresh import refresh
 from .reprocess import reprocess
 from .runs import Progress, begin_run, end_run, forget_run
 from .why import record_figures, record_many
-from .wiki_logs import read_wiki_log
+from .wiki_logs import read_logs
 
 SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
 BULK = 20_000  # revisions in one update past which the planner's statistics are refreshed
@@ -65,18 +65,6 @@ def within_grace(conn, course_id: int, as_of: datetime, grace_days: int | None) 
     end = conn.scalar(select(courses.c.end).where(courses.c.id == course_id))
     days = settings.grace_days() if grace_days is None else grace_days
     return as_of.date() <= end + timedelta(days=days)
-
-
-def read_logs(engine: Engine, sources: dict[int, RevisionSource], max_age: float) -> list[str]:
-    """Read each wiki's log (unless fresh); a wiki that fails is reported, not fatal: its
-    changes are read next time, from where this read would have started."""
-    errors = []
-    for wiki_id, source in sources.items():
-        try:
-            read_wiki_log(engine, wiki_id, source, max_age=max_age)
-        except WikiError as exc:
-            errors.append(f"log not read: {exc}")
-    return errors
 
 
 def _named(kind: str, conn, table, ids, column) -> list[dict]:

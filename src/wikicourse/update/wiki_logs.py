@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import now_utc
+from ..errors import WikiError
 from ..sources.base import TRACKED_NAMESPACES, LogEvent, PageEdit, RevisionSource
 from ..sql import chunks
 from ..timeslices.tables import (articles, change_edits, course_wikis, courses, revision_refs, update_runs_table,
@@ -28,6 +29,18 @@ OVERLAP = timedelta(minutes=10)
 # A wiki whose log was never read: how far back the first read looks for changes to data
 # that may already be ingested (a database from before wikicourse followed logs).
 FIRST_LOOK_BACK = timedelta(days=30)
+
+
+def read_logs(engine: Engine, sources: dict[int, RevisionSource], max_age: float) -> list[str]:
+    """Read each wiki's log (unless fresh); a wiki that fails is reported, not fatal: its
+    changes are read next time, from where this read would have started."""
+    errors = []
+    for wiki_id, source in sources.items():
+        try:
+            read_wiki_log(engine, wiki_id, source, max_age=max_age)
+        except WikiError as exc:
+            errors.append(f"log not read: {exc}")
+    return errors
 
 
 def read_wiki_log(engine: Engine, wiki_id: int, source: RevisionSource, *, max_age: float = 0.0,
