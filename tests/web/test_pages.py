@@ -221,7 +221,8 @@ def test_overview_explains_what_counts_and_why_a_figure_drops(reader):
     for phrase in ("enrolled in the course as students", "2024-01-01 00:00 UTC", "2024-01-31 23:59:59 UTC",
                    "demo.wikicourse.invalid", "counts as zero", "<ref>", "created during the course",
                    "stop counting for the whole course", "an article only they edited no longer counts",
-                   "Deleted edits no longer count", "redone at the next update"):
+                   "A deleted page's edits", "no longer as an article", "until 14 days after the course's end",
+                   "redone at the next update"):
         assert phrase in text, phrase
 
 

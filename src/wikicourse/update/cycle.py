@@ -129,9 +129,11 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         progress.start_step("preparing")
         with engine.begin() as conn:
             reasons = _pending_windows(conn, ctx)
+            first = conn.scalar(select(cwt.c.id).where(cwt.c.course_id == course_id).limit(1)) is None
             removed_wikis, added_wikis = prepare_wikis(conn, ctx)
             reasons += _named("wikis_removed", conn, wikis, removed_wikis, wikis.c.domain)
-            reasons += _named("wikis_added", conn, wikis, added_wikis, wikis.c.domain)
+            if not first:  # a course's first windows are no change of its wikis
+                reasons += _named("wikis_added", conn, wikis, added_wikis, wikis.c.domain)
             removed_users, added_users = prepare_users(conn, ctx)
             report.added_users = len(added_users)
             reasons += _named("students_removed", conn, users, removed_users, users.c.username)

@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote, urlencode
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from .. import settings
 from ..changes import course_changes, summarize
 from ..errors import InvalidInput
 from ..stats import course_list, course_stats, per_wiki
@@ -203,4 +204,5 @@ def overview_page(request: Request, slug: str):
     return render(request, "overview.html", {"course": doc["course"], "tab": "overview",
                                              "wikis": per_wiki(engine, slug), "run": runs[0] if runs else None,
                                              "csvs": exports.KINDS, "figure_labels": FIGURE_LABELS,
-                                             "changes": course_changes(engine, slug, CHANGES_SHOWN)})
+                                             "changes": course_changes(engine, slug, CHANGES_SHOWN),
+                                             "grace_days": settings.grace_days()})
