@@ -51,9 +51,10 @@ def changed(tmp_path_factory: pytest.TempPathFactory):
         wiki.down()
 
 
-def test_the_log_tells_moves_deletions_restores_revision_deletions_and_renames(changed) -> None:
+@pytest.mark.parametrize("formatversion", [2, 1])
+def test_the_log_tells_moves_deletions_restores_revision_deletions_and_renames(changed, formatversion) -> None:
     wiki, before, revid = changed
-    with MediaWikiSource(wiki.api_url) as source:
+    with MediaWikiSource(wiki.api_url, formatversion=formatversion) as source:
         events = source.log_events(before)
         assert source.request_count == 1  # a quiet wiki's log: one request, every type at once
     got = [(e.kind, e.title, e.namespace, e.new_title, e.new_namespace, e.rev_ids) for e in events]
@@ -72,9 +73,10 @@ def test_the_log_tells_moves_deletions_restores_revision_deletions_and_renames(c
         assert source.log_events(now_utc() + timedelta(minutes=5)) == []
 
 
-def test_page_edits_name_who_edited_a_page_as_it_is_now(changed) -> None:
+@pytest.mark.parametrize("formatversion", [2, 1])
+def test_page_edits_name_who_edited_a_page_as_it_is_now(changed, formatversion) -> None:
     wiki, _, _ = changed
-    with MediaWikiSource(wiki.api_url) as source:
+    with MediaWikiSource(wiki.api_url, formatversion=formatversion) as source:
         page_id, edits = source.page_edits("Hidden", T0 - timedelta(days=1))
         assert page_id > 0
         # The renamed user's edit is shown under the new name.

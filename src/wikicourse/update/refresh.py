@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, case, delete, func, insert, select, update
 
-from ..timeslices.derive import NS_MAIN
+from ..sources.base import NS_MAIN
 from ..timeslices.tables import act, articles, articles_courses, courses, cuwt, cwt, enrollments
 
 

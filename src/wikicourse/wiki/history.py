@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from wikicourse.sources.base import PageEdit
-from wikicourse.wiki.api import ActionAPI, pages_of, parsing
+from wikicourse.wiki.api import ActionAPI, flag, pages_of, parsing
 from wikicourse.wiki.usercontribs import api_timestamp, parse_timestamp
 
 
@@ -16,9 +16,9 @@ def page_edits(api: ActionAPI, title: str, since: datetime) -> tuple[int, list[P
     for result in api.query(params):
         with parsing(api.wiki, "prop=revisions"):
             for page in pages_of(result.get("query", {})):
-                if page.get("missing") or page.get("invalid"):
+                if flag(page, "missing") or flag(page, "invalid"):
                     continue
                 page_id = int(page["pageid"])
                 edits += [PageEdit(r["user"], parse_timestamp(r["timestamp"])) for r in page.get("revisions", [])
-                          if "user" in r and not r.get("userhidden")]
+                          if "user" in r and not flag(r, "userhidden")]
     return page_id, edits
