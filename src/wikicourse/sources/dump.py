@@ -272,6 +272,7 @@ class DumpSource:
     def _parse_stream(self, f: IO[bytes]) -> list[_Rev]:
         revs: list[_Rev] = []
         ns_names: dict[str, int] = {}
+        self._ns_names = ns_names  # filled from <siteinfo> below: titles moved later need it
         root: ET.Element | None = None
         for event, elem in ET.iterparse(f, events=("start", "end")):
             if event == "start":
@@ -284,7 +285,6 @@ class DumpSource:
                     if n.text:
                         ns_names[n.text.strip().lower()] = int(n.get("key", "0"))
             elif tag == "page":
-                self._ns_names = ns_names
                 self._parse_page(elem, ns_names, revs)
                 # Drop finished pages so memory stays flat however large the export is.
                 assert root is not None
