@@ -231,3 +231,16 @@ def test_cli_bad_input_is_one_line_and_a_non_zero_exit(cli, course, args, messag
     code, out, err = cli("changes", *args)
     assert code != 0 and out == ""
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_an_update_that_moves_no_figure_records_no_reason(engine, course):
+    """An hourly update re-reads its current window: it reads edits, but no figure moves, and
+    `changes` does not list it; the update that counted the edits explains them."""
+    from support.course import update
+
+    update(engine, course, "2024-01-02T12:00:00Z")
+    first = update(engine, course, "2024-01-03T12:00:00Z")  # Bob's edit of the 3rd comes in
+    quiet = update(engine, course, "2024-01-03T12:00:10Z")  # the 3rd read again: nothing new
+    assert first.figures and {"kind": "edits", "count": 2} in first.reasons
+    assert quiet.revisions > 0 and not quiet.figures and quiet.reasons == []
+    assert [c["run"] for c in course_changes(engine, course)] == [first.run_id, first.run_id - 1]

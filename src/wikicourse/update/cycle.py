@@ -168,12 +168,14 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
                 analyze(conn, [fine, articles])
             reprocess(conn, ctx)
             refresh(conn, course_id, as_of, now_utc())
+            report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
-            if result.revisions:
+            # The edits read explain figures that moved; an hourly update that found nothing
+            # new, re-reading its current window, has nothing to explain.
+            if result.revisions and report.figures:
                 found.append(dict(kind="edits", count=result.revisions))
             record_many(conn, run_id, found)
             report.reasons += found
-            report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
     except BaseException as exc:
         report.status = "failed"
         # The run's record is public (dashboard, API): a message meant for users, else only the kind.
