@@ -5,11 +5,16 @@ import hashlib
 import json
 import os
 import random
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine
 
 import wikicourse.demo.generate as gen
+from wikicourse.db import open_db
 
 UTC = timezone.utc
 REPO = Path(__file__).resolve().parents[1]
@@ -92,3 +97,25 @@ def exports(params: Params, cache: Path) -> dict[str, Export]:
         info = json.loads(meta.read_text(encoding="utf-8"))
         out[domain] = Export(domain, path, info["revisions"], info["accounts"])
     return out
+
+
+@contextmanager
+def fresh_engine(backend: str, folder: str | Path, name: str = "bench") -> Iterator[Engine]:
+    """An engine on an empty database: an SQLite file in `folder` ("sqlite"), or a throwaway
+    PostgreSQL database (any other backend), disposed of and dropped afterwards."""
+    pg_url = None
+    if backend == "sqlite":
+        url = f"sqlite:///{folder}/{name}.sqlite"
+    else:
+        from support.postgres import fresh_database, postgres_url
+
+        pg_url = url = fresh_database(postgres_url())
+    engine = open_db(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if pg_url is not None:
+            from support.postgres import drop_database
+
+            drop_database(pg_url)

@@ -41,7 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # benchmark modules; tests/support helpers
 
-from dataset import DEFAULT_CACHE, Params, exports as make_exports  # noqa: E402
+from dataset import DEFAULT_CACHE, Params, exports as make_exports, fresh_engine  # noqa: E402
 from scenario import SLUG, Op, Scenario, _comparable, quiet_step  # noqa: E402
 from wikicourse.db import open_db  # noqa: E402
 from wikicourse.sources.dump import DumpSource  # noqa: E402
@@ -117,16 +117,7 @@ def run_offline(backend: str, params: Params, exps: dict, parsed: dict, quiet, a
     extra: dict = {}
     urls = {d: e.path.resolve().as_uri() for d, e in exps.items()}
     by_url = {urls[d]: s for d, s in parsed.items()}
-    tmp = tempfile.TemporaryDirectory(prefix="wikicourse-bench-")
-    pg_url = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp.name}/bench.sqlite"
-    else:
-        from support.postgres import fresh_database, postgres_url
-
-        pg_url = url = fresh_database(postgres_url())
-    engine = open_db(url)
-    try:
+    with tempfile.TemporaryDirectory(prefix="wikicourse-bench-") as folder, fresh_engine(backend, folder) as engine:
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 extra["server"] = conn.exec_driver_sql("SHOW server_version").scalar()
@@ -137,15 +128,8 @@ def run_offline(backend: str, params: Params, exps: dict, parsed: dict, quiet, a
         sc.setup()
         sc.run(check_invariant=not args.no_check)
         if backend == "sqlite":
-            extra["database size"] = f"{Path(tmp.name, 'bench.sqlite').stat().st_size / 1e6:.1f} MB"
+            extra["database size"] = f"{Path(folder, 'bench.sqlite').stat().st_size / 1e6:.1f} MB"
         return sc, extra
-    finally:
-        engine.dispose()
-        if pg_url is not None:
-            from support.postgres import drop_database
-
-            drop_database(pg_url)
-        tmp.cleanup()
 
 
 # -- the wiki's past changes ------------------------------------------------------------------
@@ -278,7 +262,6 @@ def run_mediawiki(params: Params, exps: dict, parsed: dict, quiet, args) -> tupl
     live = livewikis.start(params, exps, args.cache_dir, lambda m: log(m))
     result.update(mediawiki=live.mw_version, setup_seconds=live.setup_seconds, imported_now=live.imported_now)
     tmp = tempfile.TemporaryDirectory(prefix="wikicourse-bench-mw-")
-    pg_url = None
     changed = next(iter(live.wikis))  # the wiki whose past changes
     try:
         for url in live.api_urls.values():  # warm up PHP's opcache and the OS page cache
@@ -294,14 +277,7 @@ def run_mediawiki(params: Params, exps: dict, parsed: dict, quiet, args) -> tupl
         floor2, _ = livewikis.fetch_floor_all(live.api_urls, students, params.period_start, horizon, True)
         result["floor concurrent"] = floor2
         log(f"    {floor2.requests} requests, {floor2.seconds:.1f} s")
-        if args.mw_db == "postgres":
-            from support.postgres import fresh_database, postgres_url
-
-            pg_url = url = fresh_database(postgres_url())
-        else:
-            url = f"sqlite:///{tmp.name}/bench.sqlite"
-        engine = open_db(url)
-        try:
+        with fresh_engine(args.mw_db, tmp.name) as engine:
             sc = Profiled(engine, params, live.api_urls, open_source, quiet=quiet, breakdown=not args.no_breakdown,
                           log=lambda m: log(m))
             if args.profile:
@@ -319,13 +295,7 @@ def run_mediawiki(params: Params, exps: dict, parsed: dict, quiet, args) -> tupl
                 lambda s: change_the_past(s, live.wikis[changed], changed, parsed[changed].all_contributions(), result))
             sc.run(check_invariant=not args.no_check, past_changed=past)
             return sc, result
-        finally:
-            engine.dispose()
     finally:
-        if pg_url is not None:
-            from support.postgres import drop_database
-
-            drop_database(pg_url)
         tmp.cleanup()
         if result.get("past snapshot"):  # the wiki as it was: its past unchanged
             live.wikis[changed].restore()

@@ -36,12 +36,11 @@ from sqlalchemy import update  # noqa: E402
 
 import wikicourse.update.cycle as cycle_mod  # noqa: E402
 import livewikis  # noqa: E402
-from dataset import DEFAULT_CACHE, Params, exports as make_exports  # noqa: E402
+from dataset import DEFAULT_CACHE, Params, exports as make_exports, fresh_engine  # noqa: E402
 from instrument import KINDS, CountingFactory, kinds_between  # noqa: E402
 from run import machine_info, table  # noqa: E402
 from wikicourse import courses  # noqa: E402
 from wikicourse.clock import now_utc  # noqa: E402
-from wikicourse.db import open_db  # noqa: E402
 from wikicourse.sources import open_source  # noqa: E402
 from wikicourse.timeslices.tables import wikis as wikis_table  # noqa: E402
 from wikicourse.update.cycle import update_course  # noqa: E402
@@ -150,18 +149,10 @@ def main(argv=None) -> int:
     live = livewikis.start(params, {domain: exps[domain]}, args.cache_dir, log, run="run-past")
     url = live.api_urls[domain]
     tmp = tempfile.mkdtemp(prefix="wikicourse-bench-past-")
-    pg_url = None
     rounds: list[Round] = []
     try:
         livewikis.fetch_floor(url, students[:50], params.period_start, params.as_of)  # warm up PHP and caches
-        if args.db == "postgres":
-            from support.postgres import fresh_database, postgres_url
-
-            pg_url = db = fresh_database(postgres_url())
-        else:
-            db = f"sqlite:///{tmp}/past.sqlite"
-        engine = open_db(db)
-        try:
+        with fresh_engine(args.db, tmp, "past") as engine:
             factory = CountingFactory(open_source)
             add_wiki(engine, domain, url)
             slugs = []
@@ -187,13 +178,7 @@ def main(argv=None) -> int:
                     rounds.append(r)
                     log(f"  round, log_max_age={max_age:>4g}: {r.seconds:6.2f} s  {r.requests:5d} requests "
                         f"({r.kinds})  reading logs {r.log_seconds:.2f} s  {r.revisions} revisions  {r.statuses}")
-        finally:
-            engine.dispose()
     finally:
-        if pg_url is not None:
-            from support.postgres import drop_database
-
-            drop_database(pg_url)
         shutil.rmtree(tmp, ignore_errors=True)
         if args.keep_wiki:
             log(f"  wiki left running: {url}")
