@@ -133,7 +133,7 @@ class UpdateRun(Base):
 
 
 class UpdateReason(Base):
-    """Why a run moved the course's figures: one line each (new edits, students added or
+    """Why a run moved the course's figures: one line each (the edits read, students added or
     removed, a page moved, deleted or restored, dates or wikis changed, windows redone)."""
 
     __tablename__ = "update_reasons"
