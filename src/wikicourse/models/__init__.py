@@ -1,6 +1,7 @@
 """The tables of SPEC §2, one module per group."""
 from .auth import TOKEN_ROLES, AccessToken
 from .base import Base, UTCDateTime
+from .campaign import Campaign, CampaignCourse
 from .course import (ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, Reread, UpdateReason, UpdateRequest,
                      UpdateRun)
 from .timeslices import (
@@ -10,7 +11,8 @@ from .timeslices import (
                          CourseUserWikiTimeslice,
                          CourseWikiTimeslice,
 )
-from .wiki import Article, RevisionRefs, User, Wiki, WikiAccount, WikiChange, WikiChangeEdit
+from .wiki import (Article, ContributionRead, Revision, RevisionRefs, User, Wiki, WikiAccount, WikiChange,
+                   WikiChangeEdit)
 
 __all__ = [
     "TOKEN_ROLES", "AccessToken",
@@ -18,4 +20,5 @@ __all__ = [
     "UpdateRun", "UpdateRequest", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
     "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",
     "WikiAccount", "WikiChange", "WikiChangeEdit", "Reread", "UpdateReason",
+    "Revision", "ContributionRead", "Campaign", "CampaignCourse",
 ]

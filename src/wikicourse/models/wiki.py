@@ -22,6 +22,12 @@ class Wiki(Base):
     log_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The ids of the entries from `log_from` on already read (reads overlap): comma-separated.
     log_seen: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Update rounds (SPEC §4b): `round_at` is the time to which the last round read the
+    # contributions of every user a followed course tracks here; an update within the
+    # workers' sharing age counts as of it instead of asking the wiki again. A round is
+    # claimed (`round_claimed_at`) while one update reads it, so two do not read it twice.
+    round_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    round_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class User(Base):
@@ -73,6 +79,45 @@ class RevisionRefs(Base):
     wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"), primary_key=True)
     rev_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     refs: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Revision(Base):
+    """One edit of a user wikicourse tracks, as list=usercontribs reported it: the shared
+    ingestion store (SPEC §4b). Fetched once for every course that tracks the user; each
+    course derives its finest grain from these rows, and campaigns count them once.
+
+    `characters` is max(0, sizediff); `references` the references the edit added (counted
+    for main-space edits only, SPEC §3); the page's current namespace and deletion state
+    are its article's.
+    """
+
+    __tablename__ = "revisions"
+    __table_args__ = (Index("ix_revisions_user", "wiki_id", "user_id", "timestamp"),
+                      Index("ix_revisions_article", "article_id"))
+
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"), primary_key=True)
+    rev_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    characters: Mapped[int] = mapped_column(Integer, default=0)
+    references: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContributionRead(Base):
+    """A span [start, end) of one user's contributions on a wiki that `revisions` holds in
+    full. Spans of a user are kept disjoint (merged as they grow), so a course needing the
+    user over its period asks the wiki only for what no span holds."""
+
+    __tablename__ = "contribution_reads"
+    __table_args__ = (Index("ix_contribution_reads_user", "wiki_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class WikiChange(Base):
