@@ -83,11 +83,12 @@ class Phases:
                     phases._ingested = True
             return wrapper
 
-        original_writer = getattr(ingest_mod, "JobWriter", object)
+        original_writer = getattr(ingest_mod, "StoreWriter", object)
 
         # The writer's methods as they are today; whichever of them exist get timed.
         methods = {m: "ingest: writer (main thread)" for m in ("feed", "finish", "checkpoint", "_checkpoint")}
         methods["_rows"] = "ingest: writer: build rows + upsert articles"
+        methods["_replace"] = "ingest: writer: store transaction"
         TimedWriter = type("TimedWriter", (original_writer,), {
             m: self._timed(label, getattr(original_writer, m))
             for m, label in methods.items() if callable(getattr(original_writer, m, None))})
@@ -108,6 +109,7 @@ class Phases:
             (cycle_mod, "reprocess", reprocess_name),
             (cycle_mod, "plan_jobs", "plan"),
             (cycle_mod, "ingest", ingest_wrapper),
+            (cycle_mod, "copy_in", "copy from the store"),
             (cycle_mod, "refresh", "refresh"),
             (prepare_users_mod, "derive_article_timeslices", "prepare users: derive article timeslices"),
             (reprocess_mod, "derive_marked", "reprocess: derive_marked"),
@@ -118,7 +120,7 @@ class Phases:
             (refresh_mod, "refresh_articles_courses", "refresh: articles courses"),
             (refresh_mod, "refresh_enrollments", "refresh: enrollments"),
             (refresh_mod, "refresh_course", "refresh: course"),
-            (ingest_mod, "JobWriter", lambda _: TimedWriter),
+            (ingest_mod, "StoreWriter", lambda _: TimedWriter),
             (ingest_mod, "_refs_lookup", lambda _: refs_lookup),
         ]
         # (module, attribute, label or wrapper maker); what the code no longer has is skipped.

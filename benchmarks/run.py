@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -231,8 +232,7 @@ def change_the_past(sc: Scenario, wiki, domain: str, contribs, result: dict) -> 
     finally:
         cycle_mod.plan_jobs = orig_plan
     rereads = {"jobs": len(planned), "students": len({u for j in planned for u in j.users}),
-               "student-windows": sum(len(j.users) * sum(1 for w in j.grid.starts() if j.start <= w < j.end)
-                                      for j in planned)}
+               "student-days": sum(len(j.users) * -(-(j.end - j.start) // timedelta(days=1)) for j in planned)}
     log(f"    reread jobs: {rereads}; contents asked for {op.contents_asked} revision ids")
     doc = course_stats(sc.engine, SLUG)
     copy_url, remove = copy_database(sc.engine)
@@ -533,8 +533,8 @@ def main(argv=None) -> int:
                                 sc.op("6 h later").revisions, f"{sc.op('6 h later').seconds:.2f}"]],
                               ["usercontribs: the rereads (the clock did not move, so nothing else is read): "
                                f"{past['rereads']['jobs']} reread jobs (one range of windows each) for "
-                               f"{past['rereads']['students']} students, {past['rereads']['student-windows']} "
-                               "student-windows",
+                               f"{past['rereads']['students']} students, {past['rereads']['student-days']} "
+                               "student-days",
                                f"contents: {op.contents_asked} revision ids not in the refs cache "
                                f"({-(-op.contents_asked // 50)} requests at 50 a request); each job's last batch "
                                "is partial",

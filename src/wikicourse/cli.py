@@ -234,10 +234,13 @@ redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", m
               help="Seconds between two requests to one wiki, across all workers.")
 @click.option("--log-max-age", default=60.0, show_default=True, type=click.FloatRange(0),
               help="Seconds a wiki's log, read by one course's update, serves the others on the wiki.")
+@click.option("--round-age", default=300.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds an update round (every followed student of a wiki read at once) serves the "
+                   "courses updated after it, which then count as of its time; 0: each course reads its own.")
 @click.option("--log-format", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @pass_ctx
 def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interval: float, log_max_age: float,
-           log_format: str) -> None:
+           round_age: float, log_format: str) -> None:
     """Run course updates from the queues until stopped (SIGTERM lets running updates finish)."""
     from . import logs
     from .workers.broker import QUEUES
@@ -249,7 +252,8 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
     logs.setup(json_lines=log_format == "json")
     # Each update holds a connection, one per wiki it fetches from, and one for its heartbeat.
     ctx.connections = max(10, threads * 6)
-    run_worker(ctx.engine, redis_url, wanted, threads=threads, interval=wiki_interval, log_max_age=log_max_age)
+    run_worker(ctx.engine, redis_url, wanted, threads=threads, interval=wiki_interval, log_max_age=log_max_age,
+               round_age=round_age)
 
 
 @cli.command()

@@ -161,3 +161,35 @@ def test_a_revision_with_hidden_text_is_not_asked_for_again_by_every_update(
     assert not revision_contents(proxies[DOMAINS[0]]), (
         f"revision {revid} (text hidden) was asked for again: {revision_contents(proxies[DOMAINS[0]])}")
     assert report.requests == 4  # per wiki: one usercontribs, one log read
+
+
+def test_a_course_whose_students_another_course_follows_asks_the_wikis_only_for_the_others(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    """SPEC §4b: contributions are fetched once per wiki and user, whichever course needs them.
+    A second course sharing half its roster, over part of the first one's period, asks for
+    its own students alone; both courses' figures stay those of a rebuild."""
+    engine = new_db()
+    first = Course.create(engine, proxy_urls, students=USERS[:8], instructors=[USERS[11]])
+    assert first.update(T2).status == "done"
+    second = Course.create(engine, proxy_urls, slug="second", students=USERS[4:11],
+                           start=at(PERIOD_START).date() + timedelta(days=3))
+    reset(proxies)
+    report = second.update(T2)
+    assert report.status == "done"
+    # The revisions read are the three new students' alone.
+    assert report.revisions == sum(1 for domain in DOMAINS for f in facts[domain] if f.user in USERS[8:11]
+                                   and at("2024-03-07T00:00:00Z") <= f.timestamp <= at(T2) and not f.deleted)
+    for domain, proxy in proxies.items():
+        asked = [(c["ucstart"], c["ucend"], users_of(c, proxy)) for c in usercontribs(proxy)]
+        assert asked == [("2024-03-07T00:00:00Z", "2024-03-14T19:40:00Z", set(USERS[8:11]))], domain
+    assert_up_to_date(second, facts, T2, tmp_path, wiki_urls)
+    assert_up_to_date(first, facts, T2, tmp_path, wiki_urls)
+
+    # Dis-enrolled from the first course, still in the second: the first drops them with no
+    # request; the second keeps counting them from the store.
+    first.disenroll(USERS[4:6])
+    reset(proxies)
+    assert first.update(T2).requests == 2  # each wiki's log, nothing else
+    assert_up_to_date(first, facts, T2, tmp_path, wiki_urls)
+    assert_up_to_date(second, facts, T2, tmp_path, wiki_urls)
+

@@ -3,6 +3,10 @@ of the wikis' past (pages moved, deleted, restored: SPEC §4a), fetches that fai
 incremental updates, the statistics equal a --full rebuild's of the final course on the
 wikis as they are then.
 
+A neighbouring course on the same wikis shares some students, and so the shared store
+of contributions (SPEC §4b): whatever one course's updates fetched, or failed to fetch, or
+the wikis' past made stale, the other's statistics must still equal its own rebuild's.
+
 Runs on SQLite and on PostgreSQL, over two generated wikis read offline (each example
 gets its own copy of them, since wiki changes alter them).
 """
@@ -128,6 +132,8 @@ op = st.one_of(
     st.tuples(st.just("wiki"), st.sampled_from(WIKIS), st.booleans()),
     st.tuples(st.just("slices"), st.sampled_from([1, 2, 3])),  # a new timeslice length
     st.tuples(st.just("update"), st.integers(1, 240)),  # hours the clock moves on
+    # The neighbouring course enrolls a student (maybe one of this course's) and updates.
+    st.tuples(st.just("neighbour"), user),
     st.tuples(st.just("update"), st.integers(1, 240)),
 )
 
@@ -139,6 +145,9 @@ def run(url: str, exports: dict[str, str], days: int, ops: list, wikis: Wikis) -
             add_wiki(engine, domain, api)
         courses.create_course(engine, "c", title="C", start=BASE, end=BASE + timedelta(days=14),
                               wikis=["one.wiki"], timeslice_days=days)
+        courses.create_course(engine, "d", title="D", start=BASE + timedelta(days=3), end=BASE + timedelta(days=17),
+                              wikis=WIKIS, timeslice_days=2)
+        courses.enroll(engine, "d", USERS[3:6], "student", source_factory=cached_source)
         clock = T0 + timedelta(days=4)
         tracked, roster = {"one.wiki"}, {}
         period = (BASE, BASE + timedelta(days=14))
@@ -164,6 +173,10 @@ def run(url: str, exports: dict[str, str], days: int, ops: list, wikis: Wikis) -
                 wikis.change(step[1], step[2])
             elif kind == "fail":
                 wikis.fail_after = step[1]
+            elif kind == "neighbour":
+                courses.enroll(engine, "d", [step[1]], "student", source_factory=cached_source)
+                update_course(engine, "d", as_of=clock, source_factory=wikis, grace_days=FOREVER)
+                wikis.fail_after = None
             elif kind == "slices":
                 courses.edit_course(engine, "c", timeslice_days=step[1])
             elif kind == "wiki":
@@ -179,13 +192,18 @@ def run(url: str, exports: dict[str, str], days: int, ops: list, wikis: Wikis) -
                 update_course(engine, "c", as_of=clock, source_factory=wikis, grace_days=FOREVER)
                 wikis.fail_after = None
         wikis.fail_after = None  # the wiki is back: this update completes what failed
-        update_course(engine, "c", as_of=clock, source_factory=wikis, grace_days=FOREVER)
-        incremental = comparable(course_stats(engine, "c"))
-        update_course(engine, "c", as_of=clock, full=True, source_factory=wikis)
-        rebuilt = comparable(course_stats(engine, "c"))
+        incremental = {}
+        for slug in ("c", "d"):
+            update_course(engine, slug, as_of=clock, source_factory=wikis, grace_days=FOREVER)
+            incremental[slug] = comparable(course_stats(engine, slug))
+        rebuilt = {}
+        for slug in ("c", "d"):
+            update_course(engine, slug, as_of=clock, full=True, source_factory=wikis)
+            rebuilt[slug] = comparable(course_stats(engine, slug))
     finally:
         engine.dispose()
     assert incremental == rebuilt
+    rebuilt = rebuilt["c"]
     assert not any(w["needs_update"] for w in rebuilt["timeslices"])
     return rebuilt
 
@@ -236,6 +254,10 @@ KNOWN = [
      ("past", "restore", 0), ("update", 1), ("past", "unpublish", 5), ("past", "rename", 1), ("update", 2)],
     # A fetch that fails midway, then a student removed before the retry.
     [STUDENTS, ("fail", 1), ("update", 100), ("disenroll", ["Student B"]), ("update", 1)],
+    # The neighbour reads a shared student first, then the wiki's past changes under both,
+    # and the neighbour's fetch fails after the change.
+    [STUDENTS, ("neighbour", "Student A"), ("update", 100), ("past", "restore", 0), ("past", "publish", 2),
+     ("fail", 0), ("neighbour", "Student G"), ("update", 3), ("neighbour", "Student B")],
 ]
 
 

@@ -24,10 +24,10 @@ class Wiki(Base):
     log_seen: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Update rounds (SPEC §4b): `round_at` is the time to which the last round read the
     # contributions of every user a followed course tracks here; an update within the
-    # workers' sharing age counts as of it instead of asking the wiki again. A round is
-    # claimed (`round_claimed_at`) while one update reads it, so two do not read it twice.
+    # workers' round age counts as of it instead of asking the wiki again. While an update
+    # reads a round, its run's id is in `round_run`: others wait while that run is alive.
     round_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    round_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    round_run: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class User(Base):

@@ -3,6 +3,9 @@ from sqlalchemy import select
 
 from ..models import (
                       Article,
+                      Campaign,
+                      CampaignCourse,
+                      ContributionRead,
                       ArticleCourseTimeslice,
                       ArticlesCourses,
                       Course,
@@ -13,6 +16,7 @@ from ..models import (
                       Enrollment,
                       IngestionCoverage,
                       Reread,
+                      Revision,
                       RevisionRefs,
                       UpdateReason,
                       UpdateRun,
@@ -42,6 +46,10 @@ change_edits = WikiChangeEdit.__table__
 rereads = Reread.__table__
 update_reasons = UpdateReason.__table__
 update_runs_table = UpdateRun.__table__
+revisions = Revision.__table__  # the shared ingestion store: one row per edit read
+reads = ContributionRead.__table__  # the spans of each user's contributions it holds
+campaigns = Campaign.__table__
+campaign_courses = CampaignCourse.__table__
 
 
 def students(course_id: int):

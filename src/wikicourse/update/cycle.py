@@ -1,11 +1,12 @@
 """The update cycle of SPEC §4: pre-update, reprocess, ingest, refresh, in that order."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from .. import settings
 from ..clock import now_utc
@@ -15,10 +16,12 @@ from ..models.course import HEADLINE
 from ..sources import RevisionSource, open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
-from ..timeslices.tables import articles, courses, coverage, cwt, fine, users, wikis
+from ..timeslices.tables import (articles, courses, coverage, cwt, fine, reads, revisions, students,
+                                 update_runs_table, users, wikis)
 from ..timeslices.windows import through
 from ..wikis import wiki_urls
 from .context import UpdateContext
+from .copy import copy_in
 from .ingest import ingest
 from .plan import plan_jobs
 from .prepare_dates import prepare_dates
@@ -27,10 +30,13 @@ from .prepare_users import prepare_users
 from .prepare_wikis import prepare_wikis
 from .refresh import refresh
 from .reprocess import reprocess
+from .rounds import round_as_of
 from .runs import Progress, begin_run, end_run, forget_run
+from .spans import forget_read
 from .why import record_figures, record_many
 from .wiki_logs import read_logs
 
+log = logging.getLogger(__name__)
 SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
 BULK = 20_000  # revisions in one update past which the planner's statistics are refreshed
 
@@ -85,15 +91,19 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
                   source_factory: SourceFactory = open_source,
                   on_begin: Callable[[int], None] | None = None,
                   on_progress: Callable[[Progress], None] | None = None,
-                  grace_days: int | None = None, log_max_age: float = 0.0) -> UpdateReport:
+                  grace_days: int | None = None, log_max_age: float = 0.0,
+                  round_age: float = 0.0) -> UpdateReport:
     """Run the cycle; `on_begin` hears the run's id once the course's lock is held, and
     `on_progress` each time its progress is recorded.
 
     The wikis' logs are followed (SPEC §4a) until `grace_days` after the course's end
     (default: settings.grace_days()); a log read by another update less than `log_max_age`
     seconds ago is not read again (workers share one read among the courses of a wiki).
+    With `round_age` (workers; never with an explicit as-of or --full), the course counts as
+    of its wikis' latest update round, read now if none is fresher (update.rounds).
     """
     started = now_utc()
+    shared = round_age > 0 and not full and as_of is None
     if as_of is not None and as_of.tzinfo is None:
         raise InvalidInput("--as-of needs a time zone (UTC)")
     # Nothing after now exists yet: a later as-of would claim edits not yet made as fetched.
@@ -125,6 +135,11 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         if follow and not full:
             progress.start_step("reading logs")
             report.errors += read_logs(engine, sources, log_max_age)
+        if shared:
+            progress.start_step("reading the round")
+            ctx = _count_as_of_round(engine, ctx, run_id, sources, round_age,
+                                     settings.grace_days() if grace_days is None else grace_days)
+            report.as_of = as_of = ctx.as_of
         # 1-2. Pre-update and reprocessing: local only, one transaction.
         progress.start_step("preparing")
         with engine.begin() as conn:
@@ -154,17 +169,20 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             report.reasons = reasons
         report.removed_users, report.removed_wikis = len(removed_users), len(removed_wikis)
         report.added_wikis = len(added_wikis)
-        # 3. Ingest new data, checkpointed per window.
+        # 3. Ingest new data into the shared store, checkpointed per user.
         progress.start_step("fetching", total=sum(len(j.users) for js in jobs.values() for j in js))
-        result = ingest(engine, course_id, {w: js for w, js in jobs.items() if js},
+        result = ingest(engine, {w: js for w, js in jobs.items() if js},
                         {w: sources[w] for w, js in jobs.items() if js}, full=full, progress=progress)
         report.revisions = result.revisions
         report.errors += result.errors
         report.status = "partial" if report.errors else "done"
-        # 4. Reprocess what ingestion marked, and refresh the caches, in one transaction.
+        # 4. Copy from the store, reprocess what that marked, refresh the caches: one transaction.
         progress.start_step("deriving")
         with engine.begin() as conn:
             if result.revisions >= BULK:  # plans made for nearly empty tables would be poor
+                analyze(conn, [revisions, reads])
+            counted = copy_in(conn, ctx)
+            if counted >= BULK:
                 analyze(conn, [fine, articles])
             reprocess(conn, ctx)
             refresh(conn, course_id, as_of, now_utc())
@@ -172,8 +190,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
             # The edits read explain figures that moved; an hourly update that found nothing
             # new, re-reading its current window, has nothing to explain.
-            if result.revisions and report.figures:
-                found.append(dict(kind="edits", count=result.revisions))
+            if counted and report.figures:
+                found.append(dict(kind="edits", count=counted))
             record_many(conn, run_id, found)
             report.reasons += found
     except BaseException as exc:
@@ -193,17 +211,39 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
     return report
 
 
-def _refuse_going_back(conn, course_id: int, as_of: datetime) -> None:
-    """Stored data may reach past `as_of` (a finished update's, or a killed one's checkpoints):
-    only a rebuild can forget it. Coverage reaching no further than its wiki's first window
-    (the period's start when it was written) holds nothing."""
+def _count_as_of_round(engine: Engine, ctx: UpdateContext, run_id: int, sources: dict[int, RevisionSource],
+                       round_age: float, grace_days: int) -> UpdateContext:
+    """The context counting as of the wikis' round, unless there is none or it lies before
+    what the course already counts (a command-line update since, say)."""
+    found = round_as_of(engine, run_id, sources, round_age, grace_days)
+    for error in found.errors:
+        log.warning("update round not read: %s", error)
+    if found.as_of is None:
+        return ctx
+    with engine.begin() as conn:
+        reached = _reached(conn, ctx.course_id)
+        if reached is not None and through(found.as_of) < reached:
+            return ctx
+        conn.execute(update(update_runs_table).where(update_runs_table.c.id == run_id).values(as_of=found.as_of))
+    return replace(ctx, as_of=found.as_of)
+
+
+def _reached(conn, course_id: int) -> datetime | None:
+    """How far the course's stored data reaches (exclusive): its last update's, or a killed
+    one's. Coverage reaching no further than its wiki's first window (the period's start
+    when it was written) holds nothing."""
     first_window = (select(func.min(cwt.c.start)).where(cwt.c.course_id == course_id,
                                                         cwt.c.wiki_id == coverage.c.wiki_id)
                     .scalar_subquery())
     ingested = conn.scalar(select(func.max(coverage.c.ingested_until)).where(
         coverage.c.course_id == course_id, coverage.c.ingested_until > first_window))
     last_update = conn.scalar(select(courses.c.last_update).where(courses.c.id == course_id))
-    reached = max(filter(None, [last_update and through(last_update), ingested]), default=None)
+    return max(filter(None, [last_update and through(last_update), ingested]), default=None)
+
+
+def _refuse_going_back(conn, course_id: int, as_of: datetime) -> None:
+    """Stored data may reach past `as_of`: only a rebuild can forget it."""
+    reached = _reached(conn, course_id)
     if reached is not None and through(as_of) < reached:
         reached -= timedelta(seconds=1)  # the last second counted
         raise InvalidInput(f"--as-of {as_of:%Y-%m-%dT%H:%M:%SZ} is before data already ingested "
@@ -211,7 +251,9 @@ def _refuse_going_back(conn, course_id: int, as_of: datetime) -> None:
 
 
 def _start_over(conn, ctx: UpdateContext) -> None:
-    """--full: nothing counts as ingested and every window up to the as-of time is re-derived.
+    """--full: nothing counts as ingested and every window up to the as-of time is re-derived;
+    the store forgets what it holds of the students over the period, so the wiki is read
+    again (a rebuild that fails midway copies nothing it did not read).
 
     The rows already there stay until their replacements are written, so a rebuild that
     fails midway leaves the last good figures, marked, rather than holes. Windows after
@@ -220,6 +262,8 @@ def _start_over(conn, ctx: UpdateContext) -> None:
     for cw in ctx.wikis:
         horizon = cw.grid.horizon(ctx.as_of)
         skip_changes(conn, ctx.course_id, cw.wiki_id)
+        forget_read(conn, cw.wiki_id, [(u, cw.grid.period_start, horizon)
+                                       for u in conn.scalars(students(ctx.course_id))])
         reset_coverage(conn, ctx.course_id, cw.wiki_id, cw.grid)
         clear_from(conn, ctx.course_id, cw.wiki_id, horizon)
         mark(conn, ctx.course_id, cw.wiki_id, [s for s in cw.grid.starts() if s < horizon])

@@ -1,4 +1,4 @@
-"""Ingest new data: fetch every planned job (one thread per wiki) and write it as it arrives."""
+"""Ingest new data: fetch every planned job (one thread per wiki) into the shared store as it arrives."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +17,7 @@ from .fetch import JobFailed, Page, WikiDone, fetch_wiki
 from .plan import FetchJob
 from .runs import Progress
 from .wiki_logs import rename_account
-from .writer import JobWriter
+from .writer import StoreWriter
 
 log = logging.getLogger(__name__)
 PAGES_PER_CHECKPOINT = 10
@@ -30,10 +30,10 @@ class IngestResult:
     renamed: dict[str, str] = field(default_factory=dict)  # accounts found renamed: old name -> new
 
 
-def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
+def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
            sources: dict[int, RevisionSource], full: bool = False,
            progress: Progress | None = None) -> IngestResult:
-    """Fetch and write the jobs; `full` (a rebuild) asks the wiki for every content again
+    """Fetch the jobs into the shared store; `full` (a rebuild) asks the wiki for every content again
     rather than the refs cache, and takes its pages' titles as they are now."""
     result = IngestResult()
     work = {wiki_id: js for wiki_id, js in jobs.items() if js}
@@ -46,7 +46,7 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
                                 name=f"fetch-wiki-{w}", daemon=True) for w, js in work.items()]
     for t in threads:
         t.start()
-    writers: dict[int, JobWriter] = {}
+    writers: dict[int, StoreWriter] = {}
     failed: set[int] = set()  # jobs given up on: their later events are dropped
     running = len(threads)
     try:
@@ -60,7 +60,7 @@ def ingest(engine: Engine, course_id: int, jobs: dict[int, list[FetchJob]],
                 continue
             writer = writers.get(key)
             if writer is None:
-                writer = writers[key] = JobWriter(engine, course_id, event.job, full)
+                writer = writers[key] = StoreWriter(engine, event.job, full)
             try:
                 if isinstance(event, Page):
                     before = writer.revisions

@@ -1,4 +1,9 @@
-"""Ingestion plan: which students' revisions to fetch, from where, in batches the API takes."""
+"""Ingestion plan: which students' contributions to fetch, from where, in batches the API takes.
+
+Contributions go into the shared store (SPEC §4b), so a course asks the wiki only for what
+no span of the store holds: a student another course already follows costs nothing over
+the overlap.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,41 +15,45 @@ from sqlalchemy import Connection, select
 from ..timeslices.tables import accounts, coverage, rereads, students, users
 from ..timeslices.windows import Grid
 from .context import UpdateContext
+from .spans import holds, reach, spans_of
 
 BATCH = 50  # list=usercontribs takes up to 50 users per request
 
 
 @dataclass(frozen=True)
 class FetchJob:
-    """Fetch the revisions of `users` (id, username) on a wiki with start <= t < end.
-
-    A job either advances the users' coverage from their ingestion point (start) to the
-    horizon (end), or, `reread`, fetches again windows they already cover, where the wiki's
-    past changed (SPEC §4a); their coverage then stays as it is.
-    """
+    """Fetch the contributions of `users` (id, username) on a wiki with start <= t < end into
+    the store; what it reads is final up to `covered` (see Grid.settled)."""
 
     wiki_id: int
-    grid: Grid
-    start: datetime  # a window start: the ingestion point of these users, or a reread's first window
-    end: datetime  # min(as-of, end of the period), or a reread's end
+    start: datetime
+    end: datetime
     users: tuple[tuple[int, str], ...]
-    covered: datetime  # what a user done is recorded as ingested up to (see Grid.settled)
-    reread: bool = False
+    covered: datetime
+    reread: bool = False  # reads again what the wiki's past changed (SPEC §4a)
     # The users known to have an account on the wiki (name -> its id): should one no longer
     # exist (renamed since the log was read), the job fails rather than take "no edits"
     # for an answer, and the account's new name is taken (see ingest).
     accounts: tuple[tuple[str, int], ...] = ()
 
 
-def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]:
-    """Per wiki, the jobs that bring every current student's coverage up to the horizon,
-    then those that read again the windows marked for a reread.
+@dataclass(frozen=True)
+class Need:
+    """A user's contributions a course needs in the store: [start, end), final to `covered`."""
 
-    Students are grouped by their ingestion point (the start of the window holding their
-    ingested_until: that window may be partial), so existing students share one wide
-    range and new ones another: adding a user fetches only that user's revisions.
-    """
-    jobs: dict[int, list[FetchJob]] = {}
+    user_id: int
+    name: str
+    start: datetime
+    end: datetime
+    covered: datetime
+    reread: bool = False
+
+
+def course_needs(conn: Connection, ctx: UpdateContext) -> dict[int, list[Need]]:
+    """Per wiki, what the course's copy step (update.copy) will take from the store: each
+    current student from the window holding their ingestion point to the horizon, and the
+    windows to read again (rereads) that the store no longer holds."""
+    needs: dict[int, list[Need]] = {}
     for cw in ctx.wikis:
         horizon = cw.grid.horizon(ctx.as_of)
         covered = cw.grid.settled(ctx.as_of, ctx.now)
@@ -52,56 +61,63 @@ def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]
             select(coverage.c.user_id, users.c.username, coverage.c.ingested_until)
             .join(users, users.c.id == coverage.c.user_id)
             .where(coverage.c.course_id == ctx.course_id, coverage.c.wiki_id == cw.wiki_id,
-                   coverage.c.user_id.in_(students(ctx.course_id)))
-            .order_by(users.c.username)).all()
-        names = {user_id: name for user_id, name, _ in rows}
-        known = dict(conn.execute(select(accounts.c.user_id, accounts.c.account_id).where(
-            accounts.c.wiki_id == cw.wiki_id, accounts.c.user_id.in_(students(ctx.course_id)))).all())
-        by_point: dict[datetime, list[tuple[int, str]]] = defaultdict(list)
-        read_from: dict[int, datetime] = {}  # where this update reads each student anyway
+                   coverage.c.user_id.in_(students(ctx.course_id)))).all()
+        spans = spans_of(conn, cw.wiki_id, [r.user_id for r in rows])
+        wiki_needs = []
         for user_id, name, until in rows:
-            if until < horizon:
-                by_point[cw.grid.floor(until)].append((user_id, name))
-                read_from[user_id] = cw.grid.floor(until)
-        jobs[cw.wiki_id] = [job for point, group in sorted(by_point.items())
-                            for job in _batches(cw.wiki_id, cw.grid, point, horizon, covered, group, known)]
-        ingested = {user_id: until for user_id, _, until in rows}
-        jobs[cw.wiki_id] += _reread_jobs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, read_from, ingested, known)
-    return jobs
+            point = cw.grid.floor(until)
+            have = reach(spans.get(user_id, []), point)
+            if have < horizon:
+                wiki_needs.append(Need(user_id, name, have, horizon, covered))
+        names = {r.user_id: r.username for r in rows}
+        ingested = {r.user_id: r.ingested_until for r in rows}
+        wiki_needs += _reread_needs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, ingested, spans)
+        needs[cw.wiki_id] = wiki_needs
+    return needs
 
 
-def _batches(wiki_id: int, grid: Grid, start: datetime, end: datetime, covered: datetime,
-             group: list[tuple[int, str]], known: dict[int, int], reread: bool = False) -> list[FetchJob]:
-    """Jobs of at most BATCH users (what usercontribs takes)."""
-    return [FetchJob(wiki_id, grid, start, end, tuple(batch), covered, reread,
-                     tuple((name, known[user_id]) for user_id, name in batch if user_id in known))
-            for batch in (group[i:i + BATCH] for i in range(0, len(group), BATCH))]
-
-
-def _reread_jobs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
-                 read_from: dict[int, datetime], ingested: dict[int, datetime],
-                 known: dict[int, int]) -> list[FetchJob]:
-    """Jobs for the windows to read again: wide ranges, as for ingestion (the windows between
-    a student's rereads are read again too: a few more revisions cost less than a request
-    per range). Students who are ingested alike share jobs of 50, each from the first of
-    their rereads to the last, never past what is ingested of them (nothing later may count
-    yet) nor into what this update's ingestion reads anyway."""
+def _reread_needs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
+                  ingested: dict[int, datetime], spans: dict) -> list[Need]:
+    """The windows to read again (SPEC §4a) that lie before the window the forward read starts
+    in, and that the store no longer holds (another course may have read them again already):
+    per student, one wide range from the first to the last (a few more revisions cost less
+    than a request per range)."""
     first: dict[int, datetime] = {}
     last: dict[int, datetime] = {}
     for user_id, start in conn.execute(select(rereads.c.user_id, rereads.c.start).where(
             rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id).order_by(rereads.c.start)):
-        limit = read_from.get(user_id, ingested.get(user_id))
-        if user_id in names and limit is not None and start < limit:
+        if user_id not in names or start >= grid.floor(ingested[user_id]):
+            continue  # not a student any more, or read anyway by the forward read
+        end = min(grid.end_of(start), ingested[user_id])
+        if not holds(spans.get(user_id, []), start, end):
             first.setdefault(user_id, start)
-            last[user_id] = min(grid.end_of(start), limit)
-    alike: dict[datetime, list[int]] = defaultdict(list)
-    for user_id in first:
-        alike[read_from.get(user_id, ingested[user_id])].append(user_id)
+            last[user_id] = end
+    return [Need(u, names[u], first[u], last[u], last[u], reread=True) for u in first]
+
+
+def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]:
+    """Per wiki, the fetch jobs that bring the store to what the course needs."""
+    grids = {cw.wiki_id: cw.grid for cw in ctx.wikis}
+    return {wiki_id: batch_needs(conn, wiki_id, needs, grids[wiki_id])
+            for wiki_id, needs in course_needs(conn, ctx).items()}
+
+
+def batch_needs(conn: Connection, wiki_id: int, needs: list[Need], grid: Grid | None = None) -> list[FetchJob]:
+    """Jobs of at most BATCH users (what usercontribs takes). Users whose needs start in the
+    same window (a day without a grid) and end alike share jobs, from the earliest start:
+    students read up to the same update share one range, and a new student's period is a
+    job of its own rather than a range every other student would be read over again."""
+    known = dict(conn.execute(select(accounts.c.user_id, accounts.c.account_id).where(
+        accounts.c.wiki_id == wiki_id, accounts.c.user_id.in_([n.user_id for n in needs]))).all()) if needs else {}
+    alike: dict[tuple, list[Need]] = defaultdict(list)
+    for need in needs:
+        bucket = grid.floor(need.start) if grid else need.start.date()
+        alike[(need.reread, bucket, need.end, need.covered)].append(need)
     jobs = []
-    for group in alike.values():
-        group.sort(key=names.get)
-        for i in range(0, len(group), BATCH):
-            batch = group[i:i + BATCH]
-            start, end = min(first[u] for u in batch), max(last[u] for u in batch)
-            jobs += _batches(wiki_id, grid, start, end, end, [(u, names[u]) for u in batch], known, reread=True)
+    for (reread, _, end, covered), group in sorted(alike.items(), key=lambda kv: kv[0][:3]):
+        group.sort(key=lambda n: n.name)
+        for batch in (group[i:i + BATCH] for i in range(0, len(group), BATCH)):
+            jobs.append(FetchJob(wiki_id, min(n.start for n in batch), end,
+                                 tuple((n.user_id, n.name) for n in batch), covered, reread,
+                                 tuple((n.name, known[n.user_id]) for n in batch if n.user_id in known)))
     return jobs

@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import now_utc
 from ..errors import WikiError
-from ..sources.base import TRACKED_NAMESPACES, LogEvent, PageEdit, RevisionSource
+from ..sources.base import NS_MAIN, TRACKED_NAMESPACES, LogEvent, PageEdit, RevisionSource
 from ..sql import chunks
-from ..timeslices.tables import (articles, change_edits, course_wikis, courses, revision_refs, update_runs_table,
-                                 users, wiki_changes, wikis)
+from ..timeslices.tables import (articles, change_edits, course_wikis, courses, revision_refs, revisions,
+                                 update_runs_table, users, wiki_changes, wikis)
 from ..timeslices.windows import day_start
+from .spans import forget_seconds
 
 # A log entry can show in the API a little after its timestamp (replication): each read
 # starts this much before the last one ended, and entries already read are skipped.
@@ -180,8 +181,23 @@ def _apply(conn: Connection, wiki_id: int, event: LogEvent, history: tuple[int, 
                                                      revision_refs.c.rev_id.in_(batch)))
     change["article_id"] = article.id
     change_id = conn.execute(insert(wiki_changes).values(change)).inserted_primary_key[0]
-    _record_edits(conn, change_id, history[1] if history else [])
+    edits = _record_edits(conn, change_id, history[1] if history else [])
+    _forget_stale(conn, wiki_id, change, edits)
     return 1
+
+
+def _forget_stale(conn: Connection, wiki_id: int, change: dict, edits: list[dict]) -> None:
+    """What the shared store holds that this change made stale is read again by the next
+    course that needs it: the edits the page's history now shows, and every stored edit on
+    a page restored, with revisions hidden or shown, or moved into main space (its
+    references were not asked for outside it)."""
+    into_main = (change["kind"] == "moved" and change["namespace"] == NS_MAIN
+                 and change["old_namespace"] != NS_MAIN)
+    stale = [(e["user_id"], e["timestamp"]) for e in edits]
+    if change["kind"] in ("restored", "revisions") or into_main:
+        stale += conn.execute(select(revisions.c.user_id, revisions.c.timestamp).where(
+            revisions.c.article_id == change["article_id"])).all()
+    forget_seconds(conn, wiki_id, stale)
 
 
 def _rename(conn: Connection, change: dict, event: LogEvent) -> int:
@@ -224,8 +240,9 @@ def _known_users(conn: Connection, edits: list[PageEdit]) -> dict[str, int]:
     return ids
 
 
-def _record_edits(conn: Connection, change_id: int, edits: list[PageEdit]) -> None:
+def _record_edits(conn: Connection, change_id: int, edits: list[PageEdit]) -> list[dict]:
     ids = _known_users(conn, edits)
     rows = [dict(change_id=change_id, user_id=ids[e.user], timestamp=e.timestamp) for e in edits if e.user in ids]
     for batch in chunks(rows):
         conn.execute(insert(change_edits), batch)
+    return rows

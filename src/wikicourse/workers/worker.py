@@ -31,10 +31,11 @@ BUSY_RETRY_MS = 30_000  # when the course is being updated elsewhere, ask again 
 
 
 LOG_MAX_AGE = 60.0  # seconds: a wiki's log read by one course's update serves the others this long
+ROUND_AGE = 300.0  # seconds: an update round of a wiki serves the courses updated after it this long
 
 
 def make_handler(engine: Engine, redis_url: str, interval: float, resend: Callable[[int, str, bool], None],
-                 log_max_age: float = LOG_MAX_AGE):
+                 log_max_age: float = LOG_MAX_AGE, round_age: float = ROUND_AGE):
     sources = gated_sources(redis_url, interval)
 
     def handle(slug: str, full: bool = False) -> None:
@@ -47,7 +48,8 @@ def make_handler(engine: Engine, redis_url: str, interval: float, resend: Callab
         taken(engine, cid)
         started = time.monotonic()
         try:
-            report = update_course(engine, slug, full=full, source_factory=sources, log_max_age=log_max_age)
+            report = update_course(engine, slug, full=full, source_factory=sources, log_max_age=log_max_age,
+                                   round_age=round_age)
         except CourseBusy as exc:
             log.info("course busy: asked again later", extra={"event": "update.busy", "course": slug,
                                                              "reason": str(exc)})
@@ -62,7 +64,8 @@ def make_handler(engine: Engine, redis_url: str, interval: float, resend: Callab
 
 
 def run_worker(engine: Engine, redis_url: str, queues: list[str], threads: int = 1, interval: float = 0.0,
-               stop: threading.Event | None = None, log_max_age: float = LOG_MAX_AGE) -> None:
+               stop: threading.Event | None = None, log_max_age: float = LOG_MAX_AGE,
+               round_age: float = ROUND_AGE) -> None:
     """Consume `queues` with `threads` threads until SIGTERM/SIGINT (or `stop` is set)."""
     broker = make_broker(redis_url)
     actor = None
@@ -72,7 +75,7 @@ def run_worker(engine: Engine, redis_url: str, queues: list[str], threads: int =
         request_update(engine, cid, queue, force=full,
                        send=lambda: send(broker, actor, slug, queue, delay_ms=BUSY_RETRY_MS, full=full))
 
-    actor = declare_actor(broker, make_handler(engine, redis_url, interval, resend, log_max_age))
+    actor = declare_actor(broker, make_handler(engine, redis_url, interval, resend, log_max_age, round_age))
     broker.add_middleware(CurrentMessage())
     worker = dramatiq.Worker(broker, queues=queues, worker_threads=threads)
     # Hold no more messages than threads: a long update must not sit on a message idle workers could take.

@@ -72,7 +72,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('wikis', schema=None) as batch_op:
         batch_op.add_column(sa.Column('round_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('round_claimed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('round_run', sa.Integer(), nullable=True))
     coverage = sa.table('ingestion_coverage', sa.column('course_id'), sa.column('wiki_id'),
                         sa.column('ingested_until'))
     windows = sa.table('course_wiki_timeslices', sa.column('course_id'), sa.column('wiki_id'), sa.column('start'))
@@ -85,7 +85,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('wikis', schema=None) as batch_op:
-        batch_op.drop_column('round_claimed_at')
+        batch_op.drop_column('round_run')
         batch_op.drop_column('round_at')
 
     with op.batch_alter_table('revisions', schema=None) as batch_op:
