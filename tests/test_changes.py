@@ -71,7 +71,7 @@ def test_finished_runs_newest_first_with_their_moved_figures_and_reasons(engine,
          "figures": {"student_count": {"before": 0, "after": 2}, "revision_count": {"before": 0, "after": 120}},
          "reasons": [{"kind": "students_added", "label": "student added", "subject": "Ana", "detail": "", "count": 0},
                      {"kind": "students_added", "label": "student added", "subject": "Bob", "detail": "", "count": 0},
-                     {"kind": "edits", "label": "edits read from the wikis", "subject": "", "detail": "", "count": 120}]},
+                     {"kind": "edits", "label": "new edits counted", "subject": "", "detail": "", "count": 120}]},
     ]  # the quiet done run and the running one are not listed
 
 
@@ -147,7 +147,7 @@ def test_each_kind_has_its_label_and_an_unknown_kind_reads_as_its_name(engine, c
     ({"label": "page deleted", "subject": "Siege of Kaunas", "detail": "", "count": 0},
      "page deleted: Siege of Kaunas"),
     ({"label": "student removed", "subject": "Ana", "detail": "", "count": 0}, "student removed: Ana"),
-    ({"label": "edits read from the wikis", "subject": "", "detail": "", "count": 1234}, "edits read from the wikis: 1,234"),
+    ({"label": "new edits counted", "subject": "", "detail": "", "count": 1234}, "new edits counted: 1,234"),
     ({"label": "page moved", "subject": "User:Ana/Sandbox", "detail": "to Alpha", "count": 3},
      "page moved: User:Ana/Sandbox (to Alpha, 3)"),
     ({"label": "dates changed", "subject": "", "detail": "end 2024-01-31 -> 2024-02-15", "count": 0},
@@ -173,7 +173,7 @@ def test_a_page_merges_the_names_of_one_kind_into_one_line(engine, course):
          "text": "student added: Student 1, Student 2, Student 3, Student 4, Student 5 and 2 more"},
         {"kind": "moved", "text": "page moved: Alpha (from User:Ana/Alpha)"},
         {"kind": "moved", "text": "page moved: Beta"},
-        {"kind": "edits", "text": "edits read from the wikis: 26"}]
+        {"kind": "edits", "text": "new edits counted: 26"}]
     assert summarize(change["reasons"], names=7)[1]["text"].endswith("Student 6, Student 7")
     assert summarize([]) == []
 
@@ -203,7 +203,7 @@ def test_cli_lists_each_run_its_figures_and_reasons(cli, engine, course):
         "  revision_count 0 -> 120",
         "  student added: Ana",
         "  student added: Bob",
-        "  edits read from the wikis: 120",
+        "  new edits counted: 120",
     ]
     code, out, _ = cli("changes", SLUG, "--limit", "1")
     assert code == 0 and out.splitlines() == [f"run {runs['failed']}, rebuild as of 2024-01-13 00:00:00Z: failed",
@@ -234,13 +234,13 @@ def test_cli_bad_input_is_one_line_and_a_non_zero_exit(cli, course, args, messag
 
 
 def test_an_update_that_moves_no_figure_records_no_reason(engine, course):
-    """An hourly update re-reads its current window: it reads edits, but no figure moves, and
-    `changes` does not list it; the update that counted the edits explains them."""
+    """An hourly update that finds nothing new moves no figure, and `changes` does not list
+    it; the update that counted the edits explains them."""
     from support.course import update
 
     update(engine, course, "2024-01-02T12:00:00Z")
     first = update(engine, course, "2024-01-03T12:00:00Z")  # Bob's edit of the 3rd comes in
-    quiet = update(engine, course, "2024-01-03T12:00:10Z")  # the 3rd read again: nothing new
-    assert first.figures and {"kind": "edits", "count": 2} in first.reasons
-    assert quiet.revisions > 0 and not quiet.figures and quiet.reasons == []
+    quiet = update(engine, course, "2024-01-03T12:00:10Z")  # nothing new
+    assert first.figures and {"kind": "edits", "count": 1} in first.reasons  # Bob's new edit
+    assert not quiet.figures and quiet.reasons == []
     assert [c["run"] for c in course_changes(engine, course)] == [first.run_id, first.run_id - 1]

@@ -71,7 +71,7 @@ def _figures(stored: str | None) -> dict[str, dict[str, int]]:
 
 
 def reason_line(reason: dict) -> str:
-    """One reason as a line: "page deleted: Siege of Kaunas", "edits read from the wikis: 42",
+    """One reason as a line: "page deleted: Siege of Kaunas", "new edits counted: 42",
     "page moved: Sandbox (to Main page, 3)" (subject, then detail and count)."""
     text = reason["label"]
     count = f"{reason['count']:,}" if reason.get("count") else ""

@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from support.course import comparable
+from wikicourse.sources.base import TRACKED_NAMESPACES
 from twowikis import (DOMAINS, QUIET, USERS, Course, assert_up_to_date, at, calls, day_start, iso, quiet_hour,
                       revision_contents, usercontribs, users_of)
 
@@ -56,11 +57,11 @@ def test_an_update_after_disenrolling_sends_only_the_ingestion_point_requests(
     assert report.status == "done"
     assert report.requests == sum(len(c) for c in seen.values())
     for domain in DOMAINS:
-        # One wide request per wiki from the ingestion point (the start of the window T1
-        # fell in, which may be partial) to T2, for the students still enrolled.
+        # One wide request per wiki from where the store's reads end (the second after T1:
+        # T1's own second counted) to T2, for the students still enrolled.
         # T2 itself counts: ucend is inclusive.
         assert [(c["ucstart"], c["ucend"], users_of(c, proxies[domain])) for c in contribs[domain]] == [
-            ("2024-03-11T00:00:00Z", "2024-03-14T19:40:00Z", set(kept))], domain
+            ("2024-03-11T13:17:01Z", "2024-03-14T19:40:00Z", set(kept))], domain
         assert all(c.get("list") in ("usercontribs", "usercontribs|users", "logevents", None)
                    and c.get("prop") in ("revisions", None)
                    for c in seen[domain]), seen[domain]
@@ -90,9 +91,9 @@ def test_enrolling_a_student_fetches_only_that_students_revisions(
         for c in usercontribs(proxy):
             assert c["ucend"] == "2024-03-14T19:40:00Z"
             by_start[c["ucstart"]] |= users_of(c, proxy)
-        # The whole period is asked for the new student alone; the others from their
-        # ingestion point only, without the new student.
-        assert dict(by_start) == {PERIOD_START: {new}, "2024-03-11T00:00:00Z": set(old)}, domain
+        # The whole period is asked for the new student alone; the others from where their
+        # last read ended only (the second after T1), without the new student.
+        assert dict(by_start) == {PERIOD_START: {new}, "2024-03-11T13:17:01Z": set(old)}, domain
     assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
 
     # Enrolled and updated at the same as-of: nobody else is asked about at all.
@@ -124,8 +125,8 @@ def test_an_update_with_nothing_new_costs_one_usercontribs_request_per_wiki_and_
         assert len(batches) == 2 and len(log_reads(proxy)) == 1 and len(calls(proxy)) == 3, domain
         assert sorted(len(users_of(c, proxy)) for c in batches) == [6, 50]
         assert set().union(*(users_of(c, proxy) for c in batches)) == set(students)
-        # From the start of the window the last update ended in: it may have been partial.
-        assert {c["ucstart"] for c in batches} == {iso(t.replace(hour=0, minute=0))}
+        # From where the last update's reads ended: the second after it.
+        assert {c["ucstart"] for c in batches} == {iso(t + timedelta(seconds=1))}
         assert proxy.max_in_flight == 1, "requests to one wiki overlapped"
     assert_up_to_date(course, facts, after, tmp_path, wiki_urls)
 
@@ -178,7 +179,8 @@ def test_a_course_whose_students_another_course_follows_asks_the_wikis_only_for_
     assert report.status == "done"
     # The revisions read are the three new students' alone.
     assert report.revisions == sum(1 for domain in DOMAINS for f in facts[domain] if f.user in USERS[8:11]
-                                   and at("2024-03-07T00:00:00Z") <= f.timestamp <= at(T2) and not f.deleted)
+                                   and at("2024-03-07T00:00:00Z") <= f.timestamp <= at(T2) and not f.deleted
+                                   and f.namespace in TRACKED_NAMESPACES)
     for domain, proxy in proxies.items():
         asked = [(c["ucstart"], c["ucend"], users_of(c, proxy)) for c in usercontribs(proxy)]
         assert asked == [("2024-03-07T00:00:00Z", "2024-03-14T19:40:00Z", set(USERS[8:11]))], domain

@@ -188,7 +188,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             refresh(conn, course_id, as_of, now_utc())
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
-            # The edits read explain figures that moved; an hourly update that found nothing
+            # The new edits counted explain figures that moved; an hourly update that found nothing
             # new, re-reading its current window, has nothing to explain.
             if counted and report.figures:
                 found.append(dict(kind="edits", count=counted))

@@ -15,7 +15,7 @@ from .runs import update_runs
 
 # kind -> how the dashboard, the API and `wikicourse changes` name it.
 KINDS = {
-    "edits": "edits read from the wikis",
+    "edits": "new edits counted",
     "students_added": "student added",
     "students_removed": "student removed",
     "moved": "page moved",
