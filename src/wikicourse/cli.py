@@ -194,10 +194,13 @@ def _show_progress(p) -> None:
 @cli.command()
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC §5.")
+@click.option("--until", metavar="DATE",
+              help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices.")
 @pass_ctx
-def stats(ctx: Context, slug: str, as_json: bool) -> None:
+def stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
     """Show a course's statistics."""
-    doc = course_stats(ctx.engine, slug)
+    day = course_api.parse_date(until, "--until date") if until is not None else None
+    doc = course_stats(ctx.engine, slug, until=day)
     if as_json:
         click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
         return

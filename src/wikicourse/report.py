@@ -28,6 +28,8 @@ def render(doc: dict) -> str:
                   [[c["student_count"], c["article_count"], c["new_article_count"], c["revision_count"],
                     c["character_sum"], c["character_sum_user"], c["character_sum_draft"],
                     c["references_count"]]]), ""]
+    if "until" in c:
+        out[2:2] = [_until(c)]
     out.append(table(["user", "role", "revisions", "characters", "user space", "drafts", "references"],
                       [[u["username"], u["role"], u["revision_count"], u["character_sum_ms"],
                         u["character_sum_us"], u["character_sum_draft"], u["references_count"]]
@@ -40,3 +42,10 @@ def render(doc: dict) -> str:
     pending = [t for t in doc["timeslices"] if t["needs_update"]]
     out += ["", f"{len(doc['timeslices'])} timeslices, {len(pending)} pending*", "", NOTE]
     return "\n".join(out)
+
+
+def _until(c: dict) -> str:
+    """What figures as of a date count (stats --until)."""
+    day = c["until"][:10]
+    line = f"figures up to {day}: windows counted through {c['counted_through']}"
+    return line + ("" if c["exact"] else f" (not exact: the window running past {day} is left out)")
