@@ -127,6 +127,7 @@ def test_the_csvs_hold_the_courses_and_the_wikis(reader):
 def test_an_empty_campaign_and_an_unknown_one(reader):
     doc = page(reader.get("/campaigns/empty").text)
     assert "No courses yet" in doc.one("table", id="campaign-courses").text and not doc.all("svg")
+    assert "No revision counted yet" in doc.one(id="no-activity").text
     r = reader.get("/campaigns/nope")
     assert r.status_code == 404 and "no campaign &#39;nope&#39;" in r.text
     assert reader.get("/campaigns/nope/courses.csv").status_code == 404

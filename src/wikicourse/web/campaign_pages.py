@@ -41,8 +41,9 @@ for _kind in CSVS:
 
 
 def _charts(doc: dict) -> dict:
-    """The activity charts over the span of the campaign's courses, one bar per day and wiki."""
-    if not doc["courses"]:
+    """The activity charts over the span of the campaign's courses, one bar per day and wiki
+    (none before a revision counts: the page says so in words)."""
+    if not doc["activity"]:
         return {}
     start = min(c["start"] for c in doc["courses"])
     end = max(c["end"] for c in doc["courses"])
