@@ -13,15 +13,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, Date, Engine, and_, case, func, select
 
-from .campaigns import campaign_courses, campaign_id, campaigns
-from .models import Revision
+from .campaigns import campaign_id
 from .models.course import HEADLINE
 from .sources.base import NS_DRAFT, NS_MAIN, NS_USER, TRACKED_NAMESPACES
 from .stats import iso
-from .timeslices.tables import articles, course_wikis, courses, coverage, cwt, enrollments, wikis
+from .timeslices.tables import (articles, campaign_courses, campaigns, course_wikis, courses, coverage, cwt,
+                                enrollments, revisions, wikis)
 from .timeslices.windows import day_start
 
-revisions = Revision.__table__
 ZERO = dict.fromkeys(HEADLINE, 0)
 
 
