@@ -59,6 +59,27 @@ def test_the_whole_flow_and_the_json_document(cli, course):
     assert code == 0 and "Course one" in out and "Bob Two" in out and "can fall" in out
 
 
+def test_stats_until_a_day_counts_the_windows_ending_by_then_and_says_so(cli, course, sqlite_url):
+    cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
+    before = snapshot(sqlite_url)
+    code, out, err = cli("stats", course, "--until", "2024-01-02", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    c = doc["course"]  # only Ann's creation of Alpha, on Jan 2, is counted
+    assert (c["revision_count"], c["character_sum"], c["references_count"], c["character_sum_draft"]) == \
+        (1, len("Alpha <ref>a</ref>"), 1, 0)
+    assert (c["article_count"], c["new_article_count"], c["student_count"]) == (1, 1, 2)
+    assert (c["until"], c["counted_through"], c["exact"]) == ("2024-01-02T23:59:59Z", "2024-01-02T23:59:59Z", True)
+    assert c["last_update"] == "2024-02-01T00:00:00Z"
+    assert [(u["username"], u["revision_count"]) for u in doc["users"]] == [("Ann", 1), ("Bob Two", 0)]
+    assert [(a["title"], a["editors"], a["new_article"]) for a in doc["articles"]] == [("Alpha", ["Ann"], True)]
+    assert [t["start"][:10] for t in doc["timeslices"]] == ["2024-01-01", "2024-01-02"]
+    code, out, _ = cli("stats", course, "--until", "2024-01-03")
+    assert code == 0 and "figures up to 2024-01-03: windows counted through 2024-01-03T23:59:59Z" in out
+    assert "not exact" not in out
+    assert snapshot(sqlite_url) == before
+
+
 def test_disenroll_then_update_explains_the_drop(cli, course):
     cli("update", course, "--as-of", "2024-02-01T00:00:00Z")
     assert cli("disenroll", course, "bob Two")[0] == 0
@@ -100,6 +121,10 @@ BAD = [
     (["course", "edit", "c1", "--add-wiki", "nowhere.wiki"], "unknown wiki"),
     (["course", "edit", "c1", "--timeslice-days", "0"], "at least 1"),
     (["update", "c1", "--as-of", "yesterday"], "malformed time"),
+    (["stats", "c1", "--until", "2026-13-01"], "malformed --until date '2026-13-01': use YYYY-MM-DD"),
+    (["stats", "c1", "--until", "yesterday"], "malformed --until date 'yesterday'"),
+    (["stats", "c1", "--until", ""], "malformed --until date"),
+    (["stats", "nope", "--until", "2024-01-02"], "no course 'nope'"),
     (["wiki", "add", "not a domain"], "not a wiki domain"),
     (["wiki", "add", "x.org", "--api-url", "ftp://x"], "not an API URL"),
     (["enroll", "c1", "Ann", "--role", "king"], "Invalid value for '--role'"),

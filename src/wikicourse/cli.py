@@ -144,6 +144,72 @@ def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
     click.echo(f"removed from {slug}: {', '.join(names)} (their edits stop counting at the next update)")
 
 
+@cli.group()
+def campaign() -> None:
+    """Group courses into campaigns, counted as one."""
+
+
+@campaign.command("create")
+@click.argument("slug")
+@click.option("--title", required=True)
+@pass_ctx
+def campaign_create(ctx: Context, slug: str, title: str) -> None:
+    """Create an empty campaign."""
+    from .campaigns import create_campaign
+
+    create_campaign(ctx.engine, slug, title=title)
+    click.echo(f"campaign {slug} created; add courses with `wikicourse campaign add {slug} COURSE...`")
+
+
+@campaign.command("add")
+@click.argument("slug")
+@click.argument("course_slugs", nargs=-1, required=True)
+@pass_ctx
+def campaign_add(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None:
+    """Put courses in a campaign (a course may be in several)."""
+    from .campaigns import add_courses
+
+    added = add_courses(ctx.engine, slug, course_slugs)
+    click.echo(f"added to {slug}: {', '.join(added)}" if added else f"already in {slug}: nothing to add")
+
+
+@campaign.command("remove")
+@click.argument("slug")
+@click.argument("course_slugs", nargs=-1, required=True)
+@pass_ctx
+def campaign_remove(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None:
+    """Take courses out of a campaign (the courses themselves stay)."""
+    from .campaigns import remove_courses
+
+    click.echo(f"removed from {slug}: {', '.join(remove_courses(ctx.engine, slug, course_slugs))}")
+
+
+@campaign.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@pass_ctx
+def campaign_list(ctx: Context, as_json: bool) -> None:
+    """Every campaign with its number of courses and its figures."""
+    from .campaign_stats import campaign_list as listing
+    from .report import render_campaigns
+
+    found = listing(ctx.engine)
+    click.echo(json.dumps(found, indent=1, ensure_ascii=False) if as_json else render_campaigns(found))
+
+
+@campaign.command("stats")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole document as JSON.")
+@click.option("--until", metavar="DATE", help="Count only revisions of that day (UTC) or earlier.")
+@pass_ctx
+def campaign_stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
+    """A campaign's figures (each revision counted once), then its courses' own."""
+    from .campaign_stats import campaign_stats as stats_of
+    from .report import render_campaign
+
+    doc = stats_of(ctx.engine, slug, course_api.parse_date(until, "--until date") if until else None)
+    click.echo(json.dumps(doc, indent=1, ensure_ascii=False) if as_json else render_campaign(doc))
+
+
 grace_option = click.option(
     "--grace-days", default=settings.grace_days, show_default=f"{settings.GRACE_DAYS}, or $WIKICOURSE_GRACE_DAYS",
     type=click.IntRange(0), help="Keep following the wikis' past this many days after a course's end.")
@@ -194,10 +260,13 @@ def _show_progress(p) -> None:
 @cli.command()
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC §5.")
+@click.option("--until", metavar="DATE",
+              help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices.")
 @pass_ctx
-def stats(ctx: Context, slug: str, as_json: bool) -> None:
+def stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
     """Show a course's statistics."""
-    doc = course_stats(ctx.engine, slug)
+    day = course_api.parse_date(until, "--until date") if until is not None else None
+    doc = course_stats(ctx.engine, slug, until=day)
     if as_json:
         click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
         return

@@ -17,7 +17,7 @@ from .wikis import wiki_ids, wiki_urls
 
 # Characters no MediaWiki title, and so no username, can hold.
 _NOT_IN_USERNAMES = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")
-_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
 # A slug's last part may not be the name of a course's own page or resource on the web
 # (slugs hold "/"): /courses/x/students must be x's students, not course "x/students".
 RESERVED_ENDINGS = ("activity", "students", "articles", "manage", "enroll", "disenroll", "edit", "update",
@@ -58,7 +58,7 @@ def course_id(conn: Connection, slug: str) -> int:
 
 def create_course(engine: Engine, slug: str, *, title: str, start: date, end: date,
                   wikis: Sequence[str], timeslice_days: int = 1) -> int:
-    if not _SLUG.match(slug):
+    if not SLUG.match(slug):
         raise InvalidInput(f"not a course slug: {slug!r} (letters, digits, . _ - / ( ))")
     last = slug.rsplit("/", 1)[-1]
     if "/" in slug and (last in RESERVED_ENDINGS or last.endswith(".csv")):

@@ -13,6 +13,10 @@ class UnknownCourse(InvalidInput):
     """No course has that slug."""
 
 
+class UnknownCampaign(InvalidInput):
+    """No campaign has that slug."""
+
+
 class WikiError(WikicourseError):
     """A wiki could not give what was asked."""
 

@@ -1,4 +1,4 @@
-"""The readable form of a course's statistics, for the terminal."""
+"""The readable form of a course's or a campaign's statistics, for the terminal."""
 from __future__ import annotations
 
 NOTE = ("Figures count the in-scope edits of the students enrolled now. They can fall: a removed\n"
@@ -28,6 +28,8 @@ def render(doc: dict) -> str:
                   [[c["student_count"], c["article_count"], c["new_article_count"], c["revision_count"],
                     c["character_sum"], c["character_sum_user"], c["character_sum_draft"],
                     c["references_count"]]]), ""]
+    if "until" in c:
+        out[2:2] = [_until(c)]
     out.append(table(["user", "role", "revisions", "characters", "user space", "drafts", "references"],
                       [[u["username"], u["role"], u["revision_count"], u["character_sum_ms"],
                         u["character_sum_us"], u["character_sum_draft"], u["references_count"]]
@@ -40,3 +42,41 @@ def render(doc: dict) -> str:
     pending = [t for t in doc["timeslices"] if t["needs_update"]]
     out += ["", f"{len(doc['timeslices'])} timeslices, {len(pending)} pending*", "", NOTE]
     return "\n".join(out)
+
+
+def _until(c: dict) -> str:
+    """What figures as of a date count (stats --until)."""
+    day = c["until"][:10]
+    line = f"figures up to {day}: windows counted through {c['counted_through']}"
+    return line + ("" if c["exact"] else f" (not exact: the window running past {day} is left out)")
+
+
+FIGURE_HEADERS = ["students", "articles", "new", "revisions", "characters", "user space", "drafts", "references"]
+CAMPAIGN_NOTE = ("Campaign figures count each revision once, however many of its courses count it, and each\n"
+                 "student once: they can be less than the courses' sum. Courses show their own figures,\n"
+                 "as of their last update.")
+
+
+def _figures(row: dict) -> list:
+    return [row["student_count"], row["article_count"], row["new_article_count"], row["revision_count"],
+            row["character_sum"], row["character_sum_user"], row["character_sum_draft"], row["references_count"]]
+
+
+def render_campaign(doc: dict) -> str:
+    c = doc["campaign"]
+    counted = f"revisions through {c['until']}" if c["until"] else "every revision counted so far"
+    out = [f"{c['title']} ({c['slug']})",
+           f"{c['course_count']} course{'s' if c['course_count'] != 1 else ''} on {', '.join(c['wikis']) or 'no wiki'}; "
+           f"{counted}; courses updated as of {c['last_update'] or 'never: some course has not been updated yet'}", "",
+           table(FIGURE_HEADERS, [_figures(c)]), ""]
+    out.append(table(["course", "start", "end", *FIGURE_HEADERS, "last update"],
+                     [[k["slug"], k["start"], k["end"], *_figures(k), k["last_update"] or "never"]
+                      for k in doc["courses"]]) if doc["courses"] else "No courses in the campaign yet.")
+    return "\n".join(out + ["", CAMPAIGN_NOTE])
+
+
+def render_campaigns(found: list[dict]) -> str:
+    if not found:
+        return "No campaigns yet: wikicourse campaign create SLUG --title TITLE"
+    return table(["campaign", "title", "courses", *FIGURE_HEADERS],
+                 [[c["slug"], c["title"], c["course_count"], *_figures(c)] for c in found])

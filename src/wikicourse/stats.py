@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Engine, case, func, select
 
 from .courses import course_id
 from .errors import InvalidInput
 from .models.course import HEADLINE
-from .sources.base import normalize_username
+from .sources.base import NS_MAIN, normalize_username
 from .timeslices.tables import (act, articles, articles_courses, course_wikis, courses, cuwt, cwt, enrollments,
                                 fine, users)
-from .timeslices.windows import Grid
+from .timeslices.windows import Grid, day_start
 from .wikis import wikis
 
 COURSE_FIELDS = HEADLINE
@@ -29,14 +30,44 @@ def iso(t: datetime | None) -> str | None:
 PARTS = ("course", "users", "articles", "timeslices")
 
 
-def course_stats(engine: Engine, slug: str, parts: tuple[str, ...] = PARTS) -> dict:
-    """The document of SPEC §5, or only the `parts` of it a caller shows (each is its own query)."""
+@dataclass(frozen=True)
+class Until:
+    """Figures as of the end of `day` (23:59:59 UTC): the stored windows [start, end) that
+    end by the next day's 00:00 UTC count, whole; a window reaching past it does not."""
+
+    day: date
+
+    @property
+    def limit(self) -> datetime:
+        """The exclusive end of what may count: the next day's 00:00 UTC."""
+        if self.day == date.max:  # no next day: the last second of the calendar stands in
+            return day_start(self.day) + timedelta(days=1, seconds=-1)
+        return day_start(self.day) + timedelta(days=1)
+
+    def counts(self, table):
+        return table.c.end <= self.limit
+
+
+def _within(table, until: Until | None) -> list:
+    """The condition that keeps a timeslice table's counted windows (none without `until`)."""
+    return [] if until is None else [until.counts(table)]
+
+
+def course_stats(engine: Engine, slug: str, parts: tuple[str, ...] = PARTS, until: date | None = None) -> dict:
+    """The document of SPEC §5, or only the `parts` of it a caller shows (each is its own query).
+
+    With `until`, the figures as of the end of that day, from the stored timeslices: only the
+    windows ending by then count (exact with daily windows; see `Until`), and the course part
+    says what was counted (`until`, `counted_through`, `exact`). Nothing is asked of any wiki."""
+    if isinstance(until, datetime):
+        raise TypeError("until is a date: figures are counted to the end of a day")
+    cut = None if until is None else Until(until)
     with engine.connect() as conn:
         cid = course_id(conn, slug)
-        return {part: _PARTS[part](conn, cid) for part in parts}
+        return {part: _PARTS[part](conn, cid, cut) for part in parts}
 
 
-def _course(conn, cid: int) -> dict:
+def _course(conn, cid: int, until: Until | None = None) -> dict:
     c = conn.execute(select(courses).where(courses.c.id == cid)).one()._mapping
     period = Grid.of(c["start"], c["end"], c["timeslice_days"])
     domains = list(conn.scalars(select(wikis.c.domain).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
@@ -53,42 +84,94 @@ def _course(conn, cid: int) -> dict:
         "updated_at": iso(c["updated_at"]),
         "timeslice_days": c["timeslice_days"],
         "pending_timeslices": pending,
-    }
+    } | ({} if until is None else _as_of(conn, cid, period, until))
 
 
-def _users(conn, cid: int) -> list[dict]:
-    roster = conn.execute(
-        select(users.c.username, enrollments.c.role, *[enrollments.c[f] for f in USER_FIELDS])
-        .join(users, users.c.id == enrollments.c.user_id)
-        .where(enrollments.c.course_id == cid).order_by(users.c.username))
-    return [{"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}} for r in roster]
+def _total(table, column, cid: int, until: Until):
+    return (select(func.coalesce(func.sum(column), 0)).select_from(table)
+            .where(table.c.course_id == cid, until.counts(table)).scalar_subquery())
 
 
-def _articles(conn, cid: int) -> list[dict]:
-    # Editors: the student ids each article course timeslice holds, across its windows.
+def _as_of(conn, cid: int, period: Grid, until: Until) -> dict:
+    """The headline figures of the windows counted `until` (the student count is today's), and
+    what was counted, as refresh.py computes the cached ones from all the windows."""
+    pages = _course_articles(cid, until)
+    figures = conn.execute(select(
+        *[_total(cwt, cwt.c[f], cid, until).label(f) for f in ("revision_count", "character_sum", "references_count")],
+        _total(cuwt, cuwt.c.character_sum_us, cid, until).label("character_sum_user"),
+        _total(cuwt, cuwt.c.character_sum_draft, cid, until).label("character_sum_draft"),
+        select(func.count()).select_from(pages).scalar_subquery().label("article_count"),
+        select(func.count()).select_from(pages).where(pages.c.new_article).scalar_subquery()
+        .label("new_article_count"))).one()._asdict()
+    return figures | _counted(conn, cid, period, until)
+
+
+def _counted(conn, cid: int, period: Grid, until: Until) -> dict:
+    """`counted_through`: the last second of the last window counted on every wiki (the period's
+    start if none); `exact`: the figures are those of every edit to the end of the day."""
+    last = conn.execute(select(func.max(case((until.counts(cwt), cwt.c.end))))
+                        .where(cwt.c.course_id == cid).group_by(cwt.c.wiki_id)).scalars().all()
+    reached = min((end or period.period_start for end in last), default=period.period_start)
+    through = reached - timedelta(seconds=1) if reached > period.period_start else reached
+    exact = reached == until.limit or until.limit >= period.period_end or until.limit <= period.period_start
+    return {"until": f"{until.day.isoformat()}T23:59:59Z", "counted_through": iso(through), "exact": exact}
+
+
+def _users(conn, cid: int, until: Until | None = None) -> list[dict]:
+    roster = (select(users.c.username, enrollments.c.role).join(users, users.c.id == enrollments.c.user_id)
+              .where(enrollments.c.course_id == cid).order_by(users.c.username))
+    if until is None:
+        roster = roster.add_columns(*[enrollments.c[f] for f in USER_FIELDS])
+    else:  # every enrolled user still listed, with zeros where no counted window holds their edits
+        mine = (select(cuwt.c.user_id, *[func.sum(cuwt.c[f]).label(f) for f in USER_FIELDS])
+                .where(cuwt.c.course_id == cid, until.counts(cuwt)).group_by(cuwt.c.user_id).subquery())
+        roster = (roster.outerjoin(mine, mine.c.user_id == enrollments.c.user_id)
+                  .add_columns(*[func.coalesce(mine.c[f], 0).label(f) for f in USER_FIELDS]))
+    return [{"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}}
+            for r in conn.execute(roster)]
+
+
+def _course_articles(cid: int, until: Until | None):
+    """The course's articles with their figures: articles_courses, or, `until` a day, its
+    counterpart over the counted windows (main space, as refresh.py derives it from them all)."""
+    if until is None:
+        return (select(articles_courses.c.article_id, *[articles_courses.c[f] for f in ARTICLE_FIELDS],
+                       articles_courses.c.new_article)
+                .where(articles_courses.c.course_id == cid).subquery())
+    return (select(act.c.article_id, *[func.sum(act.c[f]).label(f) for f in ARTICLE_FIELDS],
+                   (func.max(case((act.c.new_article, 1), else_=0)) > 0).label("new_article"))
+            .join(articles, articles.c.id == act.c.article_id)
+            .where(act.c.course_id == cid, articles.c.namespace == NS_MAIN, until.counts(act))
+            .group_by(act.c.article_id).subquery())
+
+
+def _articles(conn, cid: int, until: Until | None = None) -> list[dict]:
+    # Editors: the student ids each article course timeslice holds, across its (counted) windows.
     editor_ids: dict[int, set[int]] = defaultdict(set)
-    for article_id, ids in conn.execute(select(act.c.article_id, act.c.user_ids).where(act.c.course_id == cid)):
+    for article_id, ids in conn.execute(select(act.c.article_id, act.c.user_ids)
+                                        .where(act.c.course_id == cid, *_within(act, until))):
         editor_ids[article_id].update(int(i) for i in ids.split(",") if i)
     names = dict(conn.execute(select(users.c.id, users.c.username).join(
         enrollments, enrollments.c.user_id == users.c.id).where(enrollments.c.course_id == cid)).all())
+    counted = _course_articles(cid, until)
     rows = conn.execute(
-        select(articles_courses.c.article_id, wikis.c.domain, articles.c.title, articles.c.namespace,
-               *[articles_courses.c[f] for f in ARTICLE_FIELDS], articles_courses.c.new_article)
-        .join(articles, articles.c.id == articles_courses.c.article_id)
+        select(counted.c.article_id, wikis.c.domain, articles.c.title, articles.c.namespace,
+               *[counted.c[f] for f in ARTICLE_FIELDS], counted.c.new_article)
+        .join(articles, articles.c.id == counted.c.article_id)
         .join(wikis, wikis.c.id == articles.c.wiki_id)
-        .where(articles_courses.c.course_id == cid).order_by(wikis.c.domain, articles.c.title))
+        .order_by(wikis.c.domain, articles.c.title))
     return [{"wiki": r.domain, "title": r.title, "namespace": r.namespace,
              **{f: getattr(r, f) for f in ARTICLE_FIELDS}, "new_article": bool(r.new_article),
              "editors": sorted(names.get(i, f"user #{i}") for i in editor_ids.get(r.article_id, ()))}
             for r in rows]
 
 
-def _timeslices(conn, cid: int) -> list[dict]:
+def _timeslices(conn, cid: int, until: Until | None = None) -> list[dict]:
     windows = conn.execute(
         select(wikis.c.domain, cwt.c.start, cwt.c.end, *[cwt.c[f] for f in WINDOW_FIELDS],
                cwt.c.needs_update, cwt.c.last_mw_rev_datetime)
         .join(wikis, wikis.c.id == cwt.c.wiki_id)
-        .where(cwt.c.course_id == cid).order_by(wikis.c.domain, cwt.c.start))
+        .where(cwt.c.course_id == cid, *_within(cwt, until)).order_by(wikis.c.domain, cwt.c.start))
     return [{"wiki": w.domain, "start": iso(w.start), "end": iso(w.end),
              **{f: getattr(w, f) for f in WINDOW_FIELDS}, "needs_update": bool(w.needs_update),
              "last_mw_rev_datetime": iso(w.last_mw_rev_datetime)} for w in windows]

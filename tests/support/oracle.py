@@ -63,6 +63,35 @@ def _refs_of(f: Any) -> tuple[int, int]:
     return f.refs, f.parent_refs
 
 
+def _pairs(facts: Mapping[str, Iterable[Any]] | Iterable[Any]) -> list[tuple[str, Any]]:
+    """(wiki, fact) pairs of {wiki: facts} or of facts that carry a `wiki` attribute."""
+    if isinstance(facts, Mapping):
+        return [(wiki, f) for wiki, fs in facts.items() for f in fs]
+    return [(f.wiki, f) for f in facts]
+
+
+def _in_scope(pairs, students: set[str], period_start: datetime, period_end: datetime, wikis: Sequence[str],
+              as_of: datetime) -> list[tuple[str, Any]]:
+    """The in-scope revisions of SPEC §3, one test per condition."""
+    in_scope = []
+    for wiki, f in pairs:
+        t = _utc(f.timestamp)
+        if wiki not in wikis:
+            continue
+        if canonical(f.user) not in students:
+            continue
+        if not (period_start <= t <= period_end):
+            continue
+        if t > as_of:
+            continue
+        if f.namespace not in TRACKED:
+            continue
+        if f.deleted:
+            continue
+        in_scope.append((wiki, f))
+    return in_scope
+
+
 def expected_stats(
     facts: Mapping[str, Iterable[Any]] | Iterable[Any],
     *,
@@ -94,29 +123,10 @@ def expected_stats(
     period_stop = datetime.combine(end_date + timedelta(days=1), time(0, 0, 0), UTC)  # exclusive
     as_of = _utc(as_of)
 
-    # Flatten to (wiki, fact) pairs.
-    if isinstance(facts, Mapping):
-        pairs = [(wiki, f) for wiki, fs in facts.items() for f in fs]
-    else:
-        pairs = [(f.wiki, f) for f in facts]
+    pairs = _pairs(facts)
 
     # Step 1: keep the in-scope revisions, one test per condition of SPEC §3.
-    in_scope = []
-    for wiki, f in pairs:
-        t = _utc(f.timestamp)
-        if wiki not in wikis:
-            continue
-        if canonical(f.user) not in students:
-            continue
-        if not (period_start <= t <= period_end):
-            continue
-        if t > as_of:
-            continue
-        if f.namespace not in TRACKED:
-            continue
-        if f.deleted:
-            continue
-        in_scope.append((wiki, f))
+    in_scope = _in_scope(pairs, students, period_start, period_end, wikis, as_of)
 
     def characters(f: Any) -> int:
         return max(0, f.sizediff)
@@ -228,3 +238,52 @@ def comparable(document: dict) -> dict:
         "articles": [pick(a, ARTICLE_FIELDS) for a in document["articles"]],
         "timeslices": [pick(t, TIMESLICE_FIELDS) for t in document["timeslices"]],
     }
+
+
+def expected_campaign(facts: Mapping[str, Iterable[Any]] | Iterable[Any], courses: Iterable[Mapping[str, Any]],
+                      until: date | str | None = None) -> dict:
+    """What a campaign of `courses` must show (SPEC §4b): the figures of the UNION of the
+    courses' in-scope revision sets, each revision once, and every student once.
+
+    Each course is a mapping of `students`, `start`, `end` (dates, inclusive), `wikis` and
+    `as_of` (its last update), as expected_stats takes them. With `until` (a date), only
+    revisions before the next day's 00:00 UTC count. Returns {"campaign": headline figures,
+    "wikis": {wiki: figures and editors}, "activity": {(day, wiki): (revisions, characters)}}.
+    """
+    pairs = _pairs(facts)
+    union: dict[tuple[str, Any], Any] = {}  # (wiki, fact) -> fact: a revision counted by two courses is one
+    students: set[str] = set()
+    for c in courses:
+        mine = {canonical(s) for s in c["students"]}
+        students |= mine
+        first = datetime.combine(_date(c["start"]), time(0, 0, 0), UTC)
+        last = datetime.combine(_date(c["end"]), time(23, 59, 59), UTC)
+        for wiki, f in _in_scope(pairs, mine, first, last, c["wikis"], _utc(c["as_of"])):
+            union[(wiki, f)] = f
+    if until is not None:
+        stop = datetime.combine(_date(until) + timedelta(days=1), time(0, 0, 0), UTC)
+        union = {k: f for k, f in union.items() if _utc(f.timestamp) < stop}
+
+    def figures(revs: list[tuple[str, Any]]) -> dict:
+        main = [(w, f) for w, f in revs if f.namespace == MAIN]
+        return {
+            "revision_count": len(revs),
+            "character_sum": sum(max(0, f.sizediff) for _, f in main),
+            "character_sum_user": sum(max(0, f.sizediff) for _, f in revs if f.namespace == USER),
+            "character_sum_draft": sum(max(0, f.sizediff) for _, f in revs if f.namespace == DRAFT),
+            "references_count": sum(max(0, _refs_of(f)[0] - _refs_of(f)[1]) for _, f in main),
+            "article_count": len({(w, f.title) for w, f in main}),
+            "new_article_count": len({(w, f.title) for w, f in main if f.new}),
+        }
+
+    revs = sorted(union, key=lambda k: (k[0], _utc(k[1].timestamp)))
+    wikis = {}
+    for wiki in sorted({w for w, _ in revs}):
+        mine = [(w, f) for w, f in revs if w == wiki]
+        wikis[wiki] = {**figures(mine), "editors": len({canonical(f.user) for _, f in mine})}
+    activity: dict[tuple[str, str], tuple[int, int]] = {}
+    for w, f in revs:
+        key = (_utc(f.timestamp).date().isoformat(), w)
+        n, chars = activity.get(key, (0, 0))
+        activity[key] = (n + 1, chars + (max(0, f.sizediff) if f.namespace == MAIN else 0))
+    return {"campaign": {"student_count": len(students), **figures(revs)}, "wikis": wikis, "activity": activity}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from support.course import setup_course, stats, update
 from wikicourse.changes import course_changes
 from wikicourse.db import open_db
 from wikicourse.demo import DEMO_XML
+from wikicourse.stats import course_stats
 from wikicourse.timeslices.tables import courses, enrollments
 from wikicourse.tokens import create_token, list_tokens, revoke_token
 from wikicourse.update.runs import begin_run, end_run, now_utc
@@ -92,6 +94,30 @@ def test_a_course_is_the_stats_json_document_and_its_parts_are_resources(env):
     assert client.get(f"/api/courses/{SLUG}/articles").json() == {"articles": doc["articles"]}
     assert client.get(f"/api/courses/{SLUG}/timeslices").json() == {"timeslices": doc["timeslices"]}
     assert client.get(f"/api/courses/{SLUG}/timeslices", params={"wiki": "other.wiki"}).json() == {"timeslices": []}
+
+
+def test_until_a_day_gives_the_figures_as_of_its_end_in_the_course_and_its_parts(env):
+    client, engine, _ = env
+    now, then = stats(engine, SLUG), course_stats(engine, SLUG, until=date(2024, 1, 10))
+    assert 0 < then["course"]["revision_count"] < now["course"]["revision_count"]
+    assert len(then["articles"]) < len(now["articles"]) and len(then["timeslices"]) == 10
+    assert client.get(f"/api/courses/{SLUG}", params={"until": "2024-01-10"}).json() == then
+    assert then["course"]["until"] == "2024-01-10T23:59:59Z" and then["course"]["exact"] is True
+    for part in ("users", "articles", "timeslices"):
+        got = client.get(f"/api/courses/{SLUG}/{part}", params={"until": "2024-01-10"}).json()
+        assert got == {part: then[part]}
+    # After the last update (Jan 20): what is stored, with the last update to see.
+    later = client.get(f"/api/courses/{SLUG}", params={"until": "2024-01-25"}).json()["course"]
+    assert later["last_update"] == "2024-01-20T00:00:00Z"
+    assert later["revision_count"] == now["course"]["revision_count"]
+
+
+@pytest.mark.parametrize("path", ["", "/users", "/articles", "/timeslices"])
+@pytest.mark.parametrize("until", ["2026-13-01", "yesterday", ""])
+def test_a_malformed_until_is_a_422_with_a_message(env, path, until):
+    client, _, _ = env
+    message = error_of(client.get(f"/api/courses/{SLUG}{path}", params={"until": until}), 422)
+    assert message == f"malformed until date {until!r}: use YYYY-MM-DD"
 
 
 @pytest.mark.parametrize("path", ["", "/users", "/articles", "/timeslices", "/updates", "/changes"])

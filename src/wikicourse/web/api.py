@@ -20,6 +20,13 @@ from .auth import api_actor, require_manager
 
 router = APIRouter(prefix="/api", tags=["courses"])
 Caller = Annotated[Actor | None, Depends(api_actor)]
+UntilDate = Annotated[str | None, Query(description="YYYY-MM-DD: the figures as of the end of that day (23:59:59 UTC), "
+                                                   "from the stored timeslices ending by then", examples=["2024-01-31"])]
+
+
+def _day(until: str | None) -> date | None:
+    """?until=, checked as the command line checks --until (a malformed date is a 422)."""
+    return None if until is None else course_api.parse_date(until, "until date")
 
 
 class Enroll(BaseModel):
@@ -44,19 +51,20 @@ def list_courses(request: Request) -> dict:
 
 
 @router.get("/courses/{slug:path}/users", summary="The course's enrolled users and their figures")
-def course_users(request: Request, slug: str) -> dict:
-    return {"users": course_stats(request.app.state.engine, slug, ("users",))["users"]}
+def course_users(request: Request, slug: str, until: UntilDate = None) -> dict:
+    return {"users": course_stats(request.app.state.engine, slug, ("users",), until=_day(until))["users"]}
 
 
 @router.get("/courses/{slug:path}/articles", summary="The articles the course's students edited")
-def course_articles(request: Request, slug: str) -> dict:
-    return {"articles": course_stats(request.app.state.engine, slug, ("articles",))["articles"]}
+def course_articles(request: Request, slug: str, until: UntilDate = None) -> dict:
+    return {"articles": course_stats(request.app.state.engine, slug, ("articles",), until=_day(until))["articles"]}
 
 
 @router.get("/courses/{slug:path}/timeslices", summary="Per-wiki figures for each timeslice window")
 def course_timeslices(request: Request, slug: str,
-                      wiki: Annotated[str | None, Query(description="only this wiki's windows")] = None) -> dict:
-    windows = course_stats(request.app.state.engine, slug, ("timeslices",))["timeslices"]
+                      wiki: Annotated[str | None, Query(description="only this wiki's windows")] = None,
+                      until: UntilDate = None) -> dict:
+    windows = course_stats(request.app.state.engine, slug, ("timeslices",), until=_day(until))["timeslices"]
     return {"timeslices": [w for w in windows if wiki is None or w["wiki"] == wiki.lower()]}
 
 
@@ -106,8 +114,8 @@ def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
 
 
 @router.get("/courses/{slug:path}", summary="The course's statistics: the document of `stats --json`")
-def course(request: Request, slug: str) -> dict:
-    return course_stats(request.app.state.engine, slug)
+def course(request: Request, slug: str, until: UntilDate = None) -> dict:
+    return course_stats(request.app.state.engine, slug, until=_day(until))
 
 
 def _jsonable(rows: list[dict]) -> list[dict]:

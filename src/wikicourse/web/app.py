@@ -14,10 +14,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
-from ..errors import CourseBusy, InvalidInput, UnknownCourse, WikiError, WikicourseError
+from ..errors import CourseBusy, InvalidInput, UnknownCampaign, UnknownCourse, WikiError, WikicourseError
 from ..sources import open_source
 from ..update.cycle import SourceFactory
-from . import api, manage, pages
+from . import api, campaign_api, campaign_pages, manage, pages
 from .jobs import QueuedUpdater, Updater
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,16 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(campaign_api.router)
     app.include_router(manage.router)  # before pages: its /courses/{slug}/... routes precede the bare one
+    app.include_router(campaign_pages.router)
     app.include_router(pages.router)
     _error_handlers(app)
     return app
 
 
 def _status(exc: Exception) -> int:
-    if isinstance(exc, UnknownCourse):
+    if isinstance(exc, (UnknownCourse, UnknownCampaign)):
         return 404
     if isinstance(exc, InvalidInput):
         return 422

@@ -60,3 +60,13 @@ def require_manager(request: Request, actor: Actor | None, slug: str) -> Actor:
         if not may_manage(conn, actor, course_id(conn, slug)):
             raise HTTPException(403, f"{actor.name} is not an instructor of {slug!r} nor an admin")
     return actor
+
+
+def require_admin(actor: Actor | None) -> Actor:
+    """The actor, if an admin: campaigns span courses, so only admins manage them."""
+    if actor is None:
+        raise HTTPException(401, "sign in with an access token (wikicourse token create)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if actor.role != "admin":
+        raise HTTPException(403, f"{actor.name} is not an admin: only admins manage campaigns")
+    return actor

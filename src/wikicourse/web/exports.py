@@ -46,6 +46,22 @@ def timeslices_rows(doc: dict) -> tuple[list[str], list[list]]:
               "yes" if t["needs_update"] else "no", t["last_mw_rev_datetime"] or ""] for t in doc["timeslices"]])
 
 
+def campaign_courses_rows(doc: dict) -> tuple[list[str], list[list]]:
+    """A campaign's courses with their own figures (as their last update cached them)."""
+    return (["slug", "title", "start", "end", *COURSE_FIELDS, "last_update"],
+            [[_text(c["slug"]), _text(c["title"]), c["start"], c["end"], *(c[f] for f in COURSE_FIELDS),
+              c["last_update"] or ""] for c in doc["courses"]])
+
+
+def campaign_wikis_rows(doc: dict) -> tuple[list[str], list[list]]:
+    """The campaign's union figures per wiki, then its totals, laid out as a course's overview.csv."""
+    header = ["wiki", *COURSE_FIELDS, "editors"]
+    rows = [[_text(w["wiki"]), *("" if f == "student_count" else w[f] for f in COURSE_FIELDS), w["editors"]]
+            for w in doc["wikis"]]
+    rows.append([ALL_WIKIS, *(doc["campaign"][f] for f in COURSE_FIELDS), ""])
+    return header, rows
+
+
 def to_csv(header: list[str], rows: list[list]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

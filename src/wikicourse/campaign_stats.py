@@ -1,0 +1,205 @@
+"""Campaign figures (SPEC §4b): those of the UNION of its courses' in-scope revisions, each
+counted once however many of its courses count it, read from the shared `revisions` store.
+
+Summing the courses' figures would count twice a revision two courses share (a student in
+both, on a wiki both track, in both periods) and a student enrolled in both. Every figure here
+comes from one set of distinct (campaign, wiki, revision) rows, `scope`, so the list of
+campaigns, a campaign's totals, its wikis and its days all agree.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection, Date, Engine, and_, case, func, select
+
+from .campaigns import campaign_id
+from .models.course import HEADLINE
+from .sources.base import NS_DRAFT, NS_MAIN, NS_USER, TRACKED_NAMESPACES
+from .stats import iso
+from .timeslices.tables import (articles, campaign_courses, campaigns, course_wikis, courses, coverage, cwt,
+                                enrollments, revisions, wikis)
+from .timeslices.windows import day_start
+
+ZERO = dict.fromkeys(HEADLINE, 0)
+
+
+def _until_end(until: date) -> datetime:
+    """`until` is a day, included whole: revisions before the next day's 00:00 UTC."""
+    return day_start(until + timedelta(days=1))
+
+
+def scope(campaign_ids: list[int] | None, until: date | None = None):
+    """Distinct (campaign_id, wiki_id, rev_id) of the revisions some course of the campaign counts.
+
+    A course counts a revision of a student (enrolled as such now) on a wiki it tracks, from the
+    start of its first window there up to what it has ingested for that student
+    (ingestion_coverage: never past its period's end nor its last update), on a page the wiki
+    still shows in a tracked namespace: what its own figures count after its next update.
+    `campaign_ids` None: every campaign.
+    """
+    chosen = [campaign_courses.c.campaign_id.in_(campaign_ids)] if campaign_ids is not None else []
+    member_courses = select(campaign_courses.c.course_id).where(*chosen)
+    first = (select(cwt.c.course_id, cwt.c.wiki_id, func.min(cwt.c.start).label("start"))
+             .where(cwt.c.course_id.in_(member_courses))
+             .group_by(cwt.c.course_id, cwt.c.wiki_id).subquery("first_window"))
+    q = (select(campaign_courses.c.campaign_id, revisions.c.wiki_id, revisions.c.rev_id)
+         .join(enrollments, and_(enrollments.c.course_id == campaign_courses.c.course_id,
+                                 enrollments.c.role == "student"))
+         .join(coverage, and_(coverage.c.course_id == enrollments.c.course_id,
+                              coverage.c.user_id == enrollments.c.user_id))
+         .join(course_wikis, and_(course_wikis.c.course_id == coverage.c.course_id,
+                                  course_wikis.c.wiki_id == coverage.c.wiki_id))
+         .join(first, and_(first.c.course_id == coverage.c.course_id, first.c.wiki_id == coverage.c.wiki_id))
+         .join(revisions, and_(revisions.c.wiki_id == coverage.c.wiki_id, revisions.c.user_id == coverage.c.user_id,
+                               revisions.c.timestamp >= first.c.start,
+                               revisions.c.timestamp < coverage.c.ingested_until))
+         .join(articles, and_(articles.c.id == revisions.c.article_id, ~articles.c.deleted,
+                              articles.c.namespace.in_(TRACKED_NAMESPACES)))
+         .where(*chosen)
+         .distinct())
+    if until is not None:
+        q = q.where(revisions.c.timestamp < _until_end(until))
+    return q.subquery("scope")
+
+
+def _sum(expr):
+    return func.coalesce(func.sum(expr), 0)
+
+
+def _figures() -> list:
+    """The headline figures but student_count, over scope rows joined to their revision and article."""
+    main = articles.c.namespace == NS_MAIN
+
+    def characters(ns: int):
+        return _sum(case((articles.c.namespace == ns, revisions.c.characters), else_=0))
+
+    return [func.count().label("revision_count"),
+            characters(NS_MAIN).label("character_sum"),
+            characters(NS_USER).label("character_sum_user"),
+            characters(NS_DRAFT).label("character_sum_draft"),
+            _sum(case((main, revisions.c["references"]), else_=0)).label("references_count"),
+            func.count(func.distinct(case((main, revisions.c.article_id)))).label("article_count"),
+            func.count(func.distinct(case((and_(main, revisions.c.new), revisions.c.article_id))))
+            .label("new_article_count")]
+
+
+def _over(s, *columns):
+    return (select(*columns).select_from(s)
+            .join(revisions, and_(revisions.c.wiki_id == s.c.wiki_id, revisions.c.rev_id == s.c.rev_id))
+            .join(articles, articles.c.id == revisions.c.article_id))
+
+
+def headline(conn: Connection, campaign_ids: list[int] | None, until: date | None = None) -> dict[int, dict]:
+    """Each campaign's headline figures: {campaign_id: {figure: value}} (campaigns with none left out)."""
+    s = scope(campaign_ids, until)
+    out: dict[int, dict] = defaultdict(lambda: dict(ZERO))
+    for r in conn.execute(_over(s, s.c.campaign_id, *_figures()).group_by(s.c.campaign_id)):
+        out[r.campaign_id].update({k: v for k, v in r._mapping.items() if k != "campaign_id"})
+    chosen = [campaign_courses.c.campaign_id.in_(campaign_ids)] if campaign_ids is not None else []
+    # Every student counts, edited or not, once however many of the campaign's courses enroll them.
+    for cid, n in conn.execute(
+            select(campaign_courses.c.campaign_id, func.count(func.distinct(enrollments.c.user_id)))
+            .join(enrollments, and_(enrollments.c.course_id == campaign_courses.c.course_id,
+                                    enrollments.c.role == "student"))
+            .where(*chosen).group_by(campaign_courses.c.campaign_id)):
+        out[cid]["student_count"] = n
+    return dict(out)
+
+
+def _freshness(conn: Connection, campaign_ids: list[int] | None) -> dict[int, dict]:
+    """Per campaign: its number of courses and the oldest last update among them (None while
+    one has never been updated: its students' edits are not in yet)."""
+    chosen = [campaign_courses.c.campaign_id.in_(campaign_ids)] if campaign_ids is not None else []
+    rows = conn.execute(select(campaign_courses.c.campaign_id, func.count().label("n"),
+                               func.count(courses.c.last_update).label("updated"),
+                               func.min(courses.c.last_update).label("oldest"))
+                        .join(courses, courses.c.id == campaign_courses.c.course_id)
+                        .where(*chosen).group_by(campaign_courses.c.campaign_id))
+    return {r.campaign_id: {"course_count": r.n, "last_update": iso(r.oldest) if r.updated == r.n else None}
+            for r in rows}
+
+
+def _wiki_domains(conn: Connection, campaign_ids: list[int] | None) -> dict[int, list[str]]:
+    chosen = [campaign_courses.c.campaign_id.in_(campaign_ids)] if campaign_ids is not None else []
+    out: dict[int, list[str]] = defaultdict(list)
+    for cid, domain in conn.execute(
+            select(campaign_courses.c.campaign_id, wikis.c.domain)
+            .join(course_wikis, course_wikis.c.course_id == campaign_courses.c.course_id)
+            .join(wikis, wikis.c.id == course_wikis.c.wiki_id)
+            .where(*chosen).distinct().order_by(campaign_courses.c.campaign_id, wikis.c.domain)):
+        out[cid].append(domain)
+    return out
+
+
+def campaign_list(engine: Engine) -> list[dict]:
+    """Every campaign with its number of courses, wikis and headline figures, by slug."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(campaigns.c.id, campaigns.c.slug, campaigns.c.title)
+                            .order_by(campaigns.c.slug)).all()
+        figures = headline(conn, None)
+        fresh = _freshness(conn, None)
+        domains = _wiki_domains(conn, None)
+    return [{"slug": c.slug, "title": c.title, "course_count": fresh.get(c.id, {}).get("course_count", 0),
+             "wikis": domains.get(c.id, []), **figures.get(c.id, ZERO),
+             "last_update": fresh.get(c.id, {}).get("last_update")} for c in rows]
+
+
+def _member_courses(conn: Connection, cid: int) -> list[dict]:
+    """The campaign's courses with their own figures, as their last update cached them."""
+    rows = conn.execute(select(courses).join(campaign_courses, campaign_courses.c.course_id == courses.c.id)
+                        .where(campaign_courses.c.campaign_id == cid).order_by(courses.c.slug))
+    return [{"slug": c.slug, "title": c.title, "start": c.start.isoformat(), "end": c.end.isoformat(),
+             **{f: getattr(c, f) for f in HEADLINE}, "last_update": iso(c.last_update)} for c in rows]
+
+
+def _per_wiki(conn: Connection, cid: int, until: date | None) -> list[dict]:
+    """The union figures split by wiki (they add up to the campaign's, but student_count, which
+    is not per wiki); `editors` counts the students with a counted revision there. Every wiki a
+    course of the campaign tracks is listed."""
+    s = scope([cid], until)
+    found = {r.wiki_id: r for r in conn.execute(
+        _over(s, revisions.c.wiki_id, func.count(func.distinct(revisions.c.user_id)).label("editors"), *_figures())
+        .group_by(revisions.c.wiki_id))}
+    tracked = select(course_wikis.c.wiki_id).join(
+        campaign_courses, campaign_courses.c.course_id == course_wikis.c.course_id).where(
+        campaign_courses.c.campaign_id == cid)
+    shown = conn.execute(select(wikis.c.id, wikis.c.domain).where(
+        wikis.c.id.in_(tracked) | wikis.c.id.in_(list(found))).order_by(wikis.c.domain)).all()
+    fields = [f for f in HEADLINE if f != "student_count"]
+    return [{"wiki": domain, "editors": found[wid].editors if wid in found else 0,
+             **{f: getattr(found[wid], f) if wid in found else 0 for f in fields}} for wid, domain in shown]
+
+
+def _activity(conn: Connection, cid: int, until: date | None) -> list[dict]:
+    """Revisions and characters added to articles per day (UTC) and wiki, days with none left out."""
+    s = scope([cid], until)
+    day = func.date(revisions.c.timestamp, type_=Date).label("day")
+    main = case((articles.c.namespace == NS_MAIN, revisions.c.characters), else_=0)
+    rows = conn.execute(_over(s, day, wikis.c.domain, func.count().label("revision_count"),
+                              _sum(main).label("character_sum"))
+                        .join(wikis, wikis.c.id == revisions.c.wiki_id)
+                        .group_by(day, wikis.c.domain).order_by(day, wikis.c.domain))
+    return [{"date": _day(r.day), "wiki": r.domain, "revision_count": r.revision_count,
+             "character_sum": r.character_sum} for r in rows]
+
+
+def _day(value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)[:10]
+
+
+def campaign_stats(engine: Engine, slug: str, until: date | None = None) -> dict:
+    """The campaign's document: its union figures, its courses with their own, per wiki, per day.
+    With `until`, the union figures count only revisions of that day or earlier (UTC); the
+    courses' own figures are those of their last update whatever `until` says."""
+    with engine.connect() as conn:
+        cid = campaign_id(conn, slug)
+        row = conn.execute(select(campaigns).where(campaigns.c.id == cid)).one()
+        fresh = _freshness(conn, [cid]).get(cid, {"course_count": 0, "last_update": None})
+        campaign = {"slug": row.slug, "title": row.title, "course_count": fresh["course_count"],
+                    "wikis": _wiki_domains(conn, [cid]).get(cid, []),
+                    **headline(conn, [cid], until).get(cid, ZERO),
+                    "last_update": fresh["last_update"], "until": until.isoformat() if until else None,
+                    "created_at": iso(row.created_at)}
+        return {"campaign": campaign, "courses": _member_courses(conn, cid),
+                "wikis": _per_wiki(conn, cid, until), "activity": _activity(conn, cid, until)}
