@@ -29,8 +29,10 @@ def _until_end(until: date) -> datetime:
     return day_start(until + timedelta(days=1))
 
 
-def scope(campaign_ids: list[int] | None, until: date | None = None):
-    """Distinct (campaign_id, wiki_id, rev_id) of the revisions some course of the campaign counts.
+def scope(campaign_ids: list[int] | None, until: date | None = None, per_course: bool = False):
+    """Distinct (owner, wiki_id, rev_id) of the revisions some course of the campaign counts:
+    the owner is the campaign, or with `per_course` each course (its own figures, from the
+    same rows).
 
     A course counts a revision of a student (enrolled as such now) on a wiki it tracks, from the
     start of its first window there up to what it has ingested for that student
@@ -43,7 +45,8 @@ def scope(campaign_ids: list[int] | None, until: date | None = None):
     first = (select(cwt.c.course_id, cwt.c.wiki_id, func.min(cwt.c.start).label("start"))
              .where(cwt.c.course_id.in_(member_courses))
              .group_by(cwt.c.course_id, cwt.c.wiki_id).subquery("first_window"))
-    q = (select(campaign_courses.c.campaign_id, revisions.c.wiki_id, revisions.c.rev_id)
+    owner = campaign_courses.c.course_id if per_course else campaign_courses.c.campaign_id
+    q = (select(owner.label("owner"), revisions.c.wiki_id, revisions.c.rev_id)
          .join(enrollments, and_(enrollments.c.course_id == campaign_courses.c.course_id,
                                  enrollments.c.role == "student"))
          .join(coverage, and_(coverage.c.course_id == enrollments.c.course_id,
@@ -94,8 +97,8 @@ def headline(conn: Connection, campaign_ids: list[int] | None, until: date | Non
     """Each campaign's headline figures: {campaign_id: {figure: value}} (campaigns with none left out)."""
     s = scope(campaign_ids, until)
     out: dict[int, dict] = defaultdict(lambda: dict(ZERO))
-    for r in conn.execute(_over(s, s.c.campaign_id, *_figures()).group_by(s.c.campaign_id)):
-        out[r.campaign_id].update({k: v for k, v in r._mapping.items() if k != "campaign_id"})
+    for r in conn.execute(_over(s, s.c.owner, *_figures()).group_by(s.c.owner)):
+        out[r.owner].update({k: v for k, v in r._mapping.items() if k != "owner"})
     chosen = [campaign_courses.c.campaign_id.in_(campaign_ids)] if campaign_ids is not None else []
     # Every student counts, edited or not, once however many of the campaign's courses enroll them.
     for cid, n in conn.execute(
@@ -145,12 +148,24 @@ def campaign_list(engine: Engine) -> list[dict]:
              "last_update": fresh.get(c.id, {}).get("last_update")} for c in rows]
 
 
-def _member_courses(conn: Connection, cid: int) -> list[dict]:
-    """The campaign's courses with their own figures, as their last update cached them."""
+def _member_courses(conn: Connection, cid: int, until: date | None) -> list[dict]:
+    """The campaign's courses with their own figures, as their last update cached them or,
+    `until` a day, counted from the same rows as the campaign's up to that day."""
     rows = conn.execute(select(courses).join(campaign_courses, campaign_courses.c.course_id == courses.c.id)
                         .where(campaign_courses.c.campaign_id == cid).order_by(courses.c.slug))
+    dated = {}
+    if until is not None:
+        s = scope([cid], until, per_course=True)
+        dated = {r.owner: r._mapping for r in conn.execute(_over(s, s.c.owner, *_figures()).group_by(s.c.owner))}
+
+    def figures(c) -> dict:
+        if until is None:
+            return {f: getattr(c, f) for f in HEADLINE}
+        found = dated.get(c.id, ZERO)
+        return {f: c.student_count if f == "student_count" else found[f] for f in HEADLINE}
+
     return [{"slug": c.slug, "title": c.title, "start": c.start.isoformat(), "end": c.end.isoformat(),
-             **{f: getattr(c, f) for f in HEADLINE}, "last_update": iso(c.last_update)} for c in rows]
+             **figures(c), "last_update": iso(c.last_update)} for c in rows]
 
 
 def _per_wiki(conn: Connection, cid: int, until: date | None) -> list[dict]:
@@ -190,8 +205,8 @@ def _day(value) -> str:
 
 def campaign_stats(engine: Engine, slug: str, until: date | None = None) -> dict:
     """The campaign's document: its union figures, its courses with their own, per wiki, per day.
-    With `until`, the union figures count only revisions of that day or earlier (UTC); the
-    courses' own figures are those of their last update whatever `until` says."""
+    With `until`, the figures, the campaign's and its courses', count only revisions of that
+    day or earlier (UTC)."""
     with engine.connect() as conn:
         cid = campaign_id(conn, slug)
         row = conn.execute(select(campaigns).where(campaigns.c.id == cid)).one()
@@ -201,5 +216,5 @@ def campaign_stats(engine: Engine, slug: str, until: date | None = None) -> dict
                     **headline(conn, [cid], until).get(cid, ZERO),
                     "last_update": fresh["last_update"], "until": until.isoformat() if until else None,
                     "created_at": iso(row.created_at)}
-        return {"campaign": campaign, "courses": _member_courses(conn, cid),
+        return {"campaign": campaign, "courses": _member_courses(conn, cid, until),
                 "wikis": _per_wiki(conn, cid, until), "activity": _activity(conn, cid, until)}
