@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from support.course import comparable
+from wikicourse import courses
 from wikicourse.sources.base import TRACKED_NAMESPACES
 from twowikis import (DOMAINS, QUIET, USERS, Course, assert_up_to_date, at, calls, day_start, iso, quiet_hour,
                       revision_contents, usercontribs, users_of)
@@ -195,3 +196,25 @@ def test_a_course_whose_students_another_course_follows_asks_the_wikis_only_for_
     assert_up_to_date(first, facts, T2, tmp_path, wiki_urls)
     assert_up_to_date(second, facts, T2, tmp_path, wiki_urls)
 
+
+
+def test_date_and_grid_changes_fetch_only_the_days_the_store_lacks(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    """A start moved earlier costs its new days alone; a new timeslice length costs no
+    contributions request: the course's finest grain is rebuilt from the shared store."""
+    course = Course.create(new_db(), proxy_urls, students=USERS[:8], start=at(PERIOD_START).date() + timedelta(days=4))
+    assert course.update(T2).status == "done"
+    course.edit(start=at(PERIOD_START).date())
+    reset(proxies)
+    assert course.update(T2).status == "done"
+    for domain, proxy in proxies.items():
+        assert [(c["ucstart"], c["ucend"], users_of(c, proxy)) for c in usercontribs(proxy)] == [
+            (PERIOD_START, "2024-03-07T23:59:59Z", set(USERS[:8]))], domain
+    assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
+
+    courses.edit_course(course.engine, course.slug, timeslice_days=3)
+    course.timeslice_days = 3
+    reset(proxies)
+    report = course.update(T2)
+    assert report.status == "done" and report.requests == 2  # the wikis' logs alone
+    assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)

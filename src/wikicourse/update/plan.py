@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 from ..timeslices.tables import accounts, coverage, rereads, students, users
 from ..timeslices.windows import Grid
 from .context import UpdateContext
-from .spans import holds, reach, spans_of
+from .spans import gaps, holds, spans_of
 
 BATCH = 50  # list=usercontribs takes up to 50 users per request
 
@@ -50,9 +50,9 @@ class Need:
 
 
 def course_needs(conn: Connection, ctx: UpdateContext) -> dict[int, list[Need]]:
-    """Per wiki, what the course's copy step (update.copy) will take from the store: each
-    current student from the window holding their ingestion point to the horizon, and the
-    windows to read again (rereads) that the store no longer holds."""
+    """Per wiki, what the course's copy step (update.copy) will take from the store and the
+    store lacks: each current student's contributions from the window holding their
+    ingestion point to the horizon, and the windows to read again (rereads)."""
     needs: dict[int, list[Need]] = {}
     for cw in ctx.wikis:
         horizon = cw.grid.horizon(ctx.as_of)
@@ -65,10 +65,10 @@ def course_needs(conn: Connection, ctx: UpdateContext) -> dict[int, list[Need]]:
         spans = spans_of(conn, cw.wiki_id, [r.user_id for r in rows])
         wiki_needs = []
         for user_id, name, until in rows:
-            point = cw.grid.floor(until)
-            have = reach(spans.get(user_id, []), point)
-            if have < horizon:
-                wiki_needs.append(Need(user_id, name, have, horizon, covered))
+            # Only what no span holds: a period moved earlier, a new grid or a student other
+            # courses follow costs the days the store lacks, not the whole range again.
+            for start, end in gaps(spans.get(user_id, []), cw.grid.floor(until), horizon):
+                wiki_needs.append(Need(user_id, name, start, end, min(covered, end)))
         names = {r.user_id: r.username for r in rows}
         ingested = {r.user_id: r.ingested_until for r in rows}
         wiki_needs += _reread_needs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, ingested, spans)

@@ -30,6 +30,20 @@ def reach(spans: list[Span], point: datetime) -> datetime:
     return point
 
 
+def gaps(spans: list[Span], start: datetime, end: datetime) -> list[Span]:
+    """The parts of [start, end) no span holds."""
+    out, t = [], start
+    for s, e in spans:
+        if e <= t or s >= end:
+            continue
+        if s > t:
+            out.append((t, s))
+        t = max(t, e)
+    if t < end:
+        out.append((t, end))
+    return out
+
+
 def holds(spans: list[Span], start: datetime, end: datetime) -> bool:
     return end <= start or reach(spans, start) >= end
 
