@@ -28,5 +28,16 @@ run wikicourse update demo-2024 --as-of 2024-02-01T00:00:00Z
 run wikicourse stats demo-2024
 # The invariant, shown: a rebuild from scratch gives the same figures.
 run wikicourse update demo-2024 --full --as-of 2024-02-01T00:00:00Z
+# What the course had done by mid-January, for a term report.
+run wikicourse stats demo-2024 --until 2024-01-15
+# A workshop within the month shares three students: their edits are read once, for both
+# courses; a campaign of the two counts each revision and each student once.
+run wikicourse course create workshop-2024 --title "Wikipedia workshop, January 2024" \
+    --start 2024-01-10 --end 2024-01-20 --wiki "$WIKI"
+run wikicourse enroll workshop-2024 "Amara Okafor" "Lena Fischer" "Mei Chen" "Priya Raman"
+run wikicourse update workshop-2024 --as-of 2024-02-01T00:00:00Z
+run wikicourse campaign create january-2024 --title "January 2024 programs"
+run wikicourse campaign add january-2024 demo-2024 workshop-2024
+run wikicourse campaign stats january-2024
 printf '\nDatabase: %s (inspect it with `wikicourse stats demo-2024 --json`)\n' "$WIKICOURSE_DB"
 printf 'In a browser: .venv/bin/wikicourse --db %s serve, then http://127.0.0.1:8000/\n' "$WIKICOURSE_DB"
