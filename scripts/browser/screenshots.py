@@ -3,9 +3,9 @@
     wikicourse serve --port 8765 &                          # the demo course (make demo), say
     TOKEN=$(wikicourse token create screenshots --admin)    # Manage needs a signed-in manager
     .venv/bin/python scripts/browser/screenshots.py --url http://127.0.0.1:8765 \\
-        --slug demo-2024 --token "$TOKEN"
+        --slug demo-2024 --campaign january-2024 --token "$TOKEN"
 
-Writes docs/screenshots/{courses,overview,activity,students,manage}.png, whole pages at
+Writes docs/screenshots/{courses,overview,activity,students,manage,campaign}.png, whole pages at
 1280 px wide, with Debian's Chromium (scripts/browser/install.sh): never `playwright install`.
 """
 from __future__ import annotations
@@ -37,6 +37,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="where the dashboard is served")
     parser.add_argument("--slug", required=True, help="the course to show")
+    parser.add_argument("--campaign", required=True, help="the campaign to show")
     parser.add_argument("--token", required=True, help="an admin's or the course instructor's token (for Manage)")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     args = parser.parse_args()
@@ -47,7 +48,8 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": WIDTH, "height": 800}, device_scale_factor=1)
         for name, url in (("courses", base + "/"), ("overview", course), ("activity", course + "/activity"),
-                          ("students", course + "/students")):
+                          ("students", course + "/students"),
+                          ("campaign", f"{base}/campaigns/{quote(args.campaign)}")):
             sizes[name] = shoot(page, url, args.out / f"{name}.png")
         page.goto(f"{base}/login?next={quote(f'/courses/{args.slug}/manage')}")
         page.fill("form#login input#token", args.token)
