@@ -24,7 +24,7 @@ from ..timeslices.windows import day_start, through
 from .ingest import ingest
 from .plan import Need, batch_needs
 from .runs import abandoned
-from .spans import reach, spans_of
+from .spans import gaps, spans_of
 
 POLL = 0.5  # seconds between looks at a round another update is reading
 
@@ -104,8 +104,8 @@ def _read_round(engine: Engine, wiki_id: int, source: RevisionSource, now: datet
 
 def round_needs(conn: Connection, wiki_id: int, now: datetime, settled: datetime, grace_days: int) -> list[Need]:
     """Every student of a course on the wiki that is followed now (running, or ended less
-    than the grace period ago), from the first of their periods that the store does not
-    hold to now (or the end of their last period)."""
+    than the grace period ago): what the store lacks of them from the start of their first
+    period to now (or the end of their last period)."""
     today = now.date()
     rows = conn.execute(
         select(enrollments.c.user_id, users.c.username, func.min(courses.c.start), func.max(courses.c.end))
@@ -119,7 +119,6 @@ def round_needs(conn: Connection, wiki_id: int, now: datetime, settled: datetime
     needs = []
     for user_id, name, first, last in rows:
         end = min(through(now), day_start(last) + timedelta(days=1))
-        have = reach(spans.get(user_id, []), day_start(first))
-        if have < end:
-            needs.append(Need(user_id, name, have, end, min(settled, end)))
+        for start, stop in gaps(spans.get(user_id, []), day_start(first), end):
+            needs.append(Need(user_id, name, start, stop, min(settled, stop)))
     return needs
