@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+from support import oracle
 from support.course import comparable
+from wikicourse.campaign_stats import campaign_stats
+from wikicourse.campaigns import add_courses, create_campaign
+from wikicourse.models.course import HEADLINE
 from wikicourse import courses
 from wikicourse.sources.base import TRACKED_NAMESPACES
 from twowikis import (DOMAINS, QUIET, USERS, Course, assert_up_to_date, at, calls, day_start, iso, quiet_hour,
@@ -196,6 +200,14 @@ def test_a_course_whose_students_another_course_follows_asks_the_wikis_only_for_
     assert_up_to_date(first, facts, T2, tmp_path, wiki_urls)
     assert_up_to_date(second, facts, T2, tmp_path, wiki_urls)
 
+    # A campaign of both counts the union of their revisions: each once (SPEC §4b).
+    create_campaign(engine, "both", title="Both")
+    add_courses(engine, "both", [first.slug, second.slug])
+    doc = campaign_stats(engine, "both")
+    rosters = [dict(students=c.students, start=c.start, end=c.end, wikis=c.wikis, as_of=T2) for c in (first, second)]
+    want = oracle.expected_campaign(facts, rosters)["campaign"]
+    assert {f: doc["campaign"][f] for f in HEADLINE} == want
+    assert want["revision_count"] < sum(c.stats()["course"]["revision_count"] for c in (first, second))
 
 
 def test_date_and_grid_changes_fetch_only_the_days_the_store_lacks(
