@@ -117,6 +117,7 @@ def test_one_round_reads_every_student_once_and_each_course_counts_as_of_it(tmp_
     assert [users for _, _, users in asked["one.wiki"]] == [set(USERS)]
     assert [users for _, _, users in asked["two.wiki"]] == [set(USERS[0:9])]
     assert reports["b"].requests == reports["c"].requests == 0
+    assert reports["a"].revisions > 0 and reports["b"].revisions == reports["c"].revisions == 0
     as_of = reports["a"].as_of
     assert {r.as_of for r in reports.values()} == {as_of} and as_of <= now_utc()
     assert all(r.status == "done" for r in reports.values())

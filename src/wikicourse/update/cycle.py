@@ -137,8 +137,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             report.errors += read_logs(engine, sources, log_max_age)
         if shared:
             progress.start_step("reading the round")
-            ctx = _count_as_of_round(engine, ctx, run_id, sources, round_age,
-                                     settings.grace_days() if grace_days is None else grace_days)
+            ctx, report.revisions = _count_as_of_round(engine, ctx, run_id, sources, round_age,
+                                                       settings.grace_days() if grace_days is None else grace_days)
             report.as_of = as_of = ctx.as_of
         # 1-2. Pre-update and reprocessing: local only, one transaction.
         progress.start_step("preparing")
@@ -173,7 +173,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         progress.start_step("fetching", total=sum(len(j.users) for js in jobs.values() for j in js))
         result = ingest(engine, {w: js for w, js in jobs.items() if js},
                         {w: sources[w] for w, js in jobs.items() if js}, full=full, progress=progress)
-        report.revisions = result.revisions
+        report.revisions += result.revisions
         report.errors += result.errors
         report.status = "partial" if report.errors else "done"
         # 4. Copy from the store, reprocess what that marked, refresh the caches: one transaction.
@@ -212,20 +212,21 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
 
 
 def _count_as_of_round(engine: Engine, ctx: UpdateContext, run_id: int, sources: dict[int, RevisionSource],
-                       round_age: float, grace_days: int) -> UpdateContext:
+                       round_age: float, grace_days: int) -> tuple[UpdateContext, int]:
     """The context counting as of the wikis' round, unless there is none or it lies before
-    what the course already counts (a command-line update since, say)."""
+    what the course already counts (a command-line update since, say); and the revisions
+    this update read for the round, if it read one."""
     found = round_as_of(engine, run_id, sources, round_age, grace_days)
     for error in found.errors:
         log.warning("update round not read: %s", error)
     if found.as_of is None:
-        return ctx
+        return ctx, found.revisions
     with engine.begin() as conn:
         reached = _reached(conn, ctx.course_id)
         if reached is not None and through(found.as_of) < reached:
-            return ctx
+            return ctx, found.revisions
         conn.execute(update(update_runs_table).where(update_runs_table.c.id == run_id).values(as_of=found.as_of))
-    return replace(ctx, as_of=found.as_of)
+    return replace(ctx, as_of=found.as_of), found.revisions
 
 
 def _reached(conn, course_id: int) -> datetime | None:

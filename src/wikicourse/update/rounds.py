@@ -21,7 +21,7 @@ from ..clock import now_utc
 from ..sources.base import RevisionSource
 from ..timeslices.tables import course_wikis, courses, enrollments, update_runs_table, users, wikis
 from ..timeslices.windows import day_start, through
-from .ingest import ingest
+from .ingest import IngestResult, ingest
 from .plan import Need, batch_needs
 from .runs import abandoned
 from .spans import gaps, spans_of
@@ -32,7 +32,8 @@ POLL = 0.5  # seconds between looks at a round another update is reading
 @dataclass
 class Round:
     as_of: datetime | None  # what the round's reads are final to; None: no round to count as of
-    requests: int = 0
+    requests: int = 0  # what reading the round cost, if this update read it
+    revisions: int = 0
     errors: tuple[str, ...] = ()
 
 
@@ -40,16 +41,19 @@ def round_as_of(engine: Engine, run_id: int, sources: dict[int, RevisionSource],
                 grace_days: int) -> Round:
     """The as-of time the update `run_id` of a course on these wikis can count at: the latest
     round of each (read now if none is fresher than `max_age` seconds), the earliest of them."""
-    times, requests, errors = [], 0, []
+    found, times = Round(None), []
     for wiki_id, source in sources.items():
         before = source.request_count
-        at, failed = _wiki_round(engine, run_id, wiki_id, source, max_age, grace_days)
-        requests += source.request_count - before
-        errors += failed
+        at, read = _wiki_round(engine, run_id, wiki_id, source, max_age, grace_days)
+        found.requests += source.request_count - before
+        if read is not None:
+            found.revisions += read.revisions
+            found.errors += tuple(read.errors)
         if at is None:
-            return Round(None, requests, tuple(errors))
+            return found
         times.append(at)
-    return Round(min(times) if times else None, requests, tuple(errors))
+    found.as_of = min(times) if times else None
+    return found
 
 
 def _reader_alive(conn: Connection, run_id: int) -> bool:
@@ -60,7 +64,9 @@ def _reader_alive(conn: Connection, run_id: int) -> bool:
 
 
 def _wiki_round(engine: Engine, run_id: int, wiki_id: int, source: RevisionSource, max_age: float,
-                grace_days: int) -> tuple[datetime | None, list[str]]:
+                grace_days: int) -> tuple[datetime | None, IngestResult | None]:
+    """The wiki's fresh round (None if there is none to count as of), and what this update
+    read of it, if it read it."""
     waited_since = time.monotonic()
     while True:
         now = now_utc()
@@ -68,7 +74,7 @@ def _wiki_round(engine: Engine, run_id: int, wiki_id: int, source: RevisionSourc
             round_at, reader = conn.execute(select(wikis.c.round_at, wikis.c.round_run)
                                             .where(wikis.c.id == wiki_id)).one()
             if round_at is not None and (now - round_at).total_seconds() < max_age:
-                return round_at, []
+                return round_at, None
             if reader is None or not _reader_alive(conn, reader):
                 # Compare and set: of two updates that found no fresh round, one reads it.
                 taken = conn.execute(update(wikis).where(
@@ -77,12 +83,12 @@ def _wiki_round(engine: Engine, run_id: int, wiki_id: int, source: RevisionSourc
                 if taken:
                     break
         if time.monotonic() - waited_since > max_age:
-            return None, []  # the round being read is slow: this update reads on its own
+            return None, None  # the round being read is slow: this update reads on its own
         time.sleep(POLL)
     at = None
     try:
-        at, errors = _read_round(engine, wiki_id, source, now, grace_days)
-        return at, errors
+        at, read = _read_round(engine, wiki_id, source, now, grace_days)
+        return at, read
     finally:
         with engine.begin() as conn:
             conn.execute(update(wikis).where(wikis.c.id == wiki_id, wikis.c.round_run == run_id).values(
@@ -90,16 +96,15 @@ def _wiki_round(engine: Engine, run_id: int, wiki_id: int, source: RevisionSourc
 
 
 def _read_round(engine: Engine, wiki_id: int, source: RevisionSource, now: datetime,
-                grace_days: int) -> tuple[datetime | None, list[str]]:
-    """Read every followed student up to now; returns the round's time (None if a read failed)."""
+                grace_days: int) -> tuple[datetime | None, IngestResult]:
+    """Read every followed student up to now; returns the round's time (None if a read
+    failed) and what was read."""
     settled = now.replace(microsecond=0)  # the running second is not final (Grid.settled)
     with engine.connect() as conn:
         needs = round_needs(conn, wiki_id, now, settled, grace_days)
         jobs = batch_needs(conn, wiki_id, needs)
-    result = ingest(engine, {wiki_id: jobs}, {wiki_id: source}) if jobs else None
-    if result is not None and result.errors:
-        return None, result.errors
-    return settled - timedelta(seconds=1), []
+    result = ingest(engine, {wiki_id: jobs}, {wiki_id: source})
+    return (None if result.errors else settled - timedelta(seconds=1)), result
 
 
 def round_needs(conn: Connection, wiki_id: int, now: datetime, settled: datetime, grace_days: int) -> list[Need]:
