@@ -2,7 +2,7 @@
 workers send per round, with rounds (`worker --round-age 300`) and one course at a time
 (`--round-age 0`), for courses whose rosters overlap.
 
-    .venv/bin/python benchmarks/rounds.py          # the whole benchmark (wikis cached)
+    .venv/bin/python benchmarks/rounds.py          # the whole benchmark (about 13 min, wikis cached)
     .venv/bin/python benchmarks/rounds.py --quick  # a smoke run (the 50-student dataset)
 
 20 courses of 20 students (default), both wikis, the dataset's period, with rosters
@@ -392,6 +392,7 @@ def main(argv=None) -> int:
     info = machine_info()
     log("wikicourse update rounds benchmark" + (" (quick)" if args.quick else ""))
     log("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    log(f"wikicourse imported from {Path(courses.__file__).parent}")
     exps = make_exports(params, args.cache_dir)
     students, _ = params.accounts()
     pool = students[:]
@@ -467,6 +468,8 @@ def main(argv=None) -> int:
                 s, b = median_round(s_runs, rnd_i, f), median_round(b_runs, rnd_i, f)
                 entries.append((s / b if b else (1.0 if s == 0 else float("inf")), name, f, s, b))
         entries.sort(key=lambda e: -e[0])
+        zero = [f"{name[:2]} {f}" for _, name, f, s, b in entries if s == b == 0]
+        entries = [e for e in entries if not e[3] == e[4] == 0]
         md = [f"| round | figure | shared rounds ({config_label(shared)}) | one course at a time "
               f"({config_label(base)}) | shared / per-course |", "| --- | --- | --- | --- | --- |"]
         md += [f"| {name} | {f} | {fmt(f, s)} | {fmt(f, b)} | {ratio(s, b)} |" for _, name, f, s, b in entries]
@@ -476,6 +479,7 @@ def main(argv=None) -> int:
                     sum((Counter(r.rounds[i].statuses) for r in runs), Counter()).items()))
                 for i in range(len(ROUNDS)))
             for a, runs in results.items())
+        md += ["", f"Zero in both (left out): {'; '.join(zero)}." if zero else ""]
         out += ["", "Markdown (least flattering ratio first):", "", *md, "",
                 f"courses finished (all runs): {status_line}"]
     out.append("contributions read: the edits the usercontribs answers listed (counted at the proxies); "
