@@ -40,6 +40,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Sequence
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # benchmark modules; tests/support helpers
@@ -142,14 +143,31 @@ def wikicourse_cmd(clock_back: float | None) -> list[str]:
     return [WIKICOURSE] if clock_back is None else [sys.executable, "-c", SET_BACK]
 
 
-def worker_process(db: str, rurl: str, logfile: Path, clock_back: float | None) -> subprocess.Popen:
+def worker_process(db: str, rurl: str, logfile: Path, clock_back: float | None,
+                   extra_args: Sequence[str] = ()) -> subprocess.Popen:
+    """A `wikicourse worker` (1 thread, --wiki-interval 0, then `extra_args`) logging to `logfile`."""
     out = open(logfile, "w")
     env = dict(os.environ)
     if clock_back is not None:
         env["WIKICOURSE_BENCH_CLOCK_BACK"] = str(clock_back)
     return subprocess.Popen([*wikicourse_cmd(clock_back), "--db", db, "worker", "--redis", rurl, "--threads", "1",
-                             "--wiki-interval", "0"], stdout=out, stderr=subprocess.STDOUT,
+                             "--wiki-interval", "0", *extra_args], stdout=out, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, env=env)
+
+
+def start_workers(n: int, db: str, rurl: str, logdir: Path, clock_back: float | None,
+                  extra_args: Sequence[str] = (), prefix: str = "worker") -> list[subprocess.Popen]:
+    """`n` worker processes logging to logdir/PREFIX-K.log (PREFIX starting with "worker", so
+    that run_round reads them), once each has logged that it started."""
+    logs = [logdir / f"{prefix}-{k}.log" for k in range(n)]
+    procs = [worker_process(db, rurl, f, clock_back, extra_args) for f in logs]
+    deadline = time.monotonic() + 60
+    while not all("worker started" in f.read_text() for f in logs):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            stop_workers(procs)
+            raise RuntimeError("workers did not start:\n" + "\n".join(f.read_text()[-2000:] for f in logs))
+        time.sleep(0.05)
+    return procs
 
 
 def machine_cpu() -> tuple[float, float]:
@@ -278,13 +296,7 @@ def workers_run(n_workers: int, params: Params, groups: list[list[str]], api_url
         # The workers' clock: the dataset's as-of (mid-way through the course's last day) as they start,
         # so the courses are running; or the real one (the period long over).
         back = None if real_clock else (datetime.now(UTC) - params.as_of).total_seconds()
-        procs = [worker_process(db, rurl, logdir / f"worker-{k}.log", back) for k in range(n_workers)]
-        deadline = time.monotonic() + 60
-        while not all("worker started" in (logdir / f"worker-{k}.log").read_text() for k in range(n_workers)):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-                raise RuntimeError("workers did not start:\n" + "\n".join(
-                    f.read_text()[-2000:] for f in sorted(logdir.glob("worker-*.log"))))
-            time.sleep(0.05)
+        procs = start_workers(n_workers, db, rurl, logdir, back)
         label = f"{n_workers} worker{'s' if n_workers > 1 else ''}" + (", proxied" if proxied else "")
         out = WorkersRun(n_workers, proxied, [])
         for name in ROUNDS:
