@@ -53,8 +53,7 @@ def _until(c: dict) -> str:
 
 FIGURE_HEADERS = ["students", "articles", "new", "revisions", "characters", "user space", "drafts", "references"]
 CAMPAIGN_NOTE = ("Campaign figures count each revision once, however many of its courses count it, and each\n"
-                 "student once: they can be less than the courses' sum. Courses show their own figures,\n"
-                 "as of their last update.")
+                 "student once: they can be less than the courses' sum. Courses show their own figures,\n")
 
 
 def _figures(row: dict) -> list:
@@ -72,7 +71,8 @@ def render_campaign(doc: dict) -> str:
     out.append(table(["course", "start", "end", *FIGURE_HEADERS, "last update"],
                      [[k["slug"], k["start"], k["end"], *_figures(k), k["last_update"] or "never"]
                       for k in doc["courses"]]) if doc["courses"] else "No courses in the campaign yet.")
-    return "\n".join(out + ["", CAMPAIGN_NOTE])
+    own = f"counted up to {c['until']} too." if c["until"] else "as of their last update."
+    return "\n".join(out + ["", CAMPAIGN_NOTE + own])
 
 
 def render_campaigns(found: list[dict]) -> str:

@@ -60,6 +60,8 @@ UNION = _f(4, 7, 100 + 50 + 70 + 10 + 25, 30, 40, 2 + 1 + 3, 2, 1)
 C1 = _f(2, 4, 100 + 50 + 70, 30, 0, 3, 1, 1)  # one.wiki 1, 2, 3, 5
 C2 = _f(3, 5, 50 + 10 + 25, 30, 40, 4, 2, 0)  # one.wiki 2, 3, 4, 9; two.wiki 2
 UNTIL_6TH = _f(4, 4, 220, 30, 0, 3, 1, 1)  # one.wiki 1, 2, 3, 5
+C1_UNTIL_6TH = C1  # one.wiki 1, 2, 3, 5: all of c1's
+C2_UNTIL_6TH = _f(3, 2, 50, 30, 0, 1, 1, 0)  # one.wiki 2, 3 (two.wiki 2 is of the 7th)
 PER_WIKI = {ONE: dict(editors=3, **{k: v for k, v in _f(0, 6, 230, 30, 40, 6, 1, 1).items() if k != "student_count"}),
             TWO: dict(editors=1, **{k: v for k, v in _f(0, 1, 25, 0, 0, 0, 1, 0).items() if k != "student_count"})}
 ACTIVITY = [("2024-01-02", ONE, 1, 100), ("2024-01-03", ONE, 1, 70), ("2024-01-06", ONE, 2, 50),
