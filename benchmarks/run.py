@@ -342,7 +342,8 @@ def breakdown_table(label: str, op: Op) -> str:
     order = ["reading logs", "reading logs: list=logevents", "reading logs: page histories",
              "prepare wikis", "prepare users", "prepare users: derive article timeslices", "prepare dates",
              "prepare past", "start over (--full)", "reprocess before ingest", "plan", "ingest (wall)",
-             "ingest: writer (main thread)", "ingest: writer: build rows + upsert articles", *sorted(fetch_names),
+             "ingest: writer (main thread)", "ingest: writer: store transaction",
+             "ingest: writer: build rows + upsert articles", *sorted(fetch_names), "copy from the store",
              "reprocess after ingest", "reprocess: derive_marked", "reprocess: derive: article timeslices",
              "reprocess: derive: user timeslices", "reprocess: derive: wiki timeslices", "reprocess: settle_marks",
              "refresh", "refresh: articles courses", "refresh: enrollments", "refresh: course"]

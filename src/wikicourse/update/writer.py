@@ -38,6 +38,9 @@ class StoreWriter:
         self.written: dict[int, datetime] = dict(self.complete)
         self.current: int | None = None  # the user the stream is on
         self.pending: list[tuple[int, Contribution]] = []
+        # May the store hold rows of these users from the job's start on? (known at the first
+        # write; a first read of them has nothing to replace, and skips the deletes)
+        self.replacing: bool | None = None
         self.refs: dict[int, int | None] = {}
         self.new_refs: dict[int, int | None] = {}
         self.revisions = 0
@@ -87,10 +90,14 @@ class StoreWriter:
     def _replace(self, conn: Connection, spans: dict[int, tuple[datetime, datetime]],
                  ready: list[tuple[int, Contribution]]) -> None:
         wiki = self.job.wiki_id
+        if self.replacing is None:
+            self.replacing = conn.scalar(select(revisions.c.rev_id).where(
+                revisions.c.wiki_id == wiki, revisions.c.user_id.in_(list(self.complete)),
+                revisions.c.timestamp >= self.job.start).limit(1)) is not None
         by_span: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
         for uid, span in spans.items():
             by_span[span].append(uid)
-        for (start, until), uids in by_span.items():
+        for (start, until), uids in by_span.items() if self.replacing else ():
             # What the store held there (read by an earlier update, or before a change of
             # the wiki's past) is replaced by the wiki's answer now.
             conn.execute(delete(revisions).where(revisions.c.wiki_id == wiki, revisions.c.user_id.in_(uids),
