@@ -71,17 +71,17 @@ def course_needs(conn: Connection, ctx: UpdateContext) -> dict[int, list[Need]]:
                 wiki_needs.append(Need(user_id, name, start, end, min(covered, end)))
         names = {r.user_id: r.username for r in rows}
         ingested = {r.user_id: r.ingested_until for r in rows}
-        wiki_needs += _reread_needs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, ingested, spans)
+        wiki_needs += _reread_needs(conn, ctx.course_id, cw.wiki_id, cw.grid, names, ingested, spans, covered)
         needs[cw.wiki_id] = wiki_needs
     return needs
 
 
 def _reread_needs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
-                  ingested: dict[int, datetime], spans: dict) -> list[Need]:
+                  ingested: dict[int, datetime], spans: dict, covered: datetime) -> list[Need]:
     """The windows to read again (SPEC §4a) that lie before the window the forward read starts
     in, and that the store no longer holds (another course may have read them again already):
     per student, one wide range from the first to the last (a few more revisions cost less
-    than a request per range)."""
+    than a request per range), final up to the settled time `covered`."""
     first: dict[int, datetime] = {}
     last: dict[int, datetime] = {}
     for user_id, start in conn.execute(select(rereads.c.user_id, rereads.c.start).where(
@@ -92,7 +92,7 @@ def _reread_needs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, na
         if not holds(spans.get(user_id, []), start, end):
             first.setdefault(user_id, start)
             last[user_id] = end
-    return [Need(u, names[u], first[u], last[u], last[u], reread=True) for u in first]
+    return [Need(u, names[u], first[u], last[u], min(last[u], covered), reread=True) for u in first]
 
 
 def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]:
@@ -103,21 +103,25 @@ def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]
 
 
 def batch_needs(conn: Connection, wiki_id: int, needs: list[Need], grid: Grid | None = None) -> list[FetchJob]:
-    """Jobs of at most BATCH users (what usercontribs takes). Users whose needs start in the
-    same window (a day without a grid) and end alike share jobs, from the earliest start:
-    students read up to the same update share one range, and a new student's period is a
-    job of its own rather than a range every other student would be read over again."""
+    """Jobs of at most BATCH users (what usercontribs takes), each from the earliest start of
+    its users to the latest end. Users whose needs start in the same window (a day without a
+    grid) and end alike share jobs: students read up to the same update share one range, and
+    a new student's period is a job of its own rather than a range every other student would
+    be read over again. Rereads share jobs whatever their ranges: a few more revisions cost
+    less than a request per range."""
     known = dict(conn.execute(select(accounts.c.user_id, accounts.c.account_id).where(
         accounts.c.wiki_id == wiki_id, accounts.c.user_id.in_([n.user_id for n in needs]))).all()) if needs else {}
     alike: dict[tuple, list[Need]] = defaultdict(list)
     for need in needs:
         bucket = grid.floor(need.start) if grid else need.start.date()
-        alike[(need.reread, bucket, need.end, need.covered)].append(need)
+        alike[(True,) if need.reread else (False, bucket, need.end, need.covered)].append(need)
     jobs = []
-    for (reread, _, end, covered), group in sorted(alike.items(), key=lambda kv: kv[0][:3]):
+    for key, group in sorted(alike.items(), key=lambda kv: kv[0][:3]):
         group.sort(key=lambda n: n.name)
         for batch in (group[i:i + BATCH] for i in range(0, len(group), BATCH)):
-            jobs.append(FetchJob(wiki_id, min(n.start for n in batch), end,
-                                 tuple((n.user_id, n.name) for n in batch), covered, reread,
+            # Every user of the job is read over its whole range: what is final of it (the
+            # latest `covered`, never past the settled time) holds for each of them.
+            jobs.append(FetchJob(wiki_id, min(n.start for n in batch), max(n.end for n in batch),
+                                 tuple((n.user_id, n.name) for n in batch), max(n.covered for n in batch), key[0],
                                  tuple((n.name, known[n.user_id]) for n in batch if n.user_id in known)))
     return jobs
