@@ -1,4 +1,4 @@
-"""The update cycle of SPEC §4: pre-update, reprocess, ingest, refresh, in that order."""
+"""The update cycle of SPEC §4: pre-update, reprocess, ingest (into the shared store), copy, refresh."""
 from __future__ import annotations
 
 import logging
@@ -169,7 +169,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             report.reasons = reasons
         report.removed_users, report.removed_wikis = len(removed_users), len(removed_wikis)
         report.added_wikis = len(added_wikis)
-        # 3. Ingest new data into the shared store, checkpointed per user.
+        # 3. Ingest new data into the shared store, checkpointed per page of the answers.
         progress.start_step("fetching", total=sum(len(j.users) for js in jobs.values() for j in js))
         result = ingest(engine, {w: js for w, js in jobs.items() if js},
                         {w: sources[w] for w, js in jobs.items() if js}, full=full, progress=progress)
@@ -188,8 +188,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             refresh(conn, course_id, as_of, now_utc())
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
-            # The new edits counted explain figures that moved; an hourly update that found nothing
-            # new, re-reading its current window, has nothing to explain.
+            # The new edits counted explain figures that moved; an hourly update that found
+            # nothing new has nothing to explain.
             if counted and report.figures:
                 found.append(dict(kind="edits", count=counted))
             record_many(conn, run_id, found)
