@@ -39,8 +39,6 @@ import statistics
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -136,27 +134,13 @@ class KindProxy(CountingProxy):
                     proxy.kinds[self.kind] += 1
                 base._serve(self, body)
 
-            def _forward(self, body: bytes | None) -> None:  # FaultProxy's, reading the answer on the way
-                request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command)
-                for name in ("Content-Type", "User-Agent", "Accept-Encoding"):
-                    if name in self.headers:
-                        request.add_header(name, self.headers[name])
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as response:
-                        code, headers, payload = response.status, response.headers, response.read()
-                except urllib.error.HTTPError as exc:
-                    code, headers, payload = exc.code, exc.headers, exc.read()
+            def _upstream(self, body: bytes | None):  # FaultProxy's, reading the answer on the way
+                code, headers, payload = base._upstream(self, body)
                 if self.kind == "usercontribs" and code == 200:
                     found = contributions_in(headers, payload)
                     with proxy._kinds_lock:
                         proxy.contributions += found
-                self.send_response(code)
-                for name in ("Content-Type", "Content-Encoding", "Retry-After"):
-                    if headers.get(name):
-                        self.send_header(name, headers[name])
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                return code, headers, payload
 
         return Handler
 

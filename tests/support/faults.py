@@ -125,16 +125,20 @@ class FaultProxy:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up first, as a timing-out client does
 
-            def _forward(self, body: bytes | None) -> None:
+            def _upstream(self, body: bytes | None):
+                """The wiki's answer to the request: (status, headers, payload)."""
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command)
                 for name in ("Content-Type", "User-Agent", "Accept-Encoding"):
                     if name in self.headers:
                         request.add_header(name, self.headers[name])
                 try:
                     with urllib.request.urlopen(request, timeout=30) as response:
-                        code, headers, payload = response.status, response.headers, response.read()
+                        return response.status, response.headers, response.read()
                 except urllib.error.HTTPError as exc:
-                    code, headers, payload = exc.code, exc.headers, exc.read()
+                    return exc.code, exc.headers, exc.read()
+
+            def _forward(self, body: bytes | None) -> None:
+                code, headers, payload = self._upstream(body)
                 self.send_response(code)
                 for name in ("Content-Type", "Content-Encoding", "Retry-After"):
                     if headers.get(name):
