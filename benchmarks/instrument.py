@@ -20,6 +20,7 @@ import wikicourse.update.ingest as ingest_mod
 import wikicourse.update.prepare_users as prepare_users_mod
 import wikicourse.update.refresh as refresh_mod
 import wikicourse.update.reprocess as reprocess_mod
+import wikicourse.update.writer as writer_mod
 
 # Top-level steps of update_course, in the order they run; their sum is compared to the total.
 TOP = ("reading logs", "prepare wikis", "prepare users", "prepare dates", "prepare past", "start over (--full)",
@@ -87,7 +88,6 @@ class Phases:
 
         # The writer's methods as they are today; whichever of them exist get timed.
         methods = {m: "ingest: writer (main thread)" for m in ("feed", "finish", "checkpoint", "_checkpoint")}
-        methods["_rows"] = "ingest: writer: build rows + upsert articles"
         methods["_replace"] = "ingest: writer: store transaction"
         TimedWriter = type("TimedWriter", (original_writer,), {
             m: self._timed(label, getattr(original_writer, m))
@@ -120,6 +120,8 @@ class Phases:
             (refresh_mod, "refresh_articles_courses", "refresh: articles courses"),
             (refresh_mod, "refresh_enrollments", "refresh: enrollments"),
             (refresh_mod, "refresh_course", "refresh: course"),
+            (writer_mod, "_upsert_articles", "ingest: writer: articles (upsert, ids)"),
+            (writer_mod, "load", "ingest: writer: bulk loads (revisions, refs, articles)"),
             (ingest_mod, "StoreWriter", lambda _: TimedWriter),
             (ingest_mod, "_refs_lookup", lambda _: refs_lookup),
         ]

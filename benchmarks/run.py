@@ -43,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # benchmark modules; tests/support helpers
 
 from dataset import DEFAULT_CACHE, Params, exports as make_exports, fresh_engine  # noqa: E402
+from replay import Recording, replay_url  # noqa: E402
 from scenario import SLUG, Op, Scenario, _comparable, quiet_step  # noqa: E402
 from wikicourse.db import open_db  # noqa: E402
 from wikicourse.sources.dump import DumpSource  # noqa: E402
@@ -114,23 +115,68 @@ class Profiled(Scenario):
             prof.dump_stats(self.profile_dir / f"{self.label}-{len(self.ops):02d}-{slug}.prof")
 
 
-def run_offline(backend: str, params: Params, exps: dict, parsed: dict, quiet, args) -> tuple[Scenario, dict]:
+def run_offline(backend: str, params: Params, exps: dict, parsed: dict, quiet, args,
+                recording: Recording | None = None) -> tuple[Scenario, dict]:
+    """The operations on a fresh database, reading the parsed exports, or (`recording`) the
+    real wikis' recorded answers through wikicourse's own HTTP client."""
     extra: dict = {}
-    urls = {d: e.path.resolve().as_uri() for d, e in exps.items()}
-    by_url = {urls[d]: s for d, s in parsed.items()}
+    if recording is None:
+        urls = {d: e.path.resolve().as_uri() for d, e in exps.items()}
+        by_url = {urls[d]: s for d, s in parsed.items()}
+        factory = by_url.__getitem__
+    else:
+        urls = {d: replay_url(d) for d in exps}
+        factory = recording.replaying_source
     with tempfile.TemporaryDirectory(prefix="wikicourse-bench-") as folder, fresh_engine(backend, folder) as engine:
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 extra["server"] = conn.exec_driver_sql("SHOW server_version").scalar()
-        sc = Profiled(engine, params, urls, lambda u: by_url[u], quiet=quiet, breakdown=not args.no_breakdown,
+        sc = Profiled(engine, params, urls, factory, quiet=quiet, breakdown=not args.no_breakdown,
                       log=lambda m: log(m))
         if args.profile:
-            sc.profile_dir, sc.label = args.profile, f"offline-{backend}"
+            sc.profile_dir, sc.label = args.profile, f"{'replay' if recording else 'offline'}-{backend}"
         sc.setup()
         sc.run(check_invariant=not args.no_check)
         if backend == "sqlite":
             extra["database size"] = f"{Path(folder, 'bench.sqlite').stat().st_size / 1e6:.1f} MB"
         return sc, extra
+
+
+def recorded(params: Params, exps: dict, quiet, args, again: bool = False) -> Recording:
+    """The real wikis' answers to the operations (recorded once per dataset, then read from the cache)."""
+    import livewikis
+
+    path = args.cache_dir / params.key() / "replay.json.gz"
+    if not (args.record or again) and (found := Recording.load(path)) is not None:
+        return found
+    log("recording the real wikis' answers to the operations (once per dataset)")
+    live = livewikis.start(params, exps, args.cache_dir, lambda m: log(m))
+    try:
+        recording = Recording()
+        domains = {url: d for d, url in live.api_urls.items()}
+        with tempfile.TemporaryDirectory(prefix="wikicourse-bench-rec-") as folder, \
+                fresh_engine("sqlite", folder) as engine:
+            sc = Scenario(engine, params, live.api_urls, lambda u: recording.recording_source(domains[u], u),
+                          quiet=quiet, breakdown=False, log=lambda m: log(m))
+            sc.setup()
+            sc.run(check_invariant=False)
+        recording.save(path)
+    finally:
+        live.down()
+    log(f"  {len(recording.answers):,} answers ({recording.bytes / 1e6:.0f} MB) kept in {path}")
+    return Recording.load(path)
+
+
+def run_replayed(backend: str, params: Params, exps: dict, quiet, args) -> tuple[Scenario, dict]:
+    """run_offline against the recorded answers; a recording the code's requests outgrew is made again."""
+    for attempt in (1, 2):
+        recording = recorded(params, exps, quiet, args, again=attempt == 2)
+        sc, extra = run_offline(backend, params, exps, {}, quiet, args, recording)
+        if not recording.misses:
+            extra["recorded answers"] = f"{len(recording.answers):,} ({recording.bytes / 1e6:.0f} MB)"
+            return sc, extra
+        log(f"  {len(recording.misses)} requests the recording lacks (first: {recording.misses[0][:160]})")
+    raise SystemExit("the replay still asks for answers the recording lacks")
 
 
 # -- the wiki's past changes ------------------------------------------------------------------
@@ -343,7 +389,8 @@ def breakdown_table(label: str, op: Op) -> str:
              "prepare wikis", "prepare users", "prepare users: derive article timeslices", "prepare dates",
              "prepare past", "start over (--full)", "reprocess before ingest", "plan", "ingest (wall)",
              "ingest: writer (main thread)", "ingest: writer: store transaction",
-             "ingest: writer: build rows + upsert articles", *sorted(fetch_names), "copy from the store",
+             "ingest: writer: bulk loads (revisions, refs, articles)", "ingest: writer: articles (upsert, ids)",
+             *sorted(fetch_names), "copy from the store",
              "reprocess after ingest", "reprocess: derive_marked", "reprocess: derive: article timeslices",
              "reprocess: derive: user timeslices", "reprocess: derive: wiki timeslices", "reprocess: settle_marks",
              "refresh", "refresh: articles courses", "refresh: enrollments", "refresh: course"]

@@ -1,9 +1,11 @@
 """The few statements whose spelling differs between SQLite and PostgreSQL, in one place."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Column, Connection, MetaData, Table, select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.dialects import postgresql, sqlite
 
 # Both dialects bind one parameter per value; stay well under SQLite's limit.
@@ -26,6 +28,65 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict], keys: Sequence[
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     conn.execute(stmt, list(rows))
+
+
+def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple],
+         keys: Sequence[str] = (), update: Sequence[str] = ()) -> None:
+    """Write many rows (tuples in `columns`' order) in bulk; with `keys`, as upsert() does
+    (rows whose keys exist take the `update` columns, or are skipped).
+
+    This is the path of the store's and the refs cache's tens of thousands of rows: the
+    values are bound as the columns' types bind them, but without SQLAlchemy's per-row
+    parameter processing. PostgreSQL takes them by COPY (into a temporary table first when
+    they may conflict); SQLite runs one statement, compiled once, for every row."""
+    processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
+    if any(processors):
+        rows = (tuple(v if p is None or v is None else p(v) for v, p in zip(row, processors)) for row in rows)
+    if conn.dialect.name != "postgresql":
+        statement, order = _compiled(conn.dialect, table, tuple(columns), tuple(keys), tuple(update))
+        if order != tuple(range(len(columns))):
+            rows = (tuple(row[i] for i in order) for row in rows)
+        batch = list(rows)
+        if batch:
+            conn.exec_driver_sql(statement, batch)
+        return
+    if not keys:
+        _copy(conn, table, columns, rows)
+        return
+    staging = Table(f"staging_{table.name}", MetaData(), *(Column(c, table.c[c].type) for c in columns),
+                    prefixes=["TEMPORARY"])
+    staging.create(conn)
+    try:
+        _copy(conn, staging, columns, rows)
+        stmt = postgresql.insert(table).from_select(list(columns), select(staging))
+        stmt = (stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
+                if update else stmt.on_conflict_do_nothing(index_elements=list(keys)))
+        conn.execute(stmt)
+    finally:
+        staging.drop(conn)
+
+
+def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    quote = conn.dialect.identifier_preparer
+    # COPY has no SQLAlchemy construct; the names come from the table's metadata.
+    names = ", ".join(quote.quote(c) for c in columns)
+    with conn.connection.driver_connection.cursor() as cur, \
+            cur.copy(f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+@lru_cache(maxsize=64)
+def _compiled(dialect: Dialect, table: Table, columns: tuple[str, ...], keys: tuple[str, ...],
+              update: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
+    """The INSERT (or upsert) as the dialect spells it, and the order its positional
+    parameters take `columns` in."""
+    stmt = sqlite.insert(table)
+    if keys:
+        stmt = (stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
+                if update else stmt.on_conflict_do_nothing(index_elements=list(keys)))
+    compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
+    return str(compiled), tuple(columns.index(name) for name in compiled.positiontup)
 
 
 def chunks(items: Iterable, size: int = CHUNK):

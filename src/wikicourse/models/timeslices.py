@@ -94,9 +94,10 @@ class CourseUserArticleTimeslice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = _course()
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    wiki_id: Mapped[int] = _wiki()
+    # Users, articles and wikis unchecked (migration 0006): millions of rows, never orphaned.
+    user_id: Mapped[int]
+    article_id: Mapped[int]
+    wiki_id: Mapped[int]
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     character_sum: Mapped[int] = mapped_column(Integer, default=0)  # sum of max(0, sizediff)
     references_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -76,7 +76,7 @@ class RevisionRefs(Base):
 
     __tablename__ = "revision_refs"
 
-    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"), primary_key=True)
+    wiki_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # unchecked: migration 0006
     rev_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     refs: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
@@ -95,10 +95,10 @@ class Revision(Base):
     __table_args__ = (Index("ix_revisions_user", "wiki_id", "user_id", "timestamp"),
                       Index("ix_revisions_article", "article_id"))
 
-    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"), primary_key=True)
+    wiki_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # unchecked: migration 0006
     rev_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    user_id: Mapped[int]  # users and articles unchecked too: the writer resolved them
+    article_id: Mapped[int]
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
     characters: Mapped[int] = mapped_column(Integer, default=0)
     references: Mapped[int] = mapped_column(Integer, default=0)

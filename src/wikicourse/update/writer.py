@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from ..errors import WikiError
 from ..refs import references_added
 from ..sources.base import Contribution
-from ..sql import chunks, upsert
+from ..sql import chunks, load, upsert
 from ..timeslices.tables import accounts, articles, revision_refs, revisions
 from .fetch import Page
 from .plan import FetchJob
@@ -41,6 +41,7 @@ class StoreWriter:
         # May the store hold rows of these users from the job's start on? (known at the first
         # write; a first read of them has nothing to replace, and skips the deletes)
         self.replacing: bool | None = None
+        self.article_ids: dict[int, int] = {}  # page id -> article id, of the pages written so far
         self.refs: dict[int, int | None] = {}
         self.new_refs: dict[int, int | None] = {}
         self.revisions = 0
@@ -78,17 +79,22 @@ class StoreWriter:
                  if until > self.written[uid]}
         if not spans:
             return
-        ready = [(uid, c) for uid, c in self.pending if c.timestamp < self.complete[uid]]
+        # Only the user the stream is on can have edits not complete yet, at the tail.
+        cut = len(self.pending)
+        while cut and self.pending[cut - 1][1].timestamp >= self.complete[self.pending[cut - 1][0]]:
+            cut -= 1
+        ready = self.pending[:cut]
         with self.engine.begin() as conn:
-            self._replace(conn, spans, ready)
+            article_ids = self._replace(conn, spans, ready)
+        self.article_ids.update(article_ids)  # once committed: a rolled-back insert has no id
         self.written.update({uid: until for uid, (_, until) in spans.items()})
-        self.pending = [(uid, c) for uid, c in self.pending if c.timestamp >= self.complete[uid]]
+        self.pending = self.pending[cut:]
         self.new_refs = {}
         # Keep only the refs the edits still waiting need: a huge editor must not fill memory.
         self.refs = {r: self.refs[r] for _, c in self.pending for r in (c.revid, c.parentid) if r in self.refs}
 
     def _replace(self, conn: Connection, spans: dict[int, tuple[datetime, datetime]],
-                 ready: list[tuple[int, Contribution]]) -> None:
+                 ready: list[tuple[int, Contribution]]) -> dict[int, int]:
         wiki = self.job.wiki_id
         if self.replacing is None:
             self.replacing = conn.scalar(select(revisions.c.rev_id).where(
@@ -105,27 +111,26 @@ class StoreWriter:
         upsert(conn, accounts, [dict(wiki_id=wiki, user_id=u, account_id=a) for u, a in self.accounts.items()],
                keys=["wiki_id", "user_id"])
         self.accounts = {}
-        for batch in chunks(self._rows(conn, ready)):
-            conn.execute(insert(revisions), batch)
+        new_pages = {c.pageid: c for _, c in ready if c.pageid not in self.article_ids}
+        article_ids = _upsert_articles(conn, wiki, new_pages.values(), self.full)
+        load(conn, revisions, REVISION_COLUMNS, self._rows(ready, self.article_ids | article_ids))
         # Beyond `covered` the wiki may still add edits of the running second: not read yet.
         record_read(conn, wiki, {u: (s, min(e, self.job.covered)) for u, (s, e) in spans.items()})
         # Fetched anew (--full, or first seen): the wiki's answer replaces what was cached.
-        upsert(conn, revision_refs, [dict(wiki_id=wiki, rev_id=r, refs=n) for r, n in self.new_refs.items()],
-               keys=["wiki_id", "rev_id"], update=["refs"])
+        load(conn, revision_refs, ("wiki_id", "rev_id", "refs"), [(wiki, r, n) for r, n in self.new_refs.items()],
+             keys=("wiki_id", "rev_id"), update=("refs",))
+        return article_ids
 
-    def _rows(self, conn: Connection, ready: list[tuple[int, Contribution]]) -> list[dict]:
-        """One row per edit, with what SPEC §3 sums."""
-        if not ready:
-            return []
-        pages = {c.pageid: c for _, c in ready}
-        article_ids = _upsert_articles(conn, self.job.wiki_id, pages.values(), self.full)
-        rows = []
+    def _rows(self, ready: list[tuple[int, Contribution]], article_ids: dict[int, int]):
+        """One row per edit (REVISION_COLUMNS), with what SPEC §3 sums."""
+        wiki, refs = self.job.wiki_id, self.refs
         for uid, c in ready:
-            parent = self.refs.get(c.parentid) if c.parentid else 0  # a creation's parent is empty
-            rows.append(dict(wiki_id=self.job.wiki_id, rev_id=c.revid, user_id=uid, article_id=article_ids[c.pageid],
-                             timestamp=c.timestamp, characters=max(0, c.sizediff),
-                             references=references_added(self.refs.get(c.revid), parent), new=c.new))
-        return rows
+            parent = refs.get(c.parentid) if c.parentid else 0  # a creation's parent is empty
+            yield (wiki, c.revid, uid, article_ids[c.pageid], c.timestamp, max(0, c.sizediff),
+                   references_added(refs.get(c.revid), parent), c.new)
+
+
+REVISION_COLUMNS = ("wiki_id", "rev_id", "user_id", "article_id", "timestamp", "characters", "references", "new")
 
 
 def _upsert_articles(conn: Connection, wiki_id: int, contribs, refresh: bool) -> dict[int, int]:
@@ -135,12 +140,13 @@ def _upsert_articles(conn: Connection, wiki_id: int, contribs, refresh: bool) ->
     by the wiki's log, in the order it tells them (a fetch may have been answered before a
     move that is already applied). A rebuild (`refresh`) takes the wiki's answer as it is.
     """
-    rows = [dict(wiki_id=wiki_id, page_id=c.pageid, title=c.title, namespace=c.namespace, deleted=False)
-            for c in contribs]
-    upsert(conn, articles, rows, keys=["wiki_id", "page_id"],
-           update=["title", "namespace", "deleted"] if refresh else ())
+    rows = [(wiki_id, c.pageid, c.title, c.namespace, False) for c in contribs]
+    if not rows:
+        return {}
+    load(conn, articles, ("wiki_id", "page_id", "title", "namespace", "deleted"), rows,
+         keys=("wiki_id", "page_id"), update=("title", "namespace", "deleted") if refresh else ())
     ids: dict[int, int] = {}
-    for batch in chunks([r["page_id"] for r in rows]):
+    for batch in chunks([r[1] for r in rows]):
         ids.update(conn.execute(select(articles.c.page_id, articles.c.id).where(
             articles.c.wiki_id == wiki_id, articles.c.page_id.in_(batch))).all())
     return ids
