@@ -48,9 +48,9 @@ from scenario import SLUG, Op, Scenario, _comparable, quiet_step  # noqa: E402
 from wikicourse.db import open_db  # noqa: E402
 from wikicourse.sources.dump import DumpSource  # noqa: E402
 
-AIM_RATE = 20_000  # revisions/s, fetch excluded
-AIM_FLOOR = 1.5  # first update within 1.5x the fetch floor
-AIM_DISENROLL = 0.05  # dis-enrollment update under 5% of a rebuild
+AIM_RATE = {"sqlite": 50_000, "postgres": 30_000}  # revisions/s, first update against the replayed wikis
+AIM_FLOOR = 1.1  # first update within 1.1x the fetch floor (real wikis)
+AIM_DISENROLL = 0.02  # dis-enrollment update within 2% of a rebuild (replayed wikis)
 
 T_START = time.perf_counter()
 
@@ -142,6 +142,10 @@ def run_offline(backend: str, params: Params, exps: dict, parsed: dict, quiet, a
         return sc, extra
 
 
+DESCRIBE = {"offline": "the exports parsed beforehand: no HTTP, no JSON",
+            "replay": "the real wikis' recorded answers through wikicourse's HTTP client, from memory"}
+
+
 def recorded(params: Params, exps: dict, quiet, args, again: bool = False) -> Recording:
     """The real wikis' answers to the operations (recorded once per dataset, then read from the cache)."""
     import livewikis
@@ -171,7 +175,11 @@ def run_replayed(backend: str, params: Params, exps: dict, quiet, args) -> tuple
     """run_offline against the recorded answers; a recording the code's requests outgrew is made again."""
     for attempt in (1, 2):
         recording = recorded(params, exps, quiet, args, again=attempt == 2)
-        sc, extra = run_offline(backend, params, exps, {}, quiet, args, recording)
+        try:
+            sc, extra = run_offline(backend, params, exps, {}, quiet, args, recording)
+        except RuntimeError:
+            if not recording.misses:
+                raise
         if not recording.misses:
             extra["recorded answers"] = f"{len(recording.answers):,} ({recording.bytes / 1e6:.0f} MB)"
             return sc, extra
@@ -439,6 +447,9 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-mediawiki", action="store_true")
     ap.add_argument("--skip-postgres", action="store_true")
     ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--skip-offline", action="store_true", help="no runs on the parsed exports")
+    ap.add_argument("--skip-replay", action="store_true", help="no runs on the recorded answers")
+    ap.add_argument("--record", action="store_true", help="record the real wikis' answers again")
     ap.add_argument("--mw-db", choices=["sqlite", "postgres"], default="sqlite",
                     help="database of the MediaWiki run (default sqlite)")
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
@@ -480,19 +491,21 @@ def main(argv=None) -> int:
     log(f"exports parsed in {time.perf_counter() - t:.1f} s; 'clock moved' steps are {quiet.total_seconds():.0f} s"
         + ("" if really_quiet else " (WARNING: some account edits within them)"))
 
-    scenarios: dict[str, Scenario] = {}
+    scenarios: dict = {}
     extras: dict[str, dict] = {}
-    for backend in ("sqlite", "postgres"):
-        if backend == "sqlite" and args.skip_sqlite or backend == "postgres" and args.skip_postgres:
-            continue
-        log(f"offline, {backend} (exports pre-parsed: fetch excluded)")
-        runs = []
-        for n in range(args.repeat):
-            if args.repeat > 1:
-                log(f"  run {n + 1} of {args.repeat}")
-            sc, extras[backend] = run_offline(backend, params, exps, parsed, quiet, args)
-            runs.append(sc)
-        scenarios[backend] = merge(runs)
+    backends = [b for b in ("sqlite", "postgres") if not getattr(args, f"skip_{b}")]
+    kinds = [k for k in ("offline", "replay") if not getattr(args, f"skip_{k}")]
+    if "replay" in kinds:
+        recorded(params, exps, quiet, args)  # before any timing: recording needs the real wikis
+    for n in range(args.repeat):  # alternating, so that a slow spell of the machine hits every kind alike
+        for kind in kinds:
+            for backend in backends:
+                name = f"{kind} {backend}"
+                log(f"{name} ({DESCRIBE[kind]}), run {n + 1} of {args.repeat}")
+                run = run_replayed if kind == "replay" else run_offline
+                sc, extras[name] = run(backend, params, exps, *(() if kind == "replay" else (parsed,)), quiet, args)
+                scenarios.setdefault(name, []).append(sc)
+    scenarios = {name: merge(runs) for name, runs in scenarios.items()}
     mw = None
     if not args.skip_mediawiki:
         log(f"MediaWiki on loopback, wikicourse on {args.mw_db}")
@@ -507,24 +520,33 @@ def main(argv=None) -> int:
                f"(in-scope revisions are fewer: talk pages, IPs, background editors, edits outside the period)")
     out.append(f"as-of: first update {params.as_of:%Y-%m-%dT%H:%MZ}, later updates {params.later_as_of:%Y-%m-%dT%H:%MZ}")
     for name, sc in scenarios.items():
-        label = {"sqlite": "offline, SQLite", "postgres": "offline, PostgreSQL " + extras.get(name, {}).get("server", ""),
-                 "mediawiki": f"MediaWiki ({(mw or {}).get('mediawiki', '')}) on loopback, wikicourse on {args.mw_db}"}[name]
+        if name == "mediawiki":
+            label = f"MediaWiki ({(mw or {}).get('mediawiki', '')}) on loopback, wikicourse on {args.mw_db}"
+        else:
+            kind, backend = name.split()
+            server = extras.get(name, {}).get("server")
+            label = (f"{name}: {DESCRIBE[kind]}; " + (f"PostgreSQL {server}" if server else "SQLite")
+                     + (f"; {args.repeat} runs" if args.repeat > 1 else "; a single run"))
         out += ["", ops_table(label, sc)]
 
     aims: list[list] = []
     rows = []
-    for name in ("sqlite", "postgres"):
-        if name in scenarios:
-            sc = scenarios[name]
-            for prefix in ("first update", "full rebuild"):
-                o = sc.op(prefix)
-                rows.append([f"{name}: {o.name}", fmt_int(o.revisions), f"{o.seconds:.2f}", f"{o.rate:,.0f}"])
+    for name, sc in scenarios.items():
+        if name == "mediawiki":
+            continue
+        for prefix in ("first update", "full rebuild"):
+            o = sc.op(prefix)
+            rows.append([f"{name}: {o.name}", fmt_int(o.revisions), f"{o.seconds:.2f}",
+                         f"{o.spread[0]:.2f}-{o.spread[1]:.2f}" if o.spread else "single run", f"{o.rate:,.0f}"])
+        kind, backend = name.split()
+        if kind == "replay":
             first = sc.op("first update")
-            aims.append([f"throughput {name} (first update)", f">= {AIM_RATE:,} rev/s", f"{first.rate:,.0f} rev/s",
-                         verdict(first.rate >= AIM_RATE)])
+            aims.append([f"throughput {backend} (first update, replayed wikis)", f">= {AIM_RATE[backend]:,} rev/s",
+                         f"{first.rate:,.0f} rev/s", verdict(first.rate >= AIM_RATE[backend])])
     if rows:
-        out += ["", table("PROCESSING THROUGHPUT (fetch excluded: exports parsed beforehand)",
-                          ["run", "revisions", "seconds", "revisions/s"], rows)]
+        out += ["", table("PROCESSING THROUGHPUT (no wiki: offline = exports parsed beforehand; replay = the "
+                          "recorded answers through the HTTP client, JSON parsing included)",
+                          ["run", "revisions", "seconds (median)", "range", "revisions/s"], rows)]
 
     if "mediawiki" in scenarios:
         sc = scenarios["mediawiki"]
@@ -626,8 +648,8 @@ def main(argv=None) -> int:
         dis, full = sc.op("dis-enroll"), sc.op("full rebuild")
         ratio = dis.seconds / full.seconds
         rows.append([name, f"{dis.seconds:.3f}", f"{full.seconds:.3f}", f"{100 * ratio:.1f} %"])
-        aims.append([f"dis-enrollment update / rebuild ({name})", f"< {100 * AIM_DISENROLL:.0f} %",
-                     f"{100 * ratio:.1f} %", verdict(ratio < AIM_DISENROLL)])
+        aims.append([f"dis-enrollment update / rebuild ({name})", f"<= {100 * AIM_DISENROLL:.0f} %",
+                     f"{100 * ratio:.1f} %", verdict(ratio <= AIM_DISENROLL)])
     if rows:
         out += ["", table("DIS-ENROLLMENT UPDATE VS FULL REBUILD",
                           ["run", "dis-enroll update s", "full rebuild s", "ratio"], rows)]

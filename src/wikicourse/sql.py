@@ -39,9 +39,7 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
     values are bound as the columns' types bind them, but without SQLAlchemy's per-row
     parameter processing. PostgreSQL takes them by COPY (into a temporary table first when
     they may conflict); SQLite runs one statement, compiled once, for every row."""
-    processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
-    if any(processors):
-        rows = (tuple(v if p is None or v is None else p(v) for v, p in zip(row, processors)) for row in rows)
+    rows = _bound(conn, table, columns, rows)
     if conn.dialect.name != "postgresql":
         statement, order = _compiled(conn.dialect, table, tuple(columns), tuple(keys), tuple(update))
         if order != tuple(range(len(columns))):
@@ -53,6 +51,16 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
     if not keys:
         _copy(conn, table, columns, rows)
         return
+    rows = list(rows)
+    if not update:
+        # Rows new to the table are the rule (the refs of revisions just fetched): COPY them
+        # straight in; only if another writer got there first, take the slower upsert.
+        try:
+            with conn.begin_nested():
+                _copy(conn, table, columns, rows)
+            return
+        except conn.dialect.dbapi.IntegrityError:  # raised by the driver: COPY bypasses SQLAlchemy
+            pass
     staging = Table(f"staging_{table.name}", MetaData(), *(Column(c, table.c[c].type) for c in columns),
                     prefixes=["TEMPORARY"])
     staging.create(conn)
@@ -64,6 +72,25 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
         conn.execute(stmt)
     finally:
         staging.drop(conn)
+
+
+def _bound(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> Iterable:
+    """The rows with each value as its column's type binds it (only the columns whose type converts)."""
+    dialect = conn.dialect
+    # dialect_impl: the type as this dialect stores it (SQLite's datetimes are strings of one format).
+    convert = [(i, p) for i, p in enumerate(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+                                           for c in columns) if p is not None]
+    if not convert:
+        return rows
+
+    def bound(row: tuple) -> tuple:
+        row = list(row)
+        for i, p in convert:
+            if row[i] is not None:
+                row[i] = p(row[i])
+        return tuple(row)
+
+    return map(bound, rows)
 
 
 def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:

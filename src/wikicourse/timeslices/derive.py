@@ -103,10 +103,14 @@ def derive_wiki_timeslices(conn: Connection, course_id: int) -> None:
         ))
 
 
-def derive_marked(conn: Connection, course_id: int) -> None:
-    """Every timeslice table, for every marked window of the course (user before wiki: it reads them)."""
+def derive_marked(conn: Connection, course_id: int) -> bool:
+    """Every timeslice table, for every marked window of the course (user before wiki: it reads
+    them); returns whether any window was marked."""
+    if conn.scalar(select(cwt.c.id).where(cwt.c.course_id == course_id, cwt.c.needs_update).limit(1)) is None:
+        return False
     changed = conn.scalar(select(cwt.c.id).where(cwt.c.course_id == course_id, cwt.c.finest_changed).limit(1))
     if changed is not None:
         derive_article_timeslices(conn, course_id)
         derive_user_timeslices(conn, course_id)
     derive_wiki_timeslices(conn, course_id)
+    return True

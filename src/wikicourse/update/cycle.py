@@ -156,14 +156,17 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             reasons += prepare_dates(conn, ctx)
             for wiki_id in added_wikis:
                 skip_changes(conn, course_id, wiki_id)  # its data is all fetched now
+            derived = False
             if full:
                 _start_over(conn, ctx)  # everything is derived once, after ingesting
                 reasons.append(dict(kind="rebuilt"))
             else:
                 if follow:
                     reasons += prepare_past(conn, ctx)
-                reprocess(conn, ctx)
-            refresh(conn, course_id)  # should ingestion die, the caches match the timeslices
+                derived = reprocess(conn, ctx)
+            # Should ingestion die, the caches match the timeslices. A change of roster, dates,
+            # wikis or the wiki's past gives a reason; every other change marks windows.
+            refresh(conn, course_id, changed=bool(reasons) or derived)
             jobs = plan_jobs(conn, ctx)
             record_many(conn, run_id, reasons)
             report.reasons = reasons
@@ -184,8 +187,7 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             counted = copy_in(conn, ctx)
             if counted >= BULK:
                 analyze(conn, [fine, articles])
-            reprocess(conn, ctx)
-            refresh(conn, course_id, as_of, now_utc())
+            refresh(conn, course_id, as_of, now_utc(), changed=reprocess(conn, ctx))
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
             # The new edits counted explain figures that moved; an hourly update that found

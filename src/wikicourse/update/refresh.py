@@ -65,8 +65,13 @@ def refresh_course(conn: Connection, course_id: int, as_of: datetime | None, now
         **(dict(last_update=as_of, updated_at=now) if as_of else {})))
 
 
-def refresh(conn: Connection, course_id: int, as_of: datetime | None = None, now: datetime | None = None) -> None:
-    """Every cache. Without as_of (mid-update), the course keeps its last_update."""
-    refresh_articles_courses(conn, course_id)
-    refresh_enrollments(conn, course_id)
-    refresh_course(conn, course_id, as_of, now)
+def refresh(conn: Connection, course_id: int, as_of: datetime | None = None, now: datetime | None = None,
+            changed: bool = True) -> None:
+    """Every cache, unless no timeslice `changed` (then they hold already: only the time the
+    course is current to moves on). Without as_of (mid-update), the course keeps its last_update."""
+    if changed:
+        refresh_articles_courses(conn, course_id)
+        refresh_enrollments(conn, course_id)
+        refresh_course(conn, course_id, as_of, now)
+    elif as_of:
+        conn.execute(update(courses).where(courses.c.id == course_id).values(last_update=as_of, updated_at=now))

@@ -8,7 +8,9 @@ from ..timeslices.derive import derive_marked
 from .context import UpdateContext
 
 
-def reprocess(conn: Connection, ctx: UpdateContext) -> None:
-    derive_marked(conn, ctx.course_id)
+def reprocess(conn: Connection, ctx: UpdateContext) -> bool:
+    """Returns whether any window was re-derived (else no timeslice changed)."""
+    derived = derive_marked(conn, ctx.course_id)
     for cw in ctx.wikis:
         settle_marks(conn, ctx.course_id, cw.wiki_id, cw.grid, cw.grid.settled(ctx.as_of, ctx.now))
+    return derived

@@ -116,9 +116,10 @@ class StoreWriter:
         load(conn, revisions, REVISION_COLUMNS, self._rows(ready, self.article_ids | article_ids))
         # Beyond `covered` the wiki may still add edits of the running second: not read yet.
         record_read(conn, wiki, {u: (s, min(e, self.job.covered)) for u, (s, e) in spans.items()})
-        # Fetched anew (--full, or first seen): the wiki's answer replaces what was cached.
+        # Fetched anew: first seen (another writer may have just cached the same immutable
+        # text), or by --full, whose answer replaces what was cached.
         load(conn, revision_refs, ("wiki_id", "rev_id", "refs"), [(wiki, r, n) for r, n in self.new_refs.items()],
-             keys=("wiki_id", "rev_id"), update=("refs",))
+             keys=("wiki_id", "rev_id"), update=("refs",) if self.full else ())
         return article_ids
 
     def _rows(self, ready: list[tuple[int, Contribution]], article_ids: dict[int, int]):
@@ -141,12 +142,18 @@ def _upsert_articles(conn: Connection, wiki_id: int, contribs, refresh: bool) ->
     move that is already applied). A rebuild (`refresh`) takes the wiki's answer as it is.
     """
     rows = [(wiki_id, c.pageid, c.title, c.namespace, False) for c in contribs]
-    if not rows:
-        return {}
-    load(conn, articles, ("wiki_id", "page_id", "title", "namespace", "deleted"), rows,
-         keys=("wiki_id", "page_id"), update=("title", "namespace", "deleted") if refresh else ())
+    ids = {} if refresh else _article_ids(conn, wiki_id, [r[1] for r in rows])
+    rows = [r for r in rows if r[1] not in ids]
+    if rows:
+        load(conn, articles, ("wiki_id", "page_id", "title", "namespace", "deleted"), rows,
+             keys=("wiki_id", "page_id"), update=("title", "namespace", "deleted") if refresh else ())
+        ids.update(_article_ids(conn, wiki_id, [r[1] for r in rows]))
+    return ids
+
+
+def _article_ids(conn: Connection, wiki_id: int, page_ids: list[int]) -> dict[int, int]:
     ids: dict[int, int] = {}
-    for batch in chunks([r[1] for r in rows]):
+    for batch in chunks(page_ids):
         ids.update(conn.execute(select(articles.c.page_id, articles.c.id).where(
             articles.c.wiki_id == wiki_id, articles.c.page_id.in_(batch))).all())
     return ids
