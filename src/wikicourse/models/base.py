@@ -30,6 +30,8 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
+        if value.tzinfo is timezone.utc:  # the usual case, on the bulk paths' every row
+            return value.replace(tzinfo=None)
         if value.tzinfo is None:
             raise ValueError("naive datetime: wikicourse stores UTC-aware times only")
         return value.astimezone(timezone.utc).replace(tzinfo=None)

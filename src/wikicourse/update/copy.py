@@ -48,6 +48,10 @@ def copy_in(conn: Connection, ctx: UpdateContext) -> int:
                 conn.execute(update(coverage).where(coverage.c.course_id == c, coverage.c.wiki_id == w,
                                                     coverage.c.user_id.in_(batch)).values(ingested_until=to))
                 rows.update((u, to) for u in batch)
+            # The store holds no edit there the course does not count yet (the usual hourly
+            # update): the windows stay as they are, and nothing is derived again.
+            if _stored(conn, w, uids, point, to) == before:
+                continue
             copy_windows(conn, c, w, uids, point, to)
             counted += max(0, _edits(conn, c, w, uids, point) - before)
         # Windows read again: taken once the store holds them (forward copies took theirs).
@@ -77,6 +81,16 @@ def _edits(conn: Connection, course_id: int, wiki_id: int, user_ids: list[int], 
         total += conn.scalar(select(func.coalesce(func.sum(fine.c.revision_count), 0)).where(
             fine.c.course_id == course_id, fine.c.wiki_id == wiki_id, fine.c.user_id.in_(batch),
             fine.c.start >= first))
+    return total
+
+
+def _stored(conn: Connection, wiki_id: int, user_ids: list[int], first: datetime, until: datetime) -> int:
+    """The store's edits of these users in [first, until)."""
+    total = 0
+    for batch in chunks(user_ids):
+        total += conn.scalar(select(func.count()).select_from(revisions).where(
+            revisions.c.wiki_id == wiki_id, revisions.c.user_id.in_(batch), revisions.c.timestamp >= first,
+            revisions.c.timestamp < until))
     return total
 
 
