@@ -63,7 +63,8 @@ class ArticleCourseTimeslice(Base):
     """One article's totals for one window, with the ids of the students who edited it."""
 
     __tablename__ = "article_course_timeslices"
-    __table_args__ = (UniqueConstraint("course_id", "article_id", "start"),)
+    __table_args__ = (UniqueConstraint("course_id", "article_id", "start"),
+                      Index("ix_act_window", "course_id", "wiki_id", "start"))  # derivation, by window
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = _course()

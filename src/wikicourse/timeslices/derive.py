@@ -7,7 +7,7 @@ totals of every window marked needs_update, from the user timeslices.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, String, and_, case, cast, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, String, and_, case, cast, delete, func, insert, select, tuple_, update
 
 from ..sources.base import NS_DRAFT, NS_MAIN, NS_USER, TRACKED_NAMESPACES
 from .tables import act, articles, cuwt, cwt, fine
@@ -22,9 +22,10 @@ def counted_article():
 
 
 def in_changed_window(course_id: int, table):
-    """Rows of `table` in a window of the course whose finest grain changed."""
-    return exists().where(cwt.c.course_id == course_id, cwt.c.finest_changed,
-                          cwt.c.wiki_id == table.c.wiki_id, cwt.c.start == table.c.start)
+    """Rows of `table` in a window of the course whose finest grain changed (a few windows:
+    the database looks them up by its (course, wiki, start) index, not row by row)."""
+    return tuple_(table.c.wiki_id, table.c.start).in_(
+        select(cwt.c.wiki_id, cwt.c.start).where(cwt.c.course_id == course_id, cwt.c.finest_changed))
 
 
 def _sum(expr):

@@ -28,7 +28,7 @@ from .prepare_dates import prepare_dates
 from .prepare_past import prepare_past, skip_changes
 from .prepare_users import prepare_users
 from .prepare_wikis import prepare_wikis
-from .refresh import refresh
+from .refresh import changed_scope, refresh
 from .reprocess import reprocess
 from .rounds import round_as_of
 from .runs import Progress, begin_run, end_run, forget_run
@@ -187,7 +187,8 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             counted = copy_in(conn, ctx)
             if counted >= BULK:
                 analyze(conn, [fine, articles])
-            refresh(conn, course_id, as_of, now_utc(), changed=reprocess(conn, ctx))
+            scope = None if full else changed_scope(conn, course_id)  # before deriving: who had rows there
+            refresh(conn, course_id, as_of, now_utc(), changed=reprocess(conn, ctx), scope=scope)
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
             # The new edits counted explain figures that moved; an hourly update that found
