@@ -48,6 +48,21 @@ class Phases:
     def snapshot(self) -> dict[str, float]:
         return dict(self.seconds)
 
+    def _load_counter(self, load):
+        """sql.load, timed as a whole and per table with the rows it wrote ("rows: TABLE")."""
+        timed = self._timed("ingest: writer: bulk loads (revisions, refs, articles)", load)
+
+        @functools.wraps(load)
+        def wrapper(conn, table, columns, rows, *args, **kwargs):
+            rows = list(rows)
+            t = time.perf_counter()
+            try:
+                return timed(conn, table, columns, rows, *args, **kwargs)
+            finally:
+                self.add(f"load: {table.name}", time.perf_counter() - t)
+                self.add(f"rows: {table.name}", len(rows))
+        return wrapper
+
     def _timed(self, name: str | Callable[[], str], fn):
         """fn, timed under `name`; a call nested in another of the same name is not counted twice."""
         depth = self._depth
@@ -121,7 +136,7 @@ class Phases:
             (refresh_mod, "refresh_enrollments", "refresh: enrollments"),
             (refresh_mod, "refresh_course", "refresh: course"),
             (writer_mod, "_upsert_articles", "ingest: writer: articles (upsert, ids)"),
-            (writer_mod, "load", "ingest: writer: bulk loads (revisions, refs, articles)"),
+            (writer_mod, "load", self._load_counter),
             (ingest_mod, "StoreWriter", lambda _: TimedWriter),
             (ingest_mod, "_refs_lookup", lambda _: refs_lookup),
         ]

@@ -655,6 +655,17 @@ def main(argv=None) -> int:
                           ["run", "dis-enroll update s", "full rebuild s", "ratio"], rows)]
 
     if not args.no_breakdown:
+        rows = []
+        for name, sc in scenarios.items():
+            o = sc.op("first update")
+            for key in sorted(k for k in o.phases if k.startswith("rows: ")):
+                table_name = key.removeprefix("rows: ")
+                n, secs = o.phases[key], o.phases.get(f"load: {table_name}", 0.0)
+                rows.append([name, table_name, fmt_int(int(n)), f"{secs:.3f}", f"{n / secs:,.0f}" if secs else ""])
+        if rows:
+            out += ["", table("ROWS WRITTEN PER TABLE, FIRST UPDATE (the writer's bulk loads: COPY on PostgreSQL; "
+                              "the finest grain is built by INSERT ... SELECT from the store, inside 'copy from the "
+                              "store')", ["run", "table", "rows", "seconds", "rows/s"], rows)]
         for name, sc in scenarios.items():
             for prefix in ("first update", "dis-enroll", "the wiki's past changed", "full rebuild"):
                 if any(o.name.startswith(prefix) for o in sc.ops):
