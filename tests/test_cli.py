@@ -237,3 +237,25 @@ def test_an_ended_course_follows_the_wikis_past_for_its_grace_period_only(cli, c
 def test_a_negative_grace_period_is_refused(cli, course):
     code, out, err = cli("update", course, "--grace-days", "-1")
     assert code != 0 and err.startswith("error:") and len(err.strip().splitlines()) == 1
+
+
+def test_database_and_broker_failures_are_one_line_and_other_failures_propagate(cli, course, monkeypatch):
+    """main() recognises SQLAlchemy's and Redis's errors without importing either to start."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from sqlalchemy.exc import OperationalError
+
+    import wikicourse.stats
+
+    def failing(error):
+        def course_stats(*args, **kwargs):
+            raise error
+        return course_stats
+
+    for error, line in [(OperationalError("SELECT", {}, Exception("disk I/O error")), "error: database: disk I/O error"),
+                        (RedisConnectionError("Connection refused."),
+                         "error: the workers' broker (Redis): Connection refused.")]:
+        monkeypatch.setattr(wikicourse.stats, "course_stats", failing(error))
+        assert cli("stats", course) == (1, "", line + "\n")
+    monkeypatch.setattr(wikicourse.stats, "course_stats", failing(RuntimeError("a bug")))
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli("stats", course)

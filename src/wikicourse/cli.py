@@ -4,21 +4,20 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import click
-from redis.exceptions import RedisError
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from . import courses as course_api
 from . import settings
-from .db import open_db
 from .errors import InvalidInput, WikicourseError
-from .models import ROLES
-from .stats import course_stats
-from .update.cycle import update_course
-from .wikis import add_wiki
-from .wikis import wikis as wikis_table
+from .roles import ROLES
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# Each command imports what it runs, inside its function: starting one, or --help, loads
+# neither the web stack, nor the workers, nor the update cycle, nor a database layer it
+# does not use (tests/test_startup.py checks).
 
 
 def parse_datetime(value: str) -> datetime:
@@ -40,6 +39,8 @@ class Context:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from .db import open_db
+
             self._engine = open_db(self.url, connections=self.connections)
         return self._engine
 
@@ -68,6 +69,8 @@ def wiki() -> None:
 @pass_ctx
 def wiki_add(ctx: Context, domain: str, api_url: str | None) -> None:
     """Register a wiki by its domain."""
+    from .wikis import add_wiki
+
     url = add_wiki(ctx.engine, domain, api_url)
     click.echo(f"wiki {domain.lower()}: {url}")
 
@@ -76,6 +79,10 @@ def wiki_add(ctx: Context, domain: str, api_url: str | None) -> None:
 @pass_ctx
 def wiki_list(ctx: Context) -> None:
     """List the registered wikis."""
+    from sqlalchemy import select
+
+    from .wikis import wikis as wikis_table
+
     with ctx.engine.connect() as conn:
         for domain, url in conn.execute(select(wikis_table.c.domain, wikis_table.c.api_url)
                                         .order_by(wikis_table.c.domain)):
@@ -98,6 +105,8 @@ def course() -> None:
 def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wikis: tuple[str, ...],
                   timeslice_days: int) -> None:
     """Create a course tracking one or more wikis."""
+    from . import courses as course_api
+
     course_api.create_course(ctx.engine, slug, title=title, start=course_api.parse_date(start, "start date"),
                              end=course_api.parse_date(end, "end date"), wikis=wikis,
                              timeslice_days=timeslice_days)
@@ -115,6 +124,8 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
 def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
                 remove_wiki: tuple[str, ...], timeslice_days: int | None) -> None:
     """Change a course's dates, wikis or timeslice length; the next update adjusts its statistics."""
+    from . import courses as course_api
+
     course_api.edit_course(
         ctx.engine, slug,
         start=course_api.parse_date(start, "start date") if start else None,
@@ -130,7 +141,9 @@ def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add
 @pass_ctx
 def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> None:
     """Enroll users (checked against the course's wikis)."""
-    names = course_api.enroll(ctx.engine, slug, usernames, role)
+    from .courses import enroll as enroll_users
+
+    names = enroll_users(ctx.engine, slug, usernames, role)
     click.echo(f"enrolled in {slug} as {role}: {', '.join(names)}")
 
 
@@ -140,7 +153,9 @@ def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> No
 @pass_ctx
 def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
     """Remove users from a course; their edits stop counting at the next update."""
-    names = course_api.disenroll(ctx.engine, slug, usernames)
+    from .courses import disenroll as disenroll_users
+
+    names = disenroll_users(ctx.engine, slug, usernames)
     click.echo(f"removed from {slug}: {', '.join(names)} (their edits stop counting at the next update)")
 
 
@@ -204,9 +219,10 @@ def campaign_list(ctx: Context, as_json: bool) -> None:
 def campaign_stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
     """A campaign's figures (each revision counted once), then its courses' own."""
     from .campaign_stats import campaign_stats as stats_of
+    from .courses import parse_date
     from .report import render_campaign
 
-    doc = stats_of(ctx.engine, slug, course_api.parse_date(until, "--until date") if until else None)
+    doc = stats_of(ctx.engine, slug, parse_date(until, "--until date") if until else None)
     click.echo(json.dumps(doc, indent=1, ensure_ascii=False) if as_json else render_campaign(doc))
 
 
@@ -227,6 +243,7 @@ def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: boo
     """Bring a course's statistics up to date, following the wikis' past (moves, deletions,
     restores, hidden revisions, renames) until the grace period after its end."""
     from .changes import label, summarize
+    from .update.cycle import update_course
 
     when = parse_datetime(as_of) if as_of else None
     show = sys.stderr.isatty() if progress is None else progress
@@ -265,7 +282,10 @@ def _show_progress(p) -> None:
 @pass_ctx
 def stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
     """Show a course's statistics."""
-    day = course_api.parse_date(until, "--until date") if until is not None else None
+    from .courses import parse_date
+    from .stats import course_stats
+
+    day = parse_date(until, "--until date") if until is not None else None
     doc = course_stats(ctx.engine, slug, until=day)
     if as_json:
         click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
@@ -335,6 +355,9 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
 def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float | None, grace_days: int) -> None:
     """Queue an update of every course that needs one (or of SLUGS), sorted into queues by cost."""
     import time
+
+    from redis.exceptions import RedisError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from .workers.schedule import schedule_updates
 
@@ -438,12 +461,21 @@ def main() -> None:
     except WikicourseError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except RedisError as exc:
-        click.echo(f"error: the workers' broker (Redis): {_reason(exc)}", err=True)
-        sys.exit(1)
-    except SQLAlchemyError as exc:
-        click.echo(f"error: database: {_reason(exc)}", err=True)
-        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted: the next update resumes where this one stopped", err=True)
         sys.exit(130)
+    except Exception as exc:
+        if _raised_by(exc, "redis.exceptions", "RedisError"):
+            click.echo(f"error: the workers' broker (Redis): {_reason(exc)}", err=True)
+        elif _raised_by(exc, "sqlalchemy.exc", "SQLAlchemyError"):
+            click.echo(f"error: database: {_reason(exc)}", err=True)
+        else:
+            raise
+        sys.exit(1)
+
+
+def _raised_by(exc: Exception, module: str, name: str) -> bool:
+    """isinstance(exc, module.name), without importing `module` to find out: an exception
+    cannot be of a class from a library this process never imported."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(exc, getattr(loaded, name))

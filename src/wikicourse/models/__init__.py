@@ -1,8 +1,9 @@
 """The tables of SPEC §2, one module per group."""
+from ..roles import ROLES
 from .auth import TOKEN_ROLES, AccessToken
 from .base import Base, UTCDateTime
 from .campaign import Campaign, CampaignCourse
-from .course import (ROLES, Course, CourseWiki, Enrollment, IngestionCoverage, Reread, UpdateReason, UpdateRequest,
+from .course import (Course, CourseWiki, Enrollment, IngestionCoverage, Reread, UpdateReason, UpdateRequest,
                      UpdateRun)
 from .timeslices import (
                          ArticleCourseTimeslice,

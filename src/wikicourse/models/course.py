@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
 
-ROLES = ("student", "instructor", "staff")
 # A course's headline figures (SPEC §3), cached on its row.
 HEADLINE = ("student_count", "revision_count", "character_sum", "character_sum_user", "character_sum_draft",
             "references_count", "article_count", "new_article_count")
