@@ -6,9 +6,10 @@ from datetime import date, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import column, create_engine, insert, inspect, select, table
 
-from wikicourse.db import alembic_config, open_db, upgrade
+from wikicourse.db import alembic_config, alembic_version, at_head, head_revision, open_db, upgrade
 from wikicourse.stats import COURSE_FIELDS
 from wikicourse.models import Base
 
@@ -49,4 +50,20 @@ def test_upgrading_a_0001_database_settles_runs_left_running(sqlite_url):
     upgrade(engine)
     with engine.connect() as conn:
         assert sorted(conn.scalars(select(runs.c.status))) == ["done", "interrupted", "interrupted"]
+    engine.dispose()
+
+
+def test_the_head_read_from_the_scripts_is_alembics():
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_opening_a_database_behind_the_scripts_upgrades_it(sqlite_url):
+    engine = create_engine(sqlite_url)
+    command.upgrade(alembic_config(engine), "0003")
+    assert not at_head(engine)
+    engine.dispose()
+    engine = open_db(sqlite_url)
+    assert at_head(engine)
+    with engine.connect() as conn:
+        assert conn.scalars(select(alembic_version.c.version_num)).all() == [head_revision()]
     engine.dispose()

@@ -1,17 +1,26 @@
 """Opening the database: the URL, SQLite's settings, and schema migrations on first use."""
 from __future__ import annotations
 
+import ast
 import os
+import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, event, select
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from .errors import WikicourseError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's own table: the revision the schema is at.
+alembic_version = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))
+# A migration script's `revision = '0005'` and `down_revision = '0004'` lines (annotated or not).
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.+)$", re.MULTILINE)
 
 
 def default_url() -> str:
@@ -33,6 +42,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
@@ -51,7 +62,7 @@ def open_db(url: str | None = None, *, migrate: bool = True, connections: int | 
         engine = create_engine(url, **sizing)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        if migrate:
+        if migrate and not at_head(engine):
             upgrade(engine)
     except (ArgumentError, NoSuchModuleError, OperationalError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -59,8 +70,41 @@ def open_db(url: str | None = None, *, migrate: bool = True, connections: int | 
     return engine
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest migration's revision, read from the scripts' revision lines: importing Alembic
+    and loading every script to ask it takes longer than most commands take to run. None when
+    the scripts do not name exactly one head (then open_db leaves it to Alembic)."""
+    revisions, parents = set(), set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        lines = dict(_REVISION_LINE.findall(script.read_text(encoding="utf-8")))
+        try:
+            revisions.add(ast.literal_eval(lines["revision"].strip()))
+            down = ast.literal_eval(lines.get("down_revision", "None").strip())
+        except (KeyError, ValueError, SyntaxError):  # not a literal: only Alembic can tell
+            return None
+        parents.update(down if isinstance(down, tuple) else (down,))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the schema is already the newest migration's, the case of every open but the
+    first after an upgrade: then no Alembic is needed."""
+    if (head := head_revision()) is None:
+        return False
+    with engine.connect() as conn:  # failing to connect at all is open_db's to report
+        try:
+            versions = conn.scalars(select(alembic_version.c.version_num)).all()
+        except (OperationalError, ProgrammingError):  # no alembic_version table: a new database
+            return False
+    return versions == [head]
+
+
 def upgrade(engine: Engine) -> None:
     """Apply the Alembic migrations the database lacks (all of them on first use)."""
+    from alembic import command
+
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
