@@ -1,7 +1,11 @@
 """The database: migrations build exactly the models' schema, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date, datetime
+from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -9,6 +13,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import column, create_engine, insert, inspect, select, table
 
+import wikicourse
 from wikicourse.db import alembic_config, alembic_version, at_head, head_revision, open_db, upgrade
 from wikicourse.stats import COURSE_FIELDS
 from wikicourse.models import Base
@@ -66,4 +71,30 @@ def test_opening_a_database_behind_the_scripts_upgrades_it(sqlite_url):
     assert at_head(engine)
     with engine.connect() as conn:
         assert conn.scalars(select(alembic_version.c.version_num)).all() == [head_revision()]
+    engine.dispose()
+
+
+# Opens the database given, once every process is started (a line on stdin says so).
+OPEN = """
+import sys
+from wikicourse.db import open_db
+print("ready", flush=True)
+sys.stdin.readline()
+open_db(sys.argv[1]).dispose()
+"""
+
+
+def test_processes_opening_a_new_database_at_once_take_turns_to_create_it(any_url):
+    src = str(Path(wikicourse.__file__).parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
+    procs = [subprocess.Popen([sys.executable, "-c", OPEN, any_url], env=env, text=True, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    for p in procs:
+        assert p.stdout.readline() == "ready\n"
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    assert [(p.wait(timeout=120), p.stderr.read()) for p in procs] == [(0, "")] * len(procs)
+    engine = create_engine(any_url)
+    assert at_head(engine)
     engine.dispose()

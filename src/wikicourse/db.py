@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, event, select
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, create_engine, event, func, select
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from .errors import WikicourseError
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Alembic's own table: the revision the schema is at.
 alembic_version = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))
+# pg_advisory_xact_lock's key for migrating: any number no other lock on the database uses.
+MIGRATIONS_LOCK = 0x77696B69  # "wiki" in ASCII
 # A migration script's `revision = '0005'` and `down_revision = '0004'` lines (annotated or not).
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.+)$", re.MULTILINE)
 
@@ -107,8 +109,21 @@ def upgrade(engine: Engine) -> None:
 
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        _lock_for_migrations(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def _lock_for_migrations(conn: Connection) -> None:
+    """Make two processes opening a new database at once take turns: else both see no schema
+    and both create it, and the second fails. The second waits here (SQLite: up to the
+    busy_timeout) until the first commits, then Alembic finds the schema at head."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(MIGRATIONS_LOCK)))  # released at commit
+    elif conn.dialect.name == "sqlite":
+        # The database's write lock now, not at the first write; Core has no construct for it,
+        # and pysqlite keeps the migrations' DDL in the transaction it begins.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _safe(url: str) -> str:
