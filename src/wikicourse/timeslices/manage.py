@@ -69,12 +69,14 @@ def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> 
     clip = min((s for s in redo if s > first_kept), default=grid.period_end)
     this_wiki = and_(coverage.c.course_id == course_id, coverage.c.wiki_id == wiki_id)
     conn.execute(update(coverage).where(this_wiki, coverage.c.ingested_until > clip).values(ingested_until=clip))
-    # Students whose ingested data reaches into the first kept window hold it from there on:
-    # the new windows before it are theirs to read.
-    before = (select(coverage.c.course_id, coverage.c.wiki_id, coverage.c.user_id, cwt.c.start)
-              .join(cwt, and_(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id, cwt.c.start < first_kept))
-              .where(this_wiki, coverage.c.ingested_until > first_kept))
-    conn.execute(insert(rereads).from_select(["course_id", "wiki_id", "user_id", "start"], before))
+    if grid.period_start < first_kept < grid.period_end:  # a start moved earlier
+        # Students whose ingested data reaches into the first kept window hold it from there
+        # on: the new windows before it are theirs to read.
+        before = (select(coverage.c.course_id, coverage.c.wiki_id, coverage.c.user_id, cwt.c.start)
+                  .join(cwt, and_(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id,
+                                  cwt.c.start < first_kept))
+                  .where(this_wiki, coverage.c.ingested_until > first_kept))
+        conn.execute(insert(rereads).from_select(["course_id", "wiki_id", "user_id", "start"], before))
     # The others hold nothing of the new grid's windows: their forward read starts over.
     conn.execute(update(coverage).where(this_wiki, coverage.c.ingested_until <= first_kept)
                  .values(ingested_until=grid.period_start))
