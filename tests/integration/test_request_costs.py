@@ -3,7 +3,7 @@ MediaWikis through pass-through proxies. Removing a user costs no request; addin
 costs only that user's revisions; an update with nothing new costs one usercontribs
 request per wiki and user batch, and no revision contents (the refs cache). Every update
 also reads each wiki's log once (SPEC §4a): one list=logevents request while the wiki's
-past does not change.
+past does not change. A date or timeslice edit costs only the days no update read (SPEC §4b).
 """
 from __future__ import annotations
 
