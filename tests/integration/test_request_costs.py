@@ -3,12 +3,14 @@ MediaWikis through pass-through proxies. Removing a user costs no request; addin
 costs only that user's revisions; an update with nothing new costs one usercontribs
 request per wiki and user batch, and no revision contents (the refs cache). Every update
 also reads each wiki's log once (SPEC §4a): one list=logevents request while the wiki's
-past does not change.
+past does not change. A date or timeslice edit costs only the days no update read (SPEC §4b).
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
+
+import pytest
 
 from support import oracle
 from support.course import comparable
@@ -17,11 +19,12 @@ from wikicourse.campaigns import add_courses, create_campaign
 from wikicourse.models.course import HEADLINE
 from wikicourse import courses
 from wikicourse.sources.base import TRACKED_NAMESPACES
-from twowikis import (DOMAINS, QUIET, USERS, Course, assert_up_to_date, at, calls, day_start, iso, quiet_hour,
+from twowikis import (DOMAINS, QUIET, START, USERS, Course, assert_up_to_date, at, calls, day_start, iso, quiet_hour,
                       revision_contents, usercontribs, users_of)
 
 T1 = "2024-03-11T13:17:00Z"
 T2 = "2024-03-14T19:40:00Z"
+LATER = "2024-03-20T08:00:00Z"  # past every end the date tests give, within their grace period
 PERIOD_START = "2024-03-04T00:00:00Z"
 
 
@@ -230,3 +233,128 @@ def test_date_and_grid_changes_fetch_only_the_days_the_store_lacks(
     report = course.update(T2)
     assert report.status == "done" and report.requests == 2  # the wikis' logs alone
     assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
+
+
+# -- date edits: each is local (SPEC §4b); only days no update read cost requests ----------
+
+
+def only_the_logs(proxies) -> bool:
+    """Each wiki was asked for its log once, and nothing else."""
+    return all([c.get("list") for c in calls(p)] == ["logevents"] for p in proxies.values())
+
+
+def contents_asked(proxy) -> set[int]:
+    """The revisions whose content the wiki was asked for."""
+    return {int(r) for c in revision_contents(proxy) for r in c["revids"].split("|")}
+
+
+def listed(facts, users, start: str, end: str) -> int:
+    """The revisions usercontribs lists of `users` on both wikis with start <= timestamp < end."""
+    return sum(1 for fs in facts.values() for f in fs if f.user in users and at(start) <= f.timestamp < at(end)
+               and not f.deleted and f.namespace in TRACKED_NAMESPACES)
+
+
+def edit_grid(course: Course, *, start: date | None = None, end: date | None = None, days: int) -> None:
+    """Dates and the timeslice length changed in one edit."""
+    courses.edit_course(course.engine, course.slug, start=start, end=end, timeslice_days=days)
+    course.start, course.end, course.timeslice_days = start or course.start, end or course.end, days
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_an_end_moved_earlier_costs_only_the_logs(new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path, days):
+    """The windows after the new end go; with 3-day windows the end cuts the window of
+    03-10 short, which is taken again from the store. The course's figures drop, and no
+    contributions nor contents are asked for, at the same as-of or a later one."""
+    course = Course.create(new_db(), proxy_urls, students=USERS[:8], timeslice_days=days)
+    assert course.update(T2).status == "done"
+    course.edit(end=date(2024, 3, 11))
+    for as_of in (T2, LATER):
+        reset(proxies)
+        report = course.update(as_of)
+        assert (report.status, report.requests, report.revisions) == ("done", 2, 0), as_of
+        assert only_the_logs(proxies), {d: calls(p) for d, p in proxies.items()}
+        assert_up_to_date(course, facts, as_of, tmp_path, wiki_urls)
+        if as_of == T2:  # the edit did drop the days after 03-11
+            before, after = report.figures["revision_count"]
+            assert before - after == listed(facts, USERS[:8], "2024-03-12T00:00:00Z", "2024-03-14T19:40:01Z")
+
+
+def test_an_end_moved_later_while_the_course_runs_costs_what_any_update_costs(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    course = Course.create(new_db(), proxy_urls, students=USERS[:8], end=date(2024, 3, 16))
+    assert course.update(T1).status == "done"
+    course.edit(end=date(2024, 3, 20))
+    reset(proxies)
+    assert course.update(T2).status == "done"
+    for domain, proxy in proxies.items():
+        # From where the last read ended (the second after T1) to T2, as without the edit.
+        assert [(c["ucstart"], c["ucend"], users_of(c, proxy)) for c in usercontribs(proxy)] == [
+            ("2024-03-11T13:17:01Z", T2, set(USERS[:8]))], domain
+    assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_an_end_moved_later_past_the_as_of_fetches_only_the_added_days(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path, days):
+    """The course was read to its end (03-11; with 3-day windows its last window, 03-10, is
+    clipped to two days and now grows): the update asks for the added days alone, and for
+    no content it asked for before."""
+    course = Course.create(new_db(), proxy_urls, students=USERS[:8], end=date(2024, 3, 11), timeslice_days=days)
+    assert course.update(T2).status == "done"
+    asked = {d: contents_asked(p) for d, p in proxies.items()}
+    course.edit(end=date(2024, 3, 18))
+    reset(proxies)
+    report = course.update(LATER)
+    assert report.status == "done"
+    assert report.revisions == listed(facts, USERS[:8], "2024-03-12T00:00:00Z", "2024-03-19T00:00:00Z")
+    for domain, proxy in proxies.items():
+        assert [(c["ucstart"], c["ucend"], users_of(c, proxy)) for c in usercontribs(proxy)] == [
+            ("2024-03-12T00:00:00Z", "2024-03-18T23:59:59Z", set(USERS[:8]))], domain
+        assert contents_asked(proxy) and not contents_asked(proxy) & asked[domain], domain
+    assert_up_to_date(course, facts, LATER, tmp_path, wiki_urls)
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_a_start_moved_later_then_back_costs_only_the_logs(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path, days):
+    """The windows before the new start go (with 3-day windows, 03-08 is off the old grid:
+    the windows are cut anew from the store). Moved back, the course finds the days it had
+    dropped still in the store: the wikis are asked for nothing but their logs."""
+    course = Course.create(new_db(), proxy_urls, students=USERS[:8], timeslice_days=days)
+    assert course.update(T2).status == "done"
+    for start in (date(2024, 3, 8), START):
+        course.edit(start=start)
+        reset(proxies)
+        report = course.update(T2)
+        assert (report.status, report.requests, report.revisions) == ("done", 2, 0), start
+        assert only_the_logs(proxies), {d: calls(p) for d, p in proxies.items()}
+        assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
+        before, after = report.figures["revision_count"]
+        assert abs(after - before) == listed(facts, USERS[:8], PERIOD_START, "2024-03-08T00:00:00Z"), start
+
+
+def test_start_end_and_timeslice_length_moved_in_one_edit_fetch_only_the_added_days(
+        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    """Start later, end later and 2-day windows at once: the days after the old end (from
+    the middle of the new window of 03-11) are the only ones asked for. Then start back
+    earlier, end earlier and 3-day windows: held by the store, they cost the logs alone."""
+    course = Course.create(new_db(), proxy_urls, students=USERS[:8], end=date(2024, 3, 11))
+    assert course.update(T2).status == "done"
+    asked = {d: contents_asked(p) for d, p in proxies.items()}
+    edit_grid(course, start=date(2024, 3, 5), end=date(2024, 3, 18), days=2)
+    reset(proxies)
+    report = course.update(LATER)
+    assert report.status == "done"
+    assert report.revisions == listed(facts, USERS[:8], "2024-03-12T00:00:00Z", "2024-03-19T00:00:00Z")
+    for domain, proxy in proxies.items():
+        assert [(c["ucstart"], c["ucend"], users_of(c, proxy)) for c in usercontribs(proxy)] == [
+            ("2024-03-12T00:00:00Z", "2024-03-18T23:59:59Z", set(USERS[:8]))], domain
+        assert not contents_asked(proxy) & asked[domain], domain
+    assert_up_to_date(course, facts, LATER, tmp_path, wiki_urls)
+
+    edit_grid(course, start=START, end=date(2024, 3, 15), days=3)
+    reset(proxies)
+    report = course.update(LATER)
+    assert (report.status, report.requests, report.revisions) == ("done", 2, 0)
+    assert only_the_logs(proxies), {d: calls(p) for d, p in proxies.items()}
+    assert_up_to_date(course, facts, LATER, tmp_path, wiki_urls)

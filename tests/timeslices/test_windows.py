@@ -12,6 +12,7 @@ from support.exports import write_export
 from wikicourse import courses
 from wikicourse.timeslices.tables import coverage, cwt
 from wikicourse.timeslices.windows import Grid
+from wikicourse.update import copy
 
 
 def utc(*args) -> datetime:
@@ -62,6 +63,39 @@ def test_moved_dates_give_exactly_the_new_windows_with_their_data(engine, course
     assert [s for s, _ in windows(doc)] == expected_starts  # no duplicate, none missing
     assert all(n == (1 if "2024-01-01" <= s <= "2024-01-28" else 0) for s, n in windows(doc))
     assert not any(w["needs_update"] for w in doc["timeslices"])
+
+
+@pytest.mark.parametrize("start,end,days,taken", [
+    ("2024-01-01", "2024-01-06", 1, []),  # end earlier: the windows after it go
+    ("2024-01-04", "2024-01-10", 1, []),  # start later: the windows before it go
+    ("2024-01-04", "2024-01-06", 1, []),
+    ("2023-12-29", "2024-01-10", 1, ["2023-12-29", "2023-12-30", "2023-12-31"]),  # start earlier
+    ("2024-01-01", "2024-01-13", 1, ["2024-01-11", "2024-01-12", "2024-01-13"]),  # end later
+    ("2023-12-31", "2024-01-12", 1, ["2023-12-31", "2024-01-11", "2024-01-12"]),  # both
+    ("2024-01-01", "2024-01-10", 2, ["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-07", "2024-01-09"]),
+])
+def test_a_date_edit_takes_from_the_store_only_the_windows_it_changes(engine, course, monkeypatch,
+                                                                      start, end, days, taken):
+    """The windows kept as they were keep their rows: the copy step takes again from the
+    shared store (and so the derivation redoes) only the windows the edit adds or changes;
+    a new timeslice length changes them all."""
+    copied = []
+    real = copy.copy_windows
+
+    def spy(conn, course_id, wiki_id, user_ids, first, last):
+        copied.append((first, last))
+        real(conn, course_id, wiki_id, user_ids, first, last)
+
+    monkeypatch.setattr(copy, "copy_windows", spy)
+    courses.edit_course(engine, course, start=date.fromisoformat(start), end=date.fromisoformat(end),
+                        timeslice_days=days)
+    update(engine, course, "2024-02-01T00:00:00Z")
+    doc = stats(engine, course)
+    windows = [datetime.fromisoformat(w["start"].replace("Z", "+00:00")) for w in doc["timeslices"]]
+    assert [f"{w:%Y-%m-%d}" for w in windows if any(first <= w < last for first, last in copied)] == taken
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    period = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    assert doc["course"]["revision_count"] == sum(date(2024, 1, 1) <= d <= date(2024, 1, 28) for d in period)
 
 
 def test_every_timeslice_table_refuses_a_duplicate_window(engine, course):

@@ -86,9 +86,10 @@ class IngestionCoverage(Base):
 
 
 class Reread(Base):
-    """A window whose data for one student must be fetched again: the wiki's past changed there
-    (a page restored or moved into main space, a revision hidden or shown). The window stays
-    needs_update until the student's contributions in it are read again."""
+    """A window whose data for one student must be taken (again) from the shared store, read
+    first where the store lacks it: the wiki's past changed there (a page restored or moved
+    into main space, a revision hidden or shown), or the window is new before those the
+    course kept (a start moved earlier). The window stays needs_update until it is taken."""
 
     __tablename__ = "rereads"
     __table_args__ = (UniqueConstraint("course_id", "wiki_id", "user_id", "start"),)

@@ -34,21 +34,22 @@ def delete_wiki(conn: Connection, course_id: int, wiki_id: int) -> None:
 def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> None:
     """Make the course wiki timeslices those of `grid`: create gained windows, delete lost ones.
 
-    Coverage is clamped to the new period. A window whose end moved earlier lost the data
-    past its new end, which a window cannot split: its rows go and it is fetched again.
+    A date edit is local: the windows kept with the same end keep their rows; the others
+    are taken from the shared store by the copy step, which fetches only what the store
+    lacks. Those after the first kept window (one cut short or grown by a new end, new
+    ones) by clamping coverage to the first of them, from where the forward copy takes
+    everything again; new ones before it (a start moved earlier) as windows to read
+    (rereads), so that the kept ones are not taken again. A new grid keeps nothing.
     """
     existing = dict(conn.execute(select(cwt.c.start, cwt.c.end).where(
         cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id)).all())
     expected = {s: grid.end_of(s) for s in grid.starts()}
     gained = [s for s in expected if s not in existing]
-    # Windows that no longer fall on the grid, or a period that grew backwards, leave
-    # the stored facts misaligned with (or short of) the new windows: refetch this wiki.
-    refetch = bool(existing) and (any(not grid.aligned(s) for s in existing) or min(expected) < min(existing))
     delete_windows(conn, course_id, wiki_id, [s for s in existing if s not in expected])
     if gained:
         conn.execute(insert(cwt), [dict(course_id=course_id, wiki_id=wiki_id, start=s, end=expected[s],
                                         needs_update=False, finest_changed=False) for s in gained])
-    clip = grid.period_end
+    redo = set(gained)  # windows whose rows are not those of the new grid
     for start, old_end in existing.items():
         new_end = expected.get(start)
         if new_end is None or new_end == old_end:
@@ -56,18 +57,29 @@ def sync_windows(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> 
         for table in (cwt, cuwt, act):
             conn.execute(update(table).where(table.c.course_id == course_id, table.c.wiki_id == wiki_id,
                                              table.c.start == start).values(end=new_end))
-        if new_end < old_end:
+        if new_end < old_end:  # its rows past the new end must stop counting now, fetch or not
             conn.execute(delete(fine).where(fine.c.course_id == course_id, fine.c.wiki_id == wiki_id,
                                             fine.c.start == start))
             mark(conn, course_id, wiki_id, [start])
-            clip = min(clip, start)
-    where = and_(coverage.c.course_id == course_id, coverage.c.wiki_id == wiki_id)
-    if refetch:
-        reset_coverage(conn, course_id, wiki_id, grid)
-    else:
-        conn.execute(update(coverage).where(where, coverage.c.ingested_until > clip).values(ingested_until=clip))
-        conn.execute(update(coverage).where(where, coverage.c.ingested_until < grid.period_start)
-                     .values(ingested_until=grid.period_start))
+        redo.add(start)
+    kept = sorted(s for s in existing if s in expected and s not in redo)
+    # Windows before the first kept one that are all new: a start moved earlier. Any other
+    # change there is a new grid, which keeps no window's rows.
+    first_kept = kept[0] if kept and all(s in gained for s in redo if s < kept[0]) else grid.period_end
+    clip = min((s for s in redo if s > first_kept), default=grid.period_end)
+    this_wiki = and_(coverage.c.course_id == course_id, coverage.c.wiki_id == wiki_id)
+    conn.execute(update(coverage).where(this_wiki, coverage.c.ingested_until > clip).values(ingested_until=clip))
+    if grid.period_start < first_kept < grid.period_end:  # a start moved earlier
+        # Students whose ingested data reaches into the first kept window hold it from there
+        # on: the new windows before it are theirs to read.
+        before = (select(coverage.c.course_id, coverage.c.wiki_id, coverage.c.user_id, cwt.c.start)
+                  .join(cwt, and_(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id,
+                                  cwt.c.start < first_kept))
+                  .where(this_wiki, coverage.c.ingested_until > first_kept))
+        conn.execute(insert(rereads).from_select(["course_id", "wiki_id", "user_id", "start"], before))
+    # The others hold nothing of the new grid's windows: their forward read starts over.
+    conn.execute(update(coverage).where(this_wiki, coverage.c.ingested_until <= first_kept)
+                 .values(ingested_until=grid.period_start))
 
 
 def reset_coverage(conn: Connection, course_id: int, wiki_id: int, grid: Grid) -> None:

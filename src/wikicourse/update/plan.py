@@ -78,8 +78,9 @@ def course_needs(conn: Connection, ctx: UpdateContext) -> dict[int, list[Need]]:
 
 def _reread_needs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
                   ingested: dict[int, datetime], spans: dict, covered: datetime) -> list[Need]:
-    """The windows to read again (SPEC §4a) that lie before the window the forward read starts
-    in, and that the store no longer holds (another course may have read them again already):
+    """The windows to read again (SPEC §4a; or new before the kept ones, manage.sync_windows)
+    that lie before the window the forward read starts in, and that the store does not hold
+    (another course may have read them already):
     per student, one wide range from the first to the last (a few more revisions cost less
     than a request per range), final up to the settled time `covered`."""
     first: dict[int, datetime] = {}
