@@ -119,7 +119,7 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
 @click.option("--end", metavar="DATE")
 @click.option("--add-wiki", multiple=True, metavar="DOMAIN")
 @click.option("--remove-wiki", multiple=True, metavar="DOMAIN")
-@click.option("--timeslice-days", type=int, help="New timeslice length (the next update refetches).")
+@click.option("--timeslice-days", type=int, help="New timeslice length (the next update rebuilds the windows from the stored revisions).")
 @pass_ctx
 def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
                 remove_wiki: tuple[str, ...], timeslice_days: int | None) -> None:
