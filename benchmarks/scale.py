@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, replace
 from datetime import timedelta
 from pathlib import Path
@@ -112,7 +113,12 @@ def run_size(params: Params, db: str, cache: Path, breakdown: bool) -> dict:
 
     urls = {d: e.path.resolve().as_uri() for d, e in exps.items()}
     by_url = {urls[d]: s for d, s in parsed.items()}
-    with tempfile.TemporaryDirectory(prefix="wikicourse-scale-") as folder, fresh_engine(db, folder) as engine:
+    with tempfile.TemporaryDirectory(prefix="wikicourse-scale-") as folder, ExitStack() as stack:
+        with monitor.measure() as mem:  # wikicourse's modules, the engine, the migrations: not the update's
+            t = time.perf_counter()
+            engine = stack.enter_context(fresh_engine(db, folder))
+            result["ops"].append({"name": "(setup) open the database (migrations)", "memory": mem,
+                                  "seconds": time.perf_counter() - t})
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 result["server"] = "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar()
@@ -169,7 +175,7 @@ def run_size(params: Params, db: str, cache: Path, breakdown: bool) -> dict:
 
 
 def op_key(name: str) -> str:
-    return next((k for k in ("(setup)", *OPS) if name.startswith(k)), name)
+    return next((k for k in ("(setup) enroll", *OPS) if name.startswith(k)), name)
 
 
 def report(results: list[tuple[str, dict]], args, generation: dict) -> list[str]:
@@ -188,6 +194,7 @@ def report(results: list[tuple[str, dict]], args, generation: dict) -> list[str]
     by = {label: {op_key(o["name"]): o for o in r["ops"]} for label, r in results}
     names = [op_key(o["name"]) for o in results[0][1]["ops"]]
     shown = {k: o["name"] for _, r in results for o in r["ops"] for k in [op_key(o["name"])]}
+    shown["(setup) enroll"] = "(setup) enroll the students"
 
     # Time and throughput, side by side.
     header = ["operation"]
@@ -236,7 +243,7 @@ def report(results: list[tuple[str, dict]], args, generation: dict) -> list[str]
               "PostgreSQL's own memory is the server's, not counted here"]
     out += ["", table("PEAK MEMORY (MiB)", header, rows, notes)]
 
-    worst = {label: max(by[label][k]["memory"]["peak"] - r["baseline rss"] for k in names if k != "(setup)")
+    worst = {label: max(by[label][k]["memory"]["peak"] - r["baseline rss"] for k in names if not k.startswith("(setup)"))
              for label, r in results}
     aims = [[f"update's own peak (largest op), {label}", f"<= {mib(AIM_PEAK)} MiB", f"{mib(worst[label])} MiB",
              "MET" if worst[label] <= AIM_PEAK else "NOT MET"] for label in labels]
