@@ -139,6 +139,7 @@ class Course:
     checks: dict = field(default_factory=dict)  # db -> {check: "holds" / "VIOLATED"}
     restore_seconds: dict = field(default_factory=dict)  # db -> [s, ...]
     size: dict = field(default_factory=dict)  # db -> bytes (SQLite)
+    analyzed: dict = field(default_factory=dict)  # db -> the planner's statistics at the snapshot (PostgreSQL)
 
 
 def no_time(doc: dict) -> dict:
@@ -148,7 +149,24 @@ def no_time(doc: dict) -> dict:
     return doc
 
 
-def run_db(db: str, courses: list[Course], repeat: int, check: bool) -> None:
+TABLES = ("articles", "revisions", "course_user_article_timeslices", "course_user_wiki_timeslices",
+          "article_course_timeslices", "course_wiki_timeslices", "articles_courses", "enrollments")
+
+
+def analyzed_tables(engine) -> str:
+    """Which tables the planner has statistics of (PostgreSQL: analyzed by the update, by
+    autovacuum, or not at all; a snapshot keeps them, so every run from it plans alike)."""
+    if engine.dialect.name != "postgresql":
+        return ""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT relname, last_analyze IS NOT NULL, last_autoanalyze IS NOT NULL, n_live_tup "
+                                    "FROM pg_stat_user_tables").all()
+    found = {r[0]: ("analyzed" if r[1] else "autoanalyzed" if r[2] else "never analyzed") + f" ({r[3]:,} rows)"
+             for r in rows}
+    return "; ".join(f"{t} {found.get(t, '?')}" for t in TABLES)
+
+
+def run_db(db: str, courses: list[Course], repeat: int, check: bool, analyze: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="wikicourse-length-") as folder, ExitStack() as stack:
         scenarios: dict[str, Scenario] = {}
         snapshots: dict[str, Snapshot] = {}
@@ -161,6 +179,10 @@ def run_db(db: str, courses: list[Course], repeat: int, check: bool) -> None:
             sc.setup()
             c.first[db] = sc.update("first update", c.params.as_of)
             first_stats[c.label] = course_stats(engine, SLUG)
+            if analyze:  # the planner's statistics of every table fresh, as the update leaves only some
+                with engine.begin() as conn:
+                    conn.exec_driver_sql("ANALYZE")
+            c.analyzed[db] = analyzed_tables(engine)
             snapshots[c.label] = Snapshot(engine)
             snapshots[c.label].take()
             stack.callback(snapshots[c.label].drop)  # before the database itself is dropped
@@ -237,6 +259,7 @@ def report(courses: list[Course], dbs: list[str], repeat: int, activity: list[li
                  "run from the database as the first update left it (restored from a snapshot: "
                  + ", ".join(f"{c.label} {median(c.restore_seconds[db]):.1f} s" for c in courses) + " a restore)",
                  "the warm-up runs right after the restore, before the measured update: cold caches"]
+        notes += [f"planner statistics at the snapshot, {c.label}: {c.analyzed[db]}" for c in courses if c.analyzed.get(db)]
         notes += [f"checks, {c.label}: " + ", ".join(f"{k}: {v}" for k, v in c.checks.get(db, {}).items())
                   for c in courses]
         out += ["", table(f"INCREMENTAL UPDATES ({db})",
@@ -272,6 +295,8 @@ def main(argv=None) -> int:
     ap.add_argument("--days", type=int, default=60, help="the short course (default 60)")
     ap.add_argument("--long-days", type=int, default=240, help="the long course (default 240)")
     ap.add_argument("--repeat", type=int, help="runs of each incremental update (default 5; --quick 3)")
+    ap.add_argument("--analyze", action="store_true",
+                    help="ANALYZE every table after the first update (the update itself analyzes only some)")
     ap.add_argument("--no-check", action="store_true", help="skip the --full rebuild at the end")
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
                     help=f"generated exports (default {DEFAULT_CACHE}; env WIKICOURSE_BENCH_CACHE)")
@@ -285,7 +310,8 @@ def main(argv=None) -> int:
     long_params = replace(base, days=args.long_days,
                           revisions_per_wiki=round(base.revisions_per_wiki * args.long_days / args.days))
 
-    info = {"python": platform.python_version(), "cores": os.cpu_count(), "load average at start": machine_load()}
+    info = {"python": platform.python_version(), "cores": os.cpu_count(), "load average at start": machine_load(),
+            "ANALYZE after the first update": "yes (--analyze)" if args.analyze else "no: as the update leaves it"}
     log("course-length benchmark" + (" (quick)" if args.quick else "") + f"; load average {machine_load()}")
     courses: list[Course] = []
     for p in (base, long_params):
@@ -326,7 +352,7 @@ def main(argv=None) -> int:
 
     for db in dbs:
         log(f"{db}: load average {machine_load()}")
-        run_db(db, courses, repeat, not args.no_check)
+        run_db(db, courses, repeat, not args.no_check, args.analyze)
     info["load average at end"] = machine_load()
     print("\n".join(report(courses, dbs, repeat, activity, info)), flush=True)
     print(f"\ntotal runtime {time.perf_counter() - T_START:.0f} s", flush=True)
