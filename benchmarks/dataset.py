@@ -99,6 +99,30 @@ def exports(params: Params, cache: Path) -> dict[str, Export]:
     return out
 
 
+def quiet_clock_step(params: Params, sources, moves: list[tuple[datetime, int]],
+                     candidates=(10, 5, 2, 1)) -> tuple[timedelta, bool]:
+    """The largest candidate step (seconds) such that no account of the course edits while
+    the clock moves from each `base` by `n` steps: an update at base + k * step (k <= n) after
+    one at `base` has nothing new. An update as of t counts edits up to t's whole second
+    (windows.through), so the quiet span is [base + 1 s, base + n * step + 1 s).
+    Returns (step, True), or (the smallest candidate, False) when every candidate sees edits."""
+    accounts = set(sum(params.accounts(), []))
+    times = sorted(c.timestamp for s in sources for c in s.all_contributions() if c.user in accounts)
+    second = timedelta(seconds=1)
+    for secs in candidates:
+        step = timedelta(seconds=secs)
+        spans = [(base + second, base + n * step + second) for base, n in moves]
+        if not any(lo <= t < hi for t in times for lo, hi in spans):
+            return step, True
+    return timedelta(seconds=candidates[-1]), False
+
+
+def account_edits(params: Params, sources, start: datetime, end: datetime) -> int:
+    """Edits by the course's accounts (students and late ones) within [start, end), on all the wikis."""
+    accounts = set(sum(params.accounts(), []))
+    return sum(1 for s in sources for c in s.all_contributions() if c.user in accounts and start <= c.timestamp < end)
+
+
 @contextmanager
 def fresh_engine(backend: str, folder: str | Path, name: str = "bench") -> Iterator[Engine]:
     """An engine on an empty database: an SQLite file in `folder` ("sqlite"), or a throwaway
