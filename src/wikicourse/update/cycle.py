@@ -16,7 +16,7 @@ from ..models.course import HEADLINE
 from ..sources import RevisionSource, open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
-from ..timeslices.tables import (articles, courses, coverage, cwt, fine, reads, revisions, students,
+from ..timeslices.tables import (act, articles, courses, coverage, cuwt, cwt, fine, reads, revisions, students,
                                  update_runs_table, users, wikis)
 from ..timeslices.windows import through
 from ..wikis import wiki_urls
@@ -183,12 +183,15 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         progress.start_step("deriving")
         with engine.begin() as conn:
             if result.revisions >= BULK:  # plans made for nearly empty tables would be poor
-                analyze(conn, [revisions, reads])
+                analyze(conn, [revisions, reads, coverage])
             counted = copy_in(conn, ctx)
             if counted >= BULK:
                 analyze(conn, [fine, articles])
             scope = None if full else changed_scope(conn, course_id)  # before deriving: who had rows there
-            refresh(conn, course_id, as_of, now_utc(), changed=reprocess(conn, ctx), scope=scope)
+            derived = reprocess(conn, ctx)
+            if counted >= BULK:  # the caches are refreshed from these, and every later update derives them
+                analyze(conn, [act, cuwt])
+            refresh(conn, course_id, as_of, now_utc(), changed=derived, scope=scope)
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
             # The new edits counted explain figures that moved; an hourly update that found

@@ -48,6 +48,7 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
         t.start()
     writers: dict[int, StoreWriter] = {}
     failed: set[int] = set()  # jobs given up on: their later events are dropped
+    finished = 0  # revisions written by the jobs done
     running = len(threads)
     try:
         while running:
@@ -76,6 +77,7 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
                     writer.checkpoint()  # keep the windows that did complete
                     raise event.error  # a WikiError is this job's; anything else ends the update
                 writer.finish()
+                finished += writers.pop(key).revisions  # a done job's writer holds nothing more
                 if progress:
                     progress.advance(done=len(event.job.users))
             except AccountRenamed as exc:  # the log has not told yet: take the new names now
@@ -93,7 +95,7 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
         stop.set()
         for t in threads:
             t.join(timeout=5)
-    result.revisions = sum(w.revisions for w in writers.values())
+    result.revisions = finished + sum(w.revisions for w in writers.values())
     return result
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, delete, exists, insert, literal, select, tuple_, update
 
 from ..timeslices.derive import derive_article_timeslices
-from ..timeslices.tables import act, articles_courses, coverage, cuwt, cwt, enrollments, fine, rereads, students
+from ..timeslices.tables import act, articles_courses, coverage, cuwt, cwt, fine, rereads, students
 from .context import UpdateContext
 
 
@@ -39,9 +39,10 @@ def remove_users(conn: Connection, course_id: int, removed: list[int]) -> None:
         fine_rows=and_(tuple_(fine.c.article_id, fine.c.start).in_(touched), fine.c.user_id.not_in(removed)))
     conn.execute(delete(fine).where(fine.c.course_id == c, fine.c.user_id.in_(removed)))
     # 4. Articles courses only they edited go (their article timeslices went in step 3).
-    still_edited = select(fine.c.article_id).where(fine.c.course_id == c)
-    conn.execute(delete(articles_courses).where(articles_courses.c.course_id == c,
-                                                articles_courses.c.article_id.not_in(still_edited)))
+    # (An anti-join: NOT IN over the course's finest grain turns quadratic on PostgreSQL once
+    # it outgrows work_mem.)
+    still_edited = exists().where(fine.c.course_id == c, fine.c.article_id == articles_courses.c.article_id)
+    conn.execute(delete(articles_courses).where(articles_courses.c.course_id == c, ~still_edited))
     # 5. Nothing of theirs is ingested any more: enrolled again, they are new again.
     conn.execute(delete(coverage).where(coverage.c.course_id == c, coverage.c.user_id.in_(removed)))
     conn.execute(delete(rereads).where(rereads.c.course_id == c, rereads.c.user_id.in_(removed)))
@@ -53,15 +54,17 @@ def add_users(conn: Connection, ctx: UpdateContext) -> list[int]:
     Returns the students new to the course (no coverage on any wiki before).
     """
     def uncovered(*where):  # students with no coverage row matching `where`
-        return students(ctx.course_id).where(~exists().where(
-            coverage.c.course_id == ctx.course_id, coverage.c.user_id == enrollments.c.user_id, *where))
+        # A set difference, not a correlated NOT EXISTS: the planner cannot turn it into a
+        # nested loop over every student pair (a new course's tables have no statistics yet).
+        covered = select(coverage.c.user_id).where(coverage.c.course_id == ctx.course_id, *where)
+        return students(ctx.course_id).except_(covered).subquery()
 
-    added = list(conn.scalars(uncovered()))
+    added = list(conn.scalars(select(uncovered().c.user_id)))
     for cw in ctx.wikis:
-        new = uncovered(coverage.c.wiki_id == cw.wiki_id).with_only_columns(
-            literal(ctx.course_id), enrollments.c.user_id, literal(cw.wiki_id),
-            literal(cw.grid.period_start, coverage.c.ingested_until.type))
-        conn.execute(insert(coverage).from_select(["course_id", "user_id", "wiki_id", "ingested_until"], new))
+        new = uncovered(coverage.c.wiki_id == cw.wiki_id)
+        conn.execute(insert(coverage).from_select(["course_id", "user_id", "wiki_id", "ingested_until"], select(
+            literal(ctx.course_id), new.c.user_id, literal(cw.wiki_id),
+            literal(cw.grid.period_start, coverage.c.ingested_until.type))))
     return added
 
 
