@@ -164,6 +164,7 @@ def steps_of(phases: dict[str, float], total: float) -> dict[str, float]:
     """The update's steps in print order, with 'other': the total less the top-level steps
     (nested steps, with ': ' in their names, lie within a top-level one; the fetch threads'
     run concurrently with the writer)."""
+    phases = {s: v for s, v in phases.items() if not s.startswith(("rows: ", "load: "))}  # per-table figures
     names = [s for s in STEP_ORDER if s in phases] + sorted(s for s in phases if s not in STEP_ORDER)
     out = {s: phases[s] for s in names}
     out[OTHER] = total - sum(v for s, v in phases.items() if not nested(s))

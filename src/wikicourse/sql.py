@@ -4,8 +4,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from sqlalchemy import Column, Connection, MetaData, Table, select, text
+from sqlalchemy import Column, Connection, MetaData, Table, insert, select, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
 
 # Both dialects bind one parameter per value; stay well under SQLite's limit.
@@ -37,16 +38,25 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
 
     This is the path of the store's and the refs cache's tens of thousands of rows: the
     values are bound as the columns' types bind them, but without SQLAlchemy's per-row
-    parameter processing. PostgreSQL takes them by COPY (into a temporary table first when
-    they may conflict); SQLite runs one statement, compiled once, for every row."""
+    parameter processing. PostgreSQL (through psycopg 3) takes them by COPY, into a
+    temporary table first when they may conflict; SQLite runs one statement, compiled
+    once, for every row."""
+    rows = list(rows)
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql" and conn.dialect.driver != "psycopg":  # no COPY: the plain way
+        dicts = [dict(zip(columns, row)) for row in rows]
+        if keys:
+            upsert(conn, table, dicts, keys, update)
+        else:
+            conn.execute(insert(table), dicts)
+        return
     rows = _bound(conn, table, columns, rows)
     if conn.dialect.name != "postgresql":
         statement, order = _compiled(conn.dialect, table, tuple(columns), tuple(keys), tuple(update))
         if order != tuple(range(len(columns))):
             rows = (tuple(row[i] for i in order) for row in rows)
-        batch = list(rows)
-        if batch:
-            conn.exec_driver_sql(statement, batch)
+        conn.exec_driver_sql(statement, list(rows))
         return
     if not keys:
         _copy(conn, table, columns, rows)
@@ -59,19 +69,17 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
             with conn.begin_nested():
                 _copy(conn, table, columns, rows)
             return
-        except conn.dialect.dbapi.IntegrityError:  # raised by the driver: COPY bypasses SQLAlchemy
+        except IntegrityError:
             pass
     staging = Table(f"staging_{table.name}", MetaData(), *(Column(c, table.c[c].type) for c in columns),
                     prefixes=["TEMPORARY"])
     staging.create(conn)
-    try:
-        _copy(conn, staging, columns, rows)
-        stmt = postgresql.insert(table).from_select(list(columns), select(staging))
-        stmt = (stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
-                if update else stmt.on_conflict_do_nothing(index_elements=list(keys)))
-        conn.execute(stmt)
-    finally:
-        staging.drop(conn)
+    _copy(conn, staging, columns, rows)
+    stmt = postgresql.insert(table).from_select(list(columns), select(staging))
+    stmt = (stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
+            if update else stmt.on_conflict_do_nothing(index_elements=list(keys)))
+    conn.execute(stmt)
+    staging.drop(conn)  # (on an error the transaction's rollback drops it)
 
 
 def _bound(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> Iterable:
@@ -97,10 +105,14 @@ def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable
     quote = conn.dialect.identifier_preparer
     # COPY has no SQLAlchemy construct; the names come from the table's metadata.
     names = ", ".join(quote.quote(c) for c in columns)
-    with conn.connection.driver_connection.cursor() as cur, \
-            cur.copy(f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    statement = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+    dbapi = conn.dialect.dbapi
+    try:
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except dbapi.Error as exc:  # as SQLAlchemy raises the driver's errors everywhere else
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error) from exc
 
 
 @lru_cache(maxsize=64)

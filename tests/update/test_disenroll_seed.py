@@ -142,3 +142,33 @@ def test_becoming_an_instructor_stops_counting(engine, course):
     bob = next(u for u in doc["users"] if u["username"] == "Bob")
     assert bob["role"] == "instructor" and bob["revision_count"] == 0
     assert doc["course"]["student_count"] == 1
+
+
+def test_disenrolled_and_enrolled_back_before_an_update_keep_their_totals(engine, course):
+    """Nothing is removed (the rows stay), but the enrollment is new: its totals come back."""
+    before = stats(engine, course)
+    courses.disenroll(engine, course, ["Bob"])
+    courses.enroll(engine, course, ["Bob"])
+    report = update(engine, course, AS_OF)
+    assert report.removed_users == 0 and report.added_users == 0
+    after = stats(engine, course)
+    for doc in (before, after):
+        doc["course"].pop("updated_at")
+    assert after == before
+    bob = next(u for u in after["users"] if u["username"] == "Bob")
+    assert bob["revision_count"] == 3 and after["course"]["character_sum_user"] > 0
+
+
+def test_a_new_timeslice_length_keeping_the_period_and_the_window_count_is_a_change(engine, course):
+    """Ten days in windows of 7 then of 8: two windows before and after, the same bounds."""
+    courses.edit_course(engine, course, timeslice_days=7)
+    update(engine, course, AS_OF)
+    courses.edit_course(engine, course, timeslice_days=8)
+    report = update(engine, course, AS_OF)
+    assert [r["kind"] for r in report.reasons if r["kind"] == "dates"] == ["dates"]
+    incremental = stats(engine, course)
+    update(engine, course, AS_OF, full=True)
+    rebuilt = stats(engine, course)
+    for doc in (incremental, rebuilt):
+        doc["course"].pop("updated_at")
+    assert incremental == rebuilt

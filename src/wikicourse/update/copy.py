@@ -5,9 +5,11 @@ from `revisions`, as far as the store holds that student's contributions (to the
 when it holds them to the settled part of it: what the update read of its running second
 counts too); their ingested_until, the exclusive end of what the course counts, advances
 in the same transaction. The store's spans, not ingested_until, say what is read as final:
-an update in that same second later reads it again and takes the course's windows again. The windows to read again (rereads) are taken again once the store holds
-them anew. No request to any wiki: whichever update fetched the rows, every course
-counts them the same way.
+an update in that same second later reads it again and takes the course's windows again.
+The windows to read again (rereads) are taken again once the store holds them anew. A
+group of students for whom the store holds nothing the course does not count yet is left
+alone. No request to any wiki: whichever update fetched the rows, every course counts
+them the same way.
 """
 from __future__ import annotations
 
@@ -42,18 +44,23 @@ def copy_in(conn: Connection, ctx: UpdateContext) -> int:
             # Further than before, or counting a running second the store now holds read again.
             if to > until or (held >= covered and until > covered):
                 forward[(point, to)].append(user_id)
+        copied: dict[tuple[datetime, datetime], list[int]] = {}
         for (point, to), uids in forward.items():
-            before = _edits(conn, c, w, uids, point)
+            before = _counted(conn, c, w, uids, point)
             for batch in chunks(uids):
                 conn.execute(update(coverage).where(coverage.c.course_id == c, coverage.c.wiki_id == w,
                                                     coverage.c.user_id.in_(batch)).values(ingested_until=to))
                 rows.update((u, to) for u in batch)
-            # The store holds no edit there the course does not count yet (the usual hourly
-            # update): the windows stay as they are, and nothing is derived again.
-            if _stored(conn, w, uids, point, to) == before:
+            # Skip the usual hourly update's copy when it would change nothing: no rebuild, no
+            # window of theirs to read again from here on (the store's rows there may have
+            # changed), and the store holds there exactly the edits, characters and references
+            # the course counts (rows only ever join a span read forward).
+            if not ctx.full and not _rereads_from(conn, c, w, uids, point) and \
+                    _stored(conn, w, uids, point, to) == before:
                 continue
             copy_windows(conn, c, w, uids, point, to)
-            counted += max(0, _edits(conn, c, w, uids, point) - before)
+            copied[(point, to)] = uids
+            counted += max(0, _counted(conn, c, w, uids, point)[0] - before[0])
         # Windows read again: taken once the store holds them (forward copies took theirs).
         done: dict[datetime, list[int]] = defaultdict(list)
         for user_id, start in conn.execute(select(rereads.c.user_id, rereads.c.start).where(
@@ -63,7 +70,7 @@ def copy_in(conn: Connection, ctx: UpdateContext) -> int:
             if until is not None and holds(spans.get(user_id, []), start,
                                            min(cw.grid.end_of(start), until, covered)):
                 done[start].append(user_id)
-        forwarded = {u: span for span, group in forward.items() for u in group}
+        forwarded = {u: span for span, group in copied.items() for u in group}
         for start, uids in done.items():
             rest = [u for u in uids if not (u in forwarded and forwarded[u][0] <= start < forwarded[u][1])]
             if rest:
@@ -74,24 +81,37 @@ def copy_in(conn: Connection, ctx: UpdateContext) -> int:
     return counted
 
 
-def _edits(conn: Connection, course_id: int, wiki_id: int, user_ids: list[int], first: datetime) -> int:
-    """The edits the course counts of these students in its windows from `first` on."""
-    total = 0
+def _counted(conn: Connection, course_id: int, wiki_id: int, user_ids: list[int],
+             first: datetime) -> tuple[int, int, int]:
+    """The edits, characters and references the course counts of these students in its
+    windows from `first` on."""
+    total = (0, 0, 0)
     for batch in chunks(user_ids):
-        total += conn.scalar(select(func.coalesce(func.sum(fine.c.revision_count), 0)).where(
+        row = conn.execute(select(*(func.coalesce(func.sum(col), 0) for col in (
+            fine.c.revision_count, fine.c.character_sum, fine.c.references_count))).where(
             fine.c.course_id == course_id, fine.c.wiki_id == wiki_id, fine.c.user_id.in_(batch),
-            fine.c.start >= first))
+            fine.c.start >= first)).one()
+        total = tuple(a + b for a, b in zip(total, row))
     return total
 
 
-def _stored(conn: Connection, wiki_id: int, user_ids: list[int], first: datetime, until: datetime) -> int:
-    """The store's edits of these users in [first, until)."""
-    total = 0
+def _stored(conn: Connection, wiki_id: int, user_ids: list[int], first: datetime,
+            until: datetime) -> tuple[int, int, int]:
+    """The store's edits, characters and references of these users in [first, until)."""
+    total = (0, 0, 0)
     for batch in chunks(user_ids):
-        total += conn.scalar(select(func.count()).select_from(revisions).where(
+        row = conn.execute(select(func.count(), func.coalesce(func.sum(revisions.c.characters), 0),
+                                  func.coalesce(func.sum(revisions.c.references), 0)).where(
             revisions.c.wiki_id == wiki_id, revisions.c.user_id.in_(batch), revisions.c.timestamp >= first,
-            revisions.c.timestamp < until))
+            revisions.c.timestamp < until)).one()
+        total = tuple(a + b for a, b in zip(total, row))
     return total
+
+
+def _rereads_from(conn: Connection, course_id: int, wiki_id: int, user_ids: list[int], first: datetime) -> bool:
+    return any(conn.scalar(select(rereads.c.user_id).where(
+        rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id, rereads.c.user_id.in_(batch),
+        rereads.c.start >= first).limit(1)) is not None for batch in chunks(user_ids))
 
 
 def copy_windows(conn: Connection, course_id: int, wiki_id: int, user_ids: list[int],

@@ -28,7 +28,7 @@ from .prepare_dates import prepare_dates
 from .prepare_past import prepare_past, skip_changes
 from .prepare_users import prepare_users
 from .prepare_wikis import prepare_wikis
-from .refresh import changed_scope, refresh
+from .refresh import changed_scope, refresh, renewed_scope
 from .reprocess import reprocess
 from .rounds import round_as_of
 from .runs import Progress, begin_run, end_run, forget_run
@@ -165,8 +165,12 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
                     reasons += prepare_past(conn, ctx)
                 derived = reprocess(conn, ctx)
             # Should ingestion die, the caches match the timeslices. A change of roster, dates,
-            # wikis or the wiki's past gives a reason; every other change marks windows.
-            refresh(conn, course_id, changed=bool(reasons) or derived)
+            # wikis or the wiki's past gives a reason (every cache is refreshed); a change of
+            # the finest grain marks windows; a student enrolled back keeps their rows.
+            if reasons or derived:
+                refresh(conn, course_id)
+            elif (renewed := renewed_scope(conn, course_id)) is not None:
+                refresh(conn, course_id, scope=renewed)
             jobs = plan_jobs(conn, ctx)
             record_many(conn, run_id, reasons)
             report.reasons = reasons

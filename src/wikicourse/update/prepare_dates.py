@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from ..timeslices.manage import sync_windows
 from ..timeslices.tables import cwt
@@ -12,16 +12,20 @@ from .context import UpdateContext
 
 def prepare_dates(conn: Connection, ctx: UpdateContext) -> list[dict]:
     """Returns the reason to record when the period or the timeslice length changed."""
-    before = conn.execute(select(func.min(cwt.c.start), func.max(cwt.c.end), func.count()).where(
-        cwt.c.course_id == ctx.course_id)).one()
+    def windows() -> set[tuple]:
+        return set(conn.execute(select(cwt.c.wiki_id, cwt.c.start, cwt.c.end).where(
+            cwt.c.course_id == ctx.course_id)).all())
+
+    before = windows()
     for cw in ctx.wikis:
         sync_windows(conn, ctx.course_id, cw.wiki_id, cw.grid)
-    after = conn.execute(select(func.min(cwt.c.start), func.max(cwt.c.end), func.count()).where(
-        cwt.c.course_id == ctx.course_id)).one()
-    if before[2] == 0 or tuple(before) == tuple(after):
+    after = windows()
+    # Any window gained, lost or re-ended (a new length can keep the period and the count).
+    if not before or before == after:
         return []  # a course's first windows, or nothing moved
 
-    def period(row) -> str:
-        return f"{row[0]:%Y-%m-%d} to {row[1] - timedelta(seconds=1):%Y-%m-%d}, {row[2]} windows"
+    def period(rows: set[tuple]) -> str:
+        start, end = min(r[1] for r in rows), max(r[2] for r in rows)
+        return f"{start:%Y-%m-%d} to {end - timedelta(seconds=1):%Y-%m-%d}, {len(rows)} windows"
 
     return [dict(kind="dates", detail=f"{period(before)} -> {period(after)}")]

@@ -40,6 +40,15 @@ def _total(table, column, *where):
     return select(func.coalesce(func.sum(column), 0)).select_from(table).where(*where).scalar_subquery()
 
 
+def renewed_scope(conn: Connection, course_id: int) -> Scope | None:
+    """Students dis-enrolled and enrolled again before any update: their timeslices were kept
+    (nothing was removed), but their new enrollment rows hold no totals yet."""
+    has_rows = select(cuwt.c.id).where(cuwt.c.course_id == course_id, cuwt.c.user_id == enrollments.c.user_id)
+    users = list(conn.scalars(select(enrollments.c.user_id).where(
+        enrollments.c.course_id == course_id, enrollments.c.revision_count == 0, has_rows.exists())))
+    return Scope(users=users, articles=[]) if users else None
+
+
 def _batches(ids: list[int] | None):
     """The id batches to refresh: every row at once when `ids` is None."""
     return [None] if ids is None else chunks(ids)
