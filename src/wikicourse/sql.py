@@ -61,7 +61,6 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
     if not keys:
         _copy(conn, table, columns, rows)
         return
-    rows = list(rows)
     if not update:
         # Rows new to the table are the rule (the refs of revisions just fetched): COPY them
         # straight in; only if another writer got there first, take the slower upsert.
@@ -82,7 +81,7 @@ def load(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[
     staging.drop(conn)  # (on an error the transaction's rollback drops it)
 
 
-def _bound(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> Iterable:
+def _bound(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> list[tuple]:
     """The rows with each value as its column's type binds it (only the columns whose type converts)."""
     dialect = conn.dialect
     # dialect_impl: the type as this dialect stores it (SQLite's datetimes are strings of one format).
@@ -98,7 +97,7 @@ def _bound(conn: Connection, table: Table, columns: Sequence[str], rows: Iterabl
                 row[i] = p(row[i])
         return tuple(row)
 
-    return map(bound, rows)
+    return [bound(row) for row in rows]
 
 
 def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
