@@ -58,9 +58,9 @@ from support.faults import PASS, CountingProxy  # noqa: E402
 from support.ports import free_port  # noqa: E402
 from wikicourse import courses  # noqa: E402
 from wikicourse.db import open_db  # noqa: E402
-from wikicourse.sources import open_source  # noqa: E402
+from wikicourse.wikis import open_source  # noqa: E402
 from wikicourse.stats import course_stats  # noqa: E402
-from wikicourse.timeslices.tables import courses as courses_table  # noqa: E402
+from wikicourse.models.tables import courses as courses_table  # noqa: E402
 from wikicourse.update.cycle import update_course  # noqa: E402
 from wikicourse.wikis import add_wiki  # noqa: E402
 from workers import log, run_round, start_workers, stop_workers  # noqa: E402

@@ -253,7 +253,7 @@ def change_the_past(sc: Scenario, wiki, domain: str, contribs, result: dict) -> 
     same clock as the last one (so every usercontribs request is a reread), whose statistics
     are compared with a --full rebuild of a copy of the database."""
     import wikicourse.update.cycle as cycle_mod
-    from wikicourse.sources import open_source
+    from wikicourse.wikis import open_source
     from wikicourse.stats import course_stats
     from wikicourse.update.cycle import update_course
 
@@ -310,7 +310,7 @@ def change_the_past(sc: Scenario, wiki, domain: str, contribs, result: dict) -> 
 
 def run_mediawiki(params: Params, exps: dict, parsed: dict, quiet, args) -> tuple[Scenario | None, dict]:
     import livewikis
-    from wikicourse.sources import open_source
+    from wikicourse.wikis import open_source
 
     result: dict = {}
     live = livewikis.start(params, exps, args.cache_dir, lambda m: log(m))

@@ -41,8 +41,8 @@ from instrument import KINDS, CountingFactory, kinds_between  # noqa: E402
 from run import machine_info, table  # noqa: E402
 from wikicourse import courses  # noqa: E402
 from wikicourse.clock import now_utc  # noqa: E402
-from wikicourse.sources import open_source  # noqa: E402
-from wikicourse.timeslices.tables import wikis as wikis_table  # noqa: E402
+from wikicourse.wikis import open_source  # noqa: E402
+from wikicourse.models.tables import wikis as wikis_table  # noqa: E402
 from wikicourse.update.cycle import update_course  # noqa: E402
 from wikicourse.wikis import add_wiki  # noqa: E402
 

@@ -56,7 +56,7 @@ from support.ports import free_port  # noqa: E402
 from wikicourse import courses  # noqa: E402
 from wikicourse.db import open_db  # noqa: E402
 from wikicourse.models import UpdateRun  # noqa: E402
-from wikicourse.sources import open_source  # noqa: E402
+from wikicourse.wikis import open_source  # noqa: E402
 from wikicourse.sources.dump import DumpSource  # noqa: E402
 from wikicourse.update.cycle import update_course  # noqa: E402
 from wikicourse.wikis import add_wiki  # noqa: E402

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from .clock import now_utc
 from .courses import SLUG
 from .errors import InvalidInput, UnknownCampaign
-from .timeslices.tables import campaign_courses, campaigns, courses
+from .models.tables import campaign_courses, campaigns, courses
 # Names of a campaign's own pages and resources on the web (slugs hold "/"): no part of a
 # campaign slug may be one, so /campaigns/x/courses.csv and /api/campaigns/x/courses/c
 # split in one way only.

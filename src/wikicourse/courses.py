@@ -9,10 +9,11 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from .errors import InvalidInput, UnknownCourse, WikiError
 from .models import ROLES
-from .sources import RevisionSource, open_source
+from .sources import RevisionSource
+from .wikis import open_source
 from .sources.base import normalize_username
 from .sql import upsert
-from .timeslices.tables import course_wikis, courses, enrollments, users
+from .models.tables import course_wikis, courses, enrollments, users
 from .wikis import wiki_ids, wiki_urls
 
 # Characters no MediaWiki title, and so no username, can hold.

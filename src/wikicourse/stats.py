@@ -1,4 +1,5 @@
 """Reading statistics out: the document `wikicourse stats --json` prints (SPEC §5)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -11,14 +12,23 @@ from .courses import course_id
 from .errors import InvalidInput
 from .models.course import HEADLINE
 from .sources.base import NS_MAIN, normalize_username
-from .timeslices.tables import (act, articles, articles_courses, course_wikis, courses, cuwt, cwt, enrollments,
-                                fine, users)
+from .models.tables import (
+    article_course_timeslices,
+    articles,
+    articles_courses,
+    course_wikis,
+    courses,
+    course_user_wiki_timeslices,
+    course_wiki_timeslices,
+    enrollments,
+    course_user_article_timeslices,
+    users,
+)
 from .timeslices.windows import Grid, day_start
 from .wikis import wikis
 
 COURSE_FIELDS = HEADLINE
-USER_FIELDS = ("revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft",
-               "references_count")
+USER_FIELDS = ("revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft", "references_count")
 ARTICLE_FIELDS = ("character_sum", "references_count", "revision_count")
 WINDOW_FIELDS = ("character_sum", "references_count", "revision_count")
 
@@ -70,12 +80,22 @@ def course_stats(engine: Engine, slug: str, parts: tuple[str, ...] = PARTS, unti
 def _course(conn, cid: int, until: Until | None = None) -> dict:
     c = conn.execute(select(courses).where(courses.c.id == cid)).one()._mapping
     period = Grid.of(c["start"], c["end"], c["timeslice_days"])
-    domains = list(conn.scalars(select(wikis.c.domain).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
-                                .where(course_wikis.c.course_id == cid).order_by(wikis.c.domain)))
-    pending = conn.scalar(select(func.count()).select_from(cwt).where(cwt.c.course_id == cid,
-                                                                     cwt.c.needs_update))
+    domains = list(
+        conn.scalars(
+            select(wikis.c.domain)
+            .join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
+            .where(course_wikis.c.course_id == cid)
+            .order_by(wikis.c.domain)
+        )
+    )
+    pending = conn.scalar(
+        select(func.count())
+        .select_from(course_wiki_timeslices)
+        .where(course_wiki_timeslices.c.course_id == cid, course_wiki_timeslices.c.needs_update)
+    )
     return {
-        "slug": c["slug"], "title": c["title"],
+        "slug": c["slug"],
+        "title": c["title"],
         "start": iso(period.period_start),
         "end": iso(period.period_end - timedelta(seconds=1)),  # the end date's 23:59:59
         "wikis": domains,
@@ -88,29 +108,57 @@ def _course(conn, cid: int, until: Until | None = None) -> dict:
 
 
 def _total(table, column, cid: int, until: Until):
-    return (select(func.coalesce(func.sum(column), 0)).select_from(table)
-            .where(table.c.course_id == cid, until.counts(table)).scalar_subquery())
+    return (
+        select(func.coalesce(func.sum(column), 0))
+        .select_from(table)
+        .where(table.c.course_id == cid, until.counts(table))
+        .scalar_subquery()
+    )
 
 
 def _as_of(conn, cid: int, period: Grid, until: Until) -> dict:
     """The headline figures of the windows counted `until` (the student count is today's), and
     what was counted, as refresh.py computes the cached ones from all the windows."""
     pages = _course_articles(cid, until)
-    figures = conn.execute(select(
-        *[_total(cwt, cwt.c[f], cid, until).label(f) for f in ("revision_count", "character_sum", "references_count")],
-        _total(cuwt, cuwt.c.character_sum_us, cid, until).label("character_sum_user"),
-        _total(cuwt, cuwt.c.character_sum_draft, cid, until).label("character_sum_draft"),
-        select(func.count()).select_from(pages).scalar_subquery().label("article_count"),
-        select(func.count()).select_from(pages).where(pages.c.new_article).scalar_subquery()
-        .label("new_article_count"))).one()._asdict()
+    figures = (
+        conn.execute(
+            select(
+                *[
+                    _total(course_wiki_timeslices, course_wiki_timeslices.c[f], cid, until).label(f)
+                    for f in ("revision_count", "character_sum", "references_count")
+                ],
+                _total(course_user_wiki_timeslices, course_user_wiki_timeslices.c.character_sum_us, cid, until).label(
+                    "character_sum_user"
+                ),
+                _total(
+                    course_user_wiki_timeslices, course_user_wiki_timeslices.c.character_sum_draft, cid, until
+                ).label("character_sum_draft"),
+                select(func.count()).select_from(pages).scalar_subquery().label("article_count"),
+                select(func.count())
+                .select_from(pages)
+                .where(pages.c.new_article)
+                .scalar_subquery()
+                .label("new_article_count"),
+            )
+        )
+        .one()
+        ._asdict()
+    )
     return figures | _counted(conn, cid, period, until)
 
 
 def _counted(conn, cid: int, period: Grid, until: Until) -> dict:
     """`counted_through`: the last second of the last window counted on every wiki (the period's
     start if none); `exact`: the figures are those of every edit to the end of the day."""
-    last = conn.execute(select(func.max(case((until.counts(cwt), cwt.c.end))))
-                        .where(cwt.c.course_id == cid).group_by(cwt.c.wiki_id)).scalars().all()
+    last = (
+        conn.execute(
+            select(func.max(case((until.counts(course_wiki_timeslices), course_wiki_timeslices.c.end))))
+            .where(course_wiki_timeslices.c.course_id == cid)
+            .group_by(course_wiki_timeslices.c.wiki_id)
+        )
+        .scalars()
+        .all()
+    )
     reached = min((end or period.period_start for end in last), default=period.period_start)
     through = reached - timedelta(seconds=1) if reached > period.period_start else reached
     exact = reached == until.limit or until.limit >= period.period_end or until.limit <= period.period_start
@@ -118,63 +166,131 @@ def _counted(conn, cid: int, period: Grid, until: Until) -> dict:
 
 
 def _users(conn, cid: int, until: Until | None = None) -> list[dict]:
-    roster = (select(users.c.username, enrollments.c.role).join(users, users.c.id == enrollments.c.user_id)
-              .where(enrollments.c.course_id == cid).order_by(users.c.username))
+    roster = (
+        select(users.c.username, enrollments.c.role)
+        .join(users, users.c.id == enrollments.c.user_id)
+        .where(enrollments.c.course_id == cid)
+        .order_by(users.c.username)
+    )
     if until is None:
         roster = roster.add_columns(*[enrollments.c[f] for f in USER_FIELDS])
     else:  # every enrolled user still listed, with zeros where no counted window holds their edits
-        mine = (select(cuwt.c.user_id, *[func.sum(cuwt.c[f]).label(f) for f in USER_FIELDS])
-                .where(cuwt.c.course_id == cid, until.counts(cuwt)).group_by(cuwt.c.user_id).subquery())
-        roster = (roster.outerjoin(mine, mine.c.user_id == enrollments.c.user_id)
-                  .add_columns(*[func.coalesce(mine.c[f], 0).label(f) for f in USER_FIELDS]))
-    return [{"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}}
-            for r in conn.execute(roster)]
+        mine = (
+            select(
+                course_user_wiki_timeslices.c.user_id,
+                *[func.sum(course_user_wiki_timeslices.c[f]).label(f) for f in USER_FIELDS],
+            )
+            .where(course_user_wiki_timeslices.c.course_id == cid, until.counts(course_user_wiki_timeslices))
+            .group_by(course_user_wiki_timeslices.c.user_id)
+            .subquery()
+        )
+        roster = roster.outerjoin(mine, mine.c.user_id == enrollments.c.user_id).add_columns(
+            *[func.coalesce(mine.c[f], 0).label(f) for f in USER_FIELDS]
+        )
+    return [
+        {"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}}
+        for r in conn.execute(roster)
+    ]
 
 
 def _course_articles(cid: int, until: Until | None):
     """The course's articles with their figures: articles_courses, or, `until` a day, its
     counterpart over the counted windows (main space, as refresh.py derives it from them all)."""
     if until is None:
-        return (select(articles_courses.c.article_id, *[articles_courses.c[f] for f in ARTICLE_FIELDS],
-                       articles_courses.c.new_article)
-                .where(articles_courses.c.course_id == cid).subquery())
-    return (select(act.c.article_id, *[func.sum(act.c[f]).label(f) for f in ARTICLE_FIELDS],
-                   (func.max(case((act.c.new_article, 1), else_=0)) > 0).label("new_article"))
-            .join(articles, articles.c.id == act.c.article_id)
-            .where(act.c.course_id == cid, articles.c.namespace == NS_MAIN, until.counts(act))
-            .group_by(act.c.article_id).subquery())
+        return (
+            select(
+                articles_courses.c.article_id,
+                *[articles_courses.c[f] for f in ARTICLE_FIELDS],
+                articles_courses.c.new_article,
+            )
+            .where(articles_courses.c.course_id == cid)
+            .subquery()
+        )
+    return (
+        select(
+            article_course_timeslices.c.article_id,
+            *[func.sum(article_course_timeslices.c[f]).label(f) for f in ARTICLE_FIELDS],
+            (func.max(case((article_course_timeslices.c.new_article, 1), else_=0)) > 0).label("new_article"),
+        )
+        .join(articles, articles.c.id == article_course_timeslices.c.article_id)
+        .where(
+            article_course_timeslices.c.course_id == cid,
+            articles.c.namespace == NS_MAIN,
+            until.counts(article_course_timeslices),
+        )
+        .group_by(article_course_timeslices.c.article_id)
+        .subquery()
+    )
 
 
 def _articles(conn, cid: int, until: Until | None = None) -> list[dict]:
     # Editors: the student ids each article course timeslice holds, across its (counted) windows.
     editor_ids: dict[int, set[int]] = defaultdict(set)
-    for article_id, ids in conn.execute(select(act.c.article_id, act.c.user_ids)
-                                        .where(act.c.course_id == cid, *_within(act, until))):
+    for article_id, ids in conn.execute(
+        select(article_course_timeslices.c.article_id, article_course_timeslices.c.user_ids).where(
+            article_course_timeslices.c.course_id == cid, *_within(article_course_timeslices, until)
+        )
+    ):
         editor_ids[article_id].update(int(i) for i in ids.split(",") if i)
-    names = dict(conn.execute(select(users.c.id, users.c.username).join(
-        enrollments, enrollments.c.user_id == users.c.id).where(enrollments.c.course_id == cid)).all())
+    names = dict(
+        conn.execute(
+            select(users.c.id, users.c.username)
+            .join(enrollments, enrollments.c.user_id == users.c.id)
+            .where(enrollments.c.course_id == cid)
+        ).all()
+    )
     counted = _course_articles(cid, until)
     rows = conn.execute(
-        select(counted.c.article_id, wikis.c.domain, articles.c.title, articles.c.namespace,
-               *[counted.c[f] for f in ARTICLE_FIELDS], counted.c.new_article)
+        select(
+            counted.c.article_id,
+            wikis.c.domain,
+            articles.c.title,
+            articles.c.namespace,
+            *[counted.c[f] for f in ARTICLE_FIELDS],
+            counted.c.new_article,
+        )
         .join(articles, articles.c.id == counted.c.article_id)
         .join(wikis, wikis.c.id == articles.c.wiki_id)
-        .order_by(wikis.c.domain, articles.c.title))
-    return [{"wiki": r.domain, "title": r.title, "namespace": r.namespace,
-             **{f: getattr(r, f) for f in ARTICLE_FIELDS}, "new_article": bool(r.new_article),
-             "editors": sorted(names.get(i, f"user #{i}") for i in editor_ids.get(r.article_id, ()))}
-            for r in rows]
+        .order_by(wikis.c.domain, articles.c.title)
+    )
+    return [
+        {
+            "wiki": r.domain,
+            "title": r.title,
+            "namespace": r.namespace,
+            **{f: getattr(r, f) for f in ARTICLE_FIELDS},
+            "new_article": bool(r.new_article),
+            "editors": sorted(names.get(i, f"user #{i}") for i in editor_ids.get(r.article_id, ())),
+        }
+        for r in rows
+    ]
 
 
 def _timeslices(conn, cid: int, until: Until | None = None) -> list[dict]:
     windows = conn.execute(
-        select(wikis.c.domain, cwt.c.start, cwt.c.end, *[cwt.c[f] for f in WINDOW_FIELDS],
-               cwt.c.needs_update, cwt.c.last_mw_rev_datetime)
-        .join(wikis, wikis.c.id == cwt.c.wiki_id)
-        .where(cwt.c.course_id == cid, *_within(cwt, until)).order_by(wikis.c.domain, cwt.c.start))
-    return [{"wiki": w.domain, "start": iso(w.start), "end": iso(w.end),
-             **{f: getattr(w, f) for f in WINDOW_FIELDS}, "needs_update": bool(w.needs_update),
-             "last_mw_rev_datetime": iso(w.last_mw_rev_datetime)} for w in windows]
+        select(
+            wikis.c.domain,
+            course_wiki_timeslices.c.start,
+            course_wiki_timeslices.c.end,
+            *[course_wiki_timeslices.c[f] for f in WINDOW_FIELDS],
+            course_wiki_timeslices.c.needs_update,
+            course_wiki_timeslices.c.last_mw_rev_datetime,
+        )
+        .join(wikis, wikis.c.id == course_wiki_timeslices.c.wiki_id)
+        .where(course_wiki_timeslices.c.course_id == cid, *_within(course_wiki_timeslices, until))
+        .order_by(wikis.c.domain, course_wiki_timeslices.c.start)
+    )
+    return [
+        {
+            "wiki": w.domain,
+            "start": iso(w.start),
+            "end": iso(w.end),
+            **{f: getattr(w, f) for f in WINDOW_FIELDS},
+            "needs_update": bool(w.needs_update),
+            "last_mw_rev_datetime": iso(w.last_mw_rev_datetime),
+        }
+        for w in windows
+    ]
 
 
 _PARTS = {"course": _course, "users": _users, "articles": _articles, "timeslices": _timeslices}
@@ -185,13 +301,25 @@ def course_list(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(select(courses).order_by(courses.c.start.desc(), courses.c.slug)).all()
         tracked: dict[int, list[str]] = defaultdict(list)
-        for cid, domain in conn.execute(select(course_wikis.c.course_id, wikis.c.domain)
-                                        .join(wikis, wikis.c.id == course_wikis.c.wiki_id)
-                                        .order_by(wikis.c.domain)):
+        for cid, domain in conn.execute(
+            select(course_wikis.c.course_id, wikis.c.domain)
+            .join(wikis, wikis.c.id == course_wikis.c.wiki_id)
+            .order_by(wikis.c.domain)
+        ):
             tracked[cid].append(domain)
-    return [{"slug": c.slug, "title": c.title, "start": c.start.isoformat(), "end": c.end.isoformat(),
-             "wikis": tracked[c.id], **{f: getattr(c, f) for f in COURSE_FIELDS},
-             "last_update": iso(c.last_update), "updated_at": iso(c.updated_at)} for c in rows]
+    return [
+        {
+            "slug": c.slug,
+            "title": c.title,
+            "start": c.start.isoformat(),
+            "end": c.end.isoformat(),
+            "wikis": tracked[c.id],
+            **{f: getattr(c, f) for f in COURSE_FIELDS},
+            "last_update": iso(c.last_update),
+            "updated_at": iso(c.updated_at),
+        }
+        for c in rows
+    ]
 
 
 def per_wiki(engine: Engine, slug: str) -> list[dict]:
@@ -201,32 +329,70 @@ def per_wiki(engine: Engine, slug: str) -> list[dict]:
     the next update takes them out."""
     with engine.connect() as conn:
         cid = course_id(conn, slug)
-        windows = dict((r.wiki_id, r) for r in conn.execute(
-            select(cwt.c.wiki_id, *[func.coalesce(func.sum(cwt.c[f]), 0).label(f) for f in WINDOW_FIELDS])
-            .where(cwt.c.course_id == cid).group_by(cwt.c.wiki_id)))
-        people = dict((r.wiki_id, r) for r in conn.execute(
-            select(cuwt.c.wiki_id, func.count(func.distinct(cuwt.c.user_id)).label("editors"),
-                   func.coalesce(func.sum(cuwt.c.character_sum_us), 0).label("character_sum_user"),
-                   func.coalesce(func.sum(cuwt.c.character_sum_draft), 0).label("character_sum_draft"))
-            .where(cuwt.c.course_id == cid, cuwt.c.revision_count > 0).group_by(cuwt.c.wiki_id)))
-        pages = dict((r.wiki_id, r) for r in conn.execute(
-            select(articles.c.wiki_id, func.count().label("article_count"),
-                   func.coalesce(func.sum(case((articles_courses.c.new_article, 1), else_=0)), 0)
-                   .label("new_article_count"))
-            .join(articles, articles.c.id == articles_courses.c.article_id)
-            .where(articles_courses.c.course_id == cid).group_by(articles.c.wiki_id)))
+        windows = dict(
+            (r.wiki_id, r)
+            for r in conn.execute(
+                select(
+                    course_wiki_timeslices.c.wiki_id,
+                    *[func.coalesce(func.sum(course_wiki_timeslices.c[f]), 0).label(f) for f in WINDOW_FIELDS],
+                )
+                .where(course_wiki_timeslices.c.course_id == cid)
+                .group_by(course_wiki_timeslices.c.wiki_id)
+            )
+        )
+        people = dict(
+            (r.wiki_id, r)
+            for r in conn.execute(
+                select(
+                    course_user_wiki_timeslices.c.wiki_id,
+                    func.count(func.distinct(course_user_wiki_timeslices.c.user_id)).label("editors"),
+                    func.coalesce(func.sum(course_user_wiki_timeslices.c.character_sum_us), 0).label(
+                        "character_sum_user"
+                    ),
+                    func.coalesce(func.sum(course_user_wiki_timeslices.c.character_sum_draft), 0).label(
+                        "character_sum_draft"
+                    ),
+                )
+                .where(course_user_wiki_timeslices.c.course_id == cid, course_user_wiki_timeslices.c.revision_count > 0)
+                .group_by(course_user_wiki_timeslices.c.wiki_id)
+            )
+        )
+        pages = dict(
+            (r.wiki_id, r)
+            for r in conn.execute(
+                select(
+                    articles.c.wiki_id,
+                    func.count().label("article_count"),
+                    func.coalesce(func.sum(case((articles_courses.c.new_article, 1), else_=0)), 0).label(
+                        "new_article_count"
+                    ),
+                )
+                .join(articles, articles.c.id == articles_courses.c.article_id)
+                .where(articles_courses.c.course_id == cid)
+                .group_by(articles.c.wiki_id)
+            )
+        )
         tracked = set(conn.scalars(select(course_wikis.c.wiki_id).where(course_wikis.c.course_id == cid)))
-        shown = conn.execute(select(wikis.c.id, wikis.c.domain).where(
-            wikis.c.id.in_(tracked | windows.keys() | people.keys() | pages.keys())).order_by(wikis.c.domain)).all()
+        shown = conn.execute(
+            select(wikis.c.id, wikis.c.domain)
+            .where(wikis.c.id.in_(tracked | windows.keys() | people.keys() | pages.keys()))
+            .order_by(wikis.c.domain)
+        ).all()
     out = []
     for wid, domain in shown:
         w, p, a = windows.get(wid), people.get(wid), pages.get(wid)
-        out.append({"wiki": domain, "tracked": wid in tracked, "editors": p.editors if p else 0,
-                    **{f: getattr(w, f) if w else 0 for f in WINDOW_FIELDS},
-                    "character_sum_user": p.character_sum_user if p else 0,
-                    "character_sum_draft": p.character_sum_draft if p else 0,
-                    "article_count": a.article_count if a else 0,
-                    "new_article_count": a.new_article_count if a else 0})
+        out.append(
+            {
+                "wiki": domain,
+                "tracked": wid in tracked,
+                "editors": p.editors if p else 0,
+                **{f: getattr(w, f) if w else 0 for f in WINDOW_FIELDS},
+                "character_sum_user": p.character_sum_user if p else 0,
+                "character_sum_draft": p.character_sum_draft if p else 0,
+                "article_count": a.article_count if a else 0,
+                "new_article_count": a.new_article_count if a else 0,
+            }
+        )
     return out
 
 
@@ -237,38 +403,71 @@ def removal_effect(engine: Engine, slug: str, username: str) -> dict:
     wanted = normalize_username(username)
     with engine.connect() as conn:
         cid = course_id(conn, slug)
-        user = conn.execute(select(users.c.id, users.c.username, enrollments.c.role,
-                                   *[enrollments.c[f] for f in USER_FIELDS])
-                            .join(enrollments, enrollments.c.user_id == users.c.id)
-                            .where(enrollments.c.course_id == cid, users.c.username == wanted)).first()
+        user = conn.execute(
+            select(users.c.id, users.c.username, enrollments.c.role, *[enrollments.c[f] for f in USER_FIELDS])
+            .join(enrollments, enrollments.c.user_id == users.c.id)
+            .where(enrollments.c.course_id == cid, users.c.username == wanted)
+        ).first()
         if user is None:
             raise InvalidInput(f"{username!r} is not enrolled in {slug!r}")
-        theirs = select(fine.c.article_id).where(fine.c.course_id == cid, fine.c.user_id == user.id)
-        others = (select(fine.c.article_id).join(enrollments, (enrollments.c.user_id == fine.c.user_id)
-                                                 & (enrollments.c.course_id == cid))
-                  .where(fine.c.course_id == cid, fine.c.user_id != user.id, enrollments.c.role == "student"))
-        counted = (select(articles.c.title, wikis.c.domain, articles_courses.c.article_id,
-                          articles_courses.c.new_article)
-                   .join(articles, articles.c.id == articles_courses.c.article_id)
-                   .join(wikis, wikis.c.id == articles.c.wiki_id)
-                   .where(articles_courses.c.course_id == cid, articles_courses.c.article_id.in_(theirs)))
-        alone = conn.execute(counted.where(articles_courses.c.article_id.not_in(others))
-                             .order_by(wikis.c.domain, articles.c.title)).all()
-        shared = conn.scalar(select(func.count()).select_from(
-            counted.where(articles_courses.c.article_id.in_(others)).subquery()))
-        created_by_others = others.where(fine.c.new_article)
-        uncreated = conn.scalar(select(func.count()).select_from(
-            counted.where(articles_courses.c.new_article, articles_courses.c.article_id.in_(others),
-                          articles_courses.c.article_id.not_in(created_by_others)).subquery()))
+        theirs = select(course_user_article_timeslices.c.article_id).where(
+            course_user_article_timeslices.c.course_id == cid, course_user_article_timeslices.c.user_id == user.id
+        )
+        others = (
+            select(course_user_article_timeslices.c.article_id)
+            .join(
+                enrollments,
+                (enrollments.c.user_id == course_user_article_timeslices.c.user_id) & (enrollments.c.course_id == cid),
+            )
+            .where(
+                course_user_article_timeslices.c.course_id == cid,
+                course_user_article_timeslices.c.user_id != user.id,
+                enrollments.c.role == "student",
+            )
+        )
+        counted = (
+            select(articles.c.title, wikis.c.domain, articles_courses.c.article_id, articles_courses.c.new_article)
+            .join(articles, articles.c.id == articles_courses.c.article_id)
+            .join(wikis, wikis.c.id == articles.c.wiki_id)
+            .where(articles_courses.c.course_id == cid, articles_courses.c.article_id.in_(theirs))
+        )
+        alone = conn.execute(
+            counted.where(articles_courses.c.article_id.not_in(others)).order_by(wikis.c.domain, articles.c.title)
+        ).all()
+        shared = conn.scalar(
+            select(func.count()).select_from(counted.where(articles_courses.c.article_id.in_(others)).subquery())
+        )
+        created_by_others = others.where(course_user_article_timeslices.c.new_article)
+        uncreated = conn.scalar(
+            select(func.count()).select_from(
+                counted.where(
+                    articles_courses.c.new_article,
+                    articles_courses.c.article_id.in_(others),
+                    articles_courses.c.article_id.not_in(created_by_others),
+                ).subquery()
+            )
+        )
     counts = user.role == "student"
-    figures = {"revision_count": "revision_count", "character_sum": "character_sum_ms",
-               "character_sum_user": "character_sum_us", "character_sum_draft": "character_sum_draft",
-               "references_count": "references_count"}
-    loses = {"student_count": int(counts), **{f: getattr(user, mine) if counts else 0 for f, mine in figures.items()},
-             "article_count": len(alone) if counts else 0,
-             "new_article_count": (sum(a.new_article for a in alone) + uncreated) if counts else 0}
-    return {"user": {"username": user.username, "role": user.role, **{f: getattr(user, f) for f in USER_FIELDS}},
-            "counts": counts, "loses": loses, "shared": shared if counts else 0,
-            "uncreated": uncreated if counts else 0,
-            "articles": [{"title": a.title, "wiki": a.domain, "new_article": bool(a.new_article)}
-                         for a in alone] if counts else []}
+    figures = {
+        "revision_count": "revision_count",
+        "character_sum": "character_sum_ms",
+        "character_sum_user": "character_sum_us",
+        "character_sum_draft": "character_sum_draft",
+        "references_count": "references_count",
+    }
+    loses = {
+        "student_count": int(counts),
+        **{f: getattr(user, mine) if counts else 0 for f, mine in figures.items()},
+        "article_count": len(alone) if counts else 0,
+        "new_article_count": (sum(a.new_article for a in alone) + uncreated) if counts else 0,
+    }
+    return {
+        "user": {"username": user.username, "role": user.role, **{f: getattr(user, f) for f in USER_FIELDS}},
+        "counts": counts,
+        "loses": loses,
+        "shared": shared if counts else 0,
+        "uncreated": uncreated if counts else 0,
+        "articles": (
+            [{"title": a.title, "wiki": a.domain, "new_article": bool(a.new_article)} for a in alone] if counts else []
+        ),
+    }

@@ -17,7 +17,7 @@ from .clock import now_utc
 from .errors import InvalidInput
 from .models import TOKEN_ROLES, AccessToken
 from .sources.base import normalize_username
-from .timeslices.tables import enrollments, users
+from .models.tables import enrollments, users
 
 access_tokens = AccessToken.__table__
 PREFIX = "wct_"

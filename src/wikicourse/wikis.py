@@ -1,18 +1,37 @@
-"""Registering wikis: a domain and its Action API URL (any MediaWiki, or a file: export)."""
+"""Registering wikis: a domain and its Action API URL (any MediaWiki, or a file: export), and
+opening the revision source an API URL names."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from sqlalchemy import Connection, Engine, select
 
 from .errors import InvalidInput
 from .models import Wiki
-from .sources import default_api_url
+from .sources.base import RevisionSource
 from .sql import upsert
 
 wikis = Wiki.__table__
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$")
 _URL = re.compile(r"^(https?://[^\s/]+(/\S*)?|file:/\S+)$")
+
+
+def default_api_url(domain: str) -> str:
+    return f"https://{domain}/w/api.php"
+
+
+def open_source(api_url: str, *, gate=None) -> RevisionSource:
+    """A source for a wiki's API URL; a file: URL names a MediaWiki XML export read offline.
+    `gate` (see wiki.transport) is entered around each request to a live wiki."""
+    if api_url.startswith("file:"):
+        from .sources.dump import DumpSource
+
+        return DumpSource(Path(unquote(urlparse(api_url).path)))
+    from .wiki import MediaWikiSource
+
+    return MediaWikiSource(api_url, gate=gate)
 
 
 def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:

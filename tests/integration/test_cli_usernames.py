@@ -12,7 +12,7 @@ from sqlalchemy import select
 from support import oracle
 from twowikis import DOMAINS, END, START, USERS, Course
 from wikicourse.db import open_db
-from wikicourse.timeslices.tables import enrollments, users
+from wikicourse.models.tables import enrollments, users
 
 SLUG, TITLE = "cli-course", "CLI course"
 AS_OF = "2024-03-20T06:00:00Z"

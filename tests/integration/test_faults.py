@@ -1,5 +1,6 @@
 """SPEC §4 and §6 under trouble, on real MediaWikis behind fault-injecting proxies: a wiki
 that fails, one that throttles and lags, and an update process killed mid-ingest."""
+
 from __future__ import annotations
 
 import os
@@ -15,12 +16,23 @@ from sqlalchemy import func, select
 
 from support import oracle
 from support.faults import PASS, hang, maxlag, status
-from twowikis import (DOMAINS, USERS, Course, Proxy, assert_up_to_date, at, day_start, free_port,
-                      iso, usercontribs, users_of)
+from twowikis import (
+    DOMAINS,
+    USERS,
+    Course,
+    Proxy,
+    assert_up_to_date,
+    at,
+    day_start,
+    free_port,
+    iso,
+    usercontribs,
+    users_of,
+)
 from wikicourse.db import open_db
 from wikicourse.errors import InvalidInput
 from wikicourse.models import UpdateRun
-from wikicourse.timeslices.tables import coverage, reads, users
+from wikicourse.models.tables import ingestion_coverage, contribution_reads, users
 from wikicourse.wikis import wikis as wiki_table
 from wikicourse.wiki import MediaWikiSource
 
@@ -42,10 +54,12 @@ def run_statuses(engine) -> list[str]:
 
 
 def test_a_wiki_answering_503_leaves_its_windows_marked_and_the_next_update_catches_up(
-        new_db, proxies, facts, wiki_urls, tmp_path):
+    new_db, proxies, facts, wiki_urls, tmp_path
+):
     engine = new_db()
-    course = Course.create(engine, {ONE: wiki_urls[ONE], TWO: proxies[TWO].api_url},
-                           students=USERS[:8], instructors=[USERS[11]])
+    course = Course.create(
+        engine, {ONE: wiki_urls[ONE], TWO: proxies[TWO].api_url}, students=USERS[:8], instructors=[USERS[11]]
+    )
     assert course.update(T1).status == "done"
 
     proxies[TWO].schedule([], then=status(503))
@@ -72,11 +86,13 @@ def test_a_wiki_answering_503_leaves_its_windows_marked_and_the_next_update_catc
 
 
 def test_a_wiki_failing_midway_through_its_pages_keeps_every_unmarked_window_final(
-        new_db, wikis, facts, wiki_urls, tmp_path):
+    new_db, wikis, facts, wiki_urls, tmp_path
+):
     """usercontribs in pages of 10: the update checkpoints page by page, then the wiki fails."""
     with Proxy(wikis[TWO].upstream, free_port(), uclimit=10) as paging:
-        course = Course.create(new_db(), {ONE: wiki_urls[ONE], TWO: paging.api_url},
-                               students=USERS[:11], instructors=[USERS[11]])
+        course = Course.create(
+            new_db(), {ONE: wiki_urls[ONE], TWO: paging.api_url}, students=USERS[:11], instructors=[USERS[11]]
+        )
         paging.schedule([PASS] * 8, then=status(503))
         report = course.update(T2, source_factory=impatient)
         assert report.status == "partial"
@@ -102,13 +118,24 @@ class Sleeps(list):
 
 
 def test_429_maxlag_and_hangs_on_a_schedule_only_slow_the_update_down(
-        new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
+    new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path
+):
     course = Course.create(new_db(), proxy_urls, students=USERS[:11], instructors=[USERS[11]])
     sleeps = Sleeps()
-    schedules = {ONE: [status(429, retry_after="7"), PASS, maxlag(lag=3, retry_after="2"), PASS, hang(3),
-                       PASS, status(503), status(502), PASS],
-                 TWO: [maxlag(lag=4, retry_after=None), PASS, hang(3), status(429, retry_after="1"), PASS,
-                       PASS, status(500)]}
+    schedules = {
+        ONE: [
+            status(429, retry_after="7"),
+            PASS,
+            maxlag(lag=3, retry_after="2"),
+            PASS,
+            hang(3),
+            PASS,
+            status(503),
+            status(502),
+            PASS,
+        ],
+        TWO: [maxlag(lag=4, retry_after=None), PASS, hang(3), status(429, retry_after="1"), PASS, PASS, status(500)],
+    }
     for domain, schedule in schedules.items():
         proxies[domain].schedule(schedule)
     as_of = "2024-03-30T00:00:00Z"
@@ -139,9 +166,14 @@ def kill_mid_ingest(engine, command: list[str], proxies: dict[str, Proxy]) -> di
     def checkpointed() -> bool:
         """A few checkpoints are in, one of them inside a student's range (per user, per page)."""
         with engine.connect() as conn:
-            advanced = conn.scalar(select(func.count()).select_from(reads).where(reads.c.end > PERIOD_START))
-            halfway = conn.scalar(select(func.count()).select_from(reads).where(
-                reads.c.end > PERIOD_START, reads.c.end < HORIZON))
+            advanced = conn.scalar(
+                select(func.count()).select_from(contribution_reads).where(contribution_reads.c.end > PERIOD_START)
+            )
+            halfway = conn.scalar(
+                select(func.count())
+                .select_from(contribution_reads)
+                .where(contribution_reads.c.end > PERIOD_START, contribution_reads.c.end < HORIZON)
+            )
         return advanced >= 3 and halfway >= 1
 
     for p in proxies.values():
@@ -162,29 +194,42 @@ def kill_mid_ingest(engine, command: list[str], proxies: dict[str, Proxy]) -> di
         p.settle()  # the killed process's last request may still be on its way
         p.schedule([])  # full speed again
     with engine.connect() as conn:
-        held = {(name, domain): end for name, domain, end in conn.execute(
-            select(users.c.username, wiki_table.c.domain, reads.c.end)
-            .join(users, users.c.id == reads.c.user_id).join(wiki_table, wiki_table.c.id == reads.c.wiki_id)
-            .where(reads.c.start == PERIOD_START))}
+        held = {
+            (name, domain): end
+            for name, domain, end in conn.execute(
+                select(users.c.username, wiki_table.c.domain, contribution_reads.c.end)
+                .join(users, users.c.id == contribution_reads.c.user_id)
+                .join(wiki_table, wiki_table.c.id == contribution_reads.c.wiki_id)
+                .where(contribution_reads.c.start == PERIOD_START)
+            )
+        }
         # Nothing counts until the update's last step: the course itself holds nothing yet.
-        assert not conn.scalar(select(func.count()).select_from(coverage).where(
-            coverage.c.ingested_until > PERIOD_START))
-        everyone = conn.execute(select(users.c.username, wiki_table.c.domain).join(
-            coverage, coverage.c.user_id == users.c.id).join(wiki_table, wiki_table.c.id == coverage.c.wiki_id)).all()
+        assert not conn.scalar(
+            select(func.count())
+            .select_from(ingestion_coverage)
+            .where(ingestion_coverage.c.ingested_until > PERIOD_START)
+        )
+        everyone = conn.execute(
+            select(users.c.username, wiki_table.c.domain)
+            .join(ingestion_coverage, ingestion_coverage.c.user_id == users.c.id)
+            .join(wiki_table, wiki_table.c.id == ingestion_coverage.c.wiki_id)
+        ).all()
     return {key: held.get(key, PERIOD_START) for key in map(tuple, everyone)}
 
 
 @pytest.mark.parametrize("roster_change", [False, True], ids=["same-roster", "roster-changed-meanwhile"])
 def test_an_update_killed_mid_ingest_resumes_where_it_stopped_and_counts_nothing_twice(
-        slow_proxies, facts, wiki_urls, tmp_path, roster_change):
+    slow_proxies, facts, wiki_urls, tmp_path, roster_change
+):
     """`wikicourse update` killed (SIGKILL) after some checkpoints; then the update runs again
     (with, in one variant, a half-ingested student dis-enrolled and a new one enrolled first)."""
     as_of = "2024-03-30T00:00:00Z"
     url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
     engine = open_db(url)
     try:
-        course = Course.create(engine, {d: p.api_url for d, p in slow_proxies.items()},
-                               students=USERS[:10], instructors=[USERS[11]])
+        course = Course.create(
+            engine, {d: p.api_url for d, p in slow_proxies.items()}, students=USERS[:10], instructors=[USERS[11]]
+        )
         command = wikicourse_command() + ["--db", url, "update", course.slug, "--as-of", as_of]
         points = kill_mid_ingest(engine, command, slow_proxies)
         assert run_statuses(engine) == ["running"]  # it never finished
@@ -224,14 +269,16 @@ def test_an_update_killed_mid_ingest_resumes_where_it_stopped_and_counts_nothing
 
 
 def test_an_update_as_of_a_time_before_what_a_killed_update_ingested_is_refused_or_shows_that_time(
-        slow_proxies, facts, wiki_urls, tmp_path):
+    slow_proxies, facts, wiki_urls, tmp_path
+):
     """A killed update never sets the course's last update time, but its checkpoints hold
     data up to its as-of. An update as of an earlier time must not count that data."""
     url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
     engine = open_db(url)
     try:
-        course = Course.create(engine, {d: p.api_url for d, p in slow_proxies.items()},
-                               students=USERS[:10], instructors=[USERS[11]])
+        course = Course.create(
+            engine, {d: p.api_url for d, p in slow_proxies.items()}, students=USERS[:10], instructors=[USERS[11]]
+        )
         command = wikicourse_command() + ["--db", url, "update", course.slug, "--as-of", "2024-03-30T00:00:00Z"]
         points = kill_mid_ingest(engine, command, slow_proxies)
         earlier = "2024-03-08T12:00:00Z"

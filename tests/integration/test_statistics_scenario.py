@@ -16,7 +16,7 @@ from twowikis import (DOMAINS, USERS, Course, assert_up_to_date, at, differences
                       rebuild)
 from wikicourse.db import open_db
 from wikicourse.errors import InvalidInput
-from wikicourse.timeslices.tables import course_wikis
+from wikicourse.models.tables import course_wikis
 from wikicourse.wikis import wikis as wiki_table
 
 

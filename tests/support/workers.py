@@ -8,8 +8,7 @@ from sqlalchemy import insert, select
 from support.course import setup_course
 from support.exports import write_export
 from wikicourse.clock import now_utc
-from wikicourse.timeslices.tables import courses
-from wikicourse.update.runs import update_runs
+from wikicourse.models.tables import courses, update_runs
 from wikicourse.workers.broker import declare_actor, make_broker, queue_lengths, send
 
 

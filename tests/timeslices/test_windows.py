@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from support.course import setup_course, stats, update
 from support.exports import write_export
 from wikicourse import courses
-from wikicourse.timeslices.tables import coverage, cwt
+from wikicourse.models.tables import ingestion_coverage, course_wiki_timeslices
 from wikicourse.timeslices.windows import Grid
 from wikicourse.update import copy
 
@@ -100,10 +100,10 @@ def test_a_date_edit_takes_from_the_store_only_the_windows_it_changes(engine, co
 
 def test_every_timeslice_table_refuses_a_duplicate_window(engine, course):
     with engine.connect() as conn:
-        row = conn.execute(select(cwt).limit(1)).one()._asdict()
+        row = conn.execute(select(course_wiki_timeslices).limit(1)).one()._asdict()
         row.pop("id")
         with pytest.raises(IntegrityError):
-            conn.execute(insert(cwt).values(**row))
+            conn.execute(insert(course_wiki_timeslices).values(**row))
     from wikicourse.models import Base
 
     for name in ("course_wiki_timeslices", "course_user_wiki_timeslices", "article_course_timeslices",
@@ -118,4 +118,4 @@ def test_no_window_after_the_as_of_time_is_ever_marked(engine, course):
     doc = stats(engine, course)
     assert not any(w["needs_update"] for w in doc["timeslices"])
     with engine.connect() as conn:
-        assert conn.scalar(select(func.min(coverage.c.ingested_until))) == utc(2024, 1, 12, 6, 0, 1)  # its second included
+        assert conn.scalar(select(func.min(ingestion_coverage.c.ingested_until))) == utc(2024, 1, 12, 6, 0, 1)  # its second included

@@ -1,4 +1,5 @@
 """The seed's dis-enrollment steps, one by one, at the level of the tables."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,9 +10,17 @@ from sqlalchemy import select
 from support.course import setup_course, stats, update, utc
 from support.exports import write_export
 from wikicourse import courses
-from wikicourse.sources import open_source
-from wikicourse.timeslices.tables import (act, articles, articles_courses, coverage, cuwt, cwt, fine,
-                                          users)
+from wikicourse.wikis import open_source
+from wikicourse.models.tables import (
+    article_course_timeslices,
+    articles,
+    articles_courses,
+    ingestion_coverage,
+    course_user_wiki_timeslices,
+    course_wiki_timeslices,
+    course_user_article_timeslices,
+    users,
+)
 from wikicourse.update.context import UpdateContext
 from wikicourse.update.prepare_users import remove_users, removed_users
 from wikicourse.update.reprocess import reprocess
@@ -22,16 +31,17 @@ AS_OF = "2024-02-01T00:00:00Z"
 @pytest.fixture
 def course(engine, tmp_path):
     pages = {
-        ("Shared", 0): [("2024-01-02T10:00:00Z", "Ann", "Shared start <ref>1</ref>"),
-                        ("2024-01-02T12:00:00Z", "Bob", "Shared start <ref>1</ref> Bob <ref>2</ref>"),
-                        ("2024-01-04T12:00:00Z", "Ann", "Shared start <ref>1</ref> Bob <ref>2</ref> Ann")],
+        ("Shared", 0): [
+            ("2024-01-02T10:00:00Z", "Ann", "Shared start <ref>1</ref>"),
+            ("2024-01-02T12:00:00Z", "Bob", "Shared start <ref>1</ref> Bob <ref>2</ref>"),
+            ("2024-01-04T12:00:00Z", "Ann", "Shared start <ref>1</ref> Bob <ref>2</ref> Ann"),
+        ],
         ("Bobs own", 0): [("2024-01-03T10:00:00Z", "Bob", "Only Bob writes here")],
         ("User:Bob/sandbox", 2): [("2024-01-05T10:00:00Z", "Bob", "Bob's sandbox")],
         ("Anns own", 0): [("2024-01-06T10:00:00Z", "Ann", "Only Ann")],
     }
     export = write_export(tmp_path / "wiki.xml", pages)
-    slug = setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10",
-                        students=["Ann", "Bob"])
+    slug = setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10", students=["Ann", "Bob"])
     update(engine, slug, AS_OF)
     return slug
 
@@ -67,36 +77,66 @@ def test_each_seed_step_on_the_tables(engine, course):
         bob, ann = uid(conn, "Bob"), uid(conn, "Ann")
         # Before: Bob has user timeslices, is among the editors of article timeslices,
         # and "Bobs own" is an articles courses row only he edited.
-        assert conn.scalar(select(cuwt.c.id).where(cuwt.c.user_id == bob).limit(1)) is not None
+        assert (
+            conn.scalar(
+                select(course_user_wiki_timeslices.c.id).where(course_user_wiki_timeslices.c.user_id == bob).limit(1)
+            )
+            is not None
+        )
         bobs_own = conn.scalar(select(articles.c.id).where(articles.c.title == "Bobs own"))
         assert conn.scalar(select(articles_courses.c.id).where(articles_courses.c.article_id == bobs_own))
         remove_users(conn, 1, [bob])
 
         # 1. Bob's course user wiki timeslices are deleted; Ann's stay.
-        assert conn.scalars(select(cuwt.c.user_id).distinct()).all() == [ann]
+        assert conn.scalars(select(course_user_wiki_timeslices.c.user_id).distinct()).all() == [ann]
         # 2. Exactly the windows where Bob edited (Jan 2, 3, 5; the sandbox too) are marked.
-        marked = conn.scalars(select(cwt.c.start).where(cwt.c.needs_update).order_by(cwt.c.start)).all()
+        marked = conn.scalars(
+            select(course_wiki_timeslices.c.start)
+            .where(course_wiki_timeslices.c.needs_update)
+            .order_by(course_wiki_timeslices.c.start)
+        ).all()
         assert marked == [day(2), day(3), day(5)]
         # 3. Those article course timeslices are cleaned: no Bob among the editors, and the
         #    Jan 2 timeslice of "Shared" holds Ann's figures only.
-        for ids in conn.scalars(select(act.c.user_ids)):
+        for ids in conn.scalars(select(article_course_timeslices.c.user_ids)):
             assert str(bob) not in ids.split(",")
         shared = conn.scalar(select(articles.c.id).where(articles.c.title == "Shared"))
-        row = conn.execute(select(act).where(act.c.article_id == shared, act.c.start == day(2))).one()
+        row = conn.execute(
+            select(article_course_timeslices).where(
+                article_course_timeslices.c.article_id == shared, article_course_timeslices.c.start == day(2)
+            )
+        ).one()
         assert (row.revision_count, row.references_count, row.user_ids) == (1, 1, str(ann))
         # 4. The articles courses only Bob edited are gone, with their article timeslices.
         assert conn.scalar(select(articles_courses.c.id).where(articles_courses.c.article_id == bobs_own)) is None
-        assert conn.scalar(select(act.c.id).where(act.c.article_id == bobs_own)) is None
+        assert (
+            conn.scalar(
+                select(article_course_timeslices.c.id).where(article_course_timeslices.c.article_id == bobs_own)
+            )
+            is None
+        )
         # Beyond the seed: his finest-grain rows and his ingestion record are gone too.
-        assert conn.scalar(select(fine.c.id).where(fine.c.user_id == bob)) is None
-        assert conn.scalar(select(coverage.c.id).where(coverage.c.user_id == bob)) is None
+        assert (
+            conn.scalar(
+                select(course_user_article_timeslices.c.id).where(course_user_article_timeslices.c.user_id == bob)
+            )
+            is None
+        )
+        assert conn.scalar(select(ingestion_coverage.c.id).where(ingestion_coverage.c.user_id == bob)) is None
 
         # Reprocessing re-derives the marked windows locally and clears the marks.
         reprocess(conn, UpdateContext.load(conn, 1, utc(AS_OF), full=False))
-        assert not conn.scalar(select(cwt.c.id).where(cwt.c.needs_update).limit(1))
-        jan2 = conn.execute(select(cwt).where(cwt.c.start == day(2))).one()
+        assert not conn.scalar(
+            select(course_wiki_timeslices.c.id).where(course_wiki_timeslices.c.needs_update).limit(1)
+        )
+        jan2 = conn.execute(select(course_wiki_timeslices).where(course_wiki_timeslices.c.start == day(2))).one()
         assert (jan2.revision_count, jan2.references_count) == (1, 1)
-        assert conn.execute(select(cwt.c.revision_count).where(cwt.c.start == day(3))).scalar() == 0
+        assert (
+            conn.execute(
+                select(course_wiki_timeslices.c.revision_count).where(course_wiki_timeslices.c.start == day(3))
+            ).scalar()
+            == 0
+        )
 
 
 class LogOnly:

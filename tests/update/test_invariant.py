@@ -25,7 +25,7 @@ from wikicourse.clock import now_utc
 from wikicourse.db import open_db
 from wikicourse.demo.generate import generate
 from wikicourse.errors import WikiUnavailable
-from wikicourse.sources import open_source
+from wikicourse.wikis import open_source
 from wikicourse.sources.dump import DumpSource
 from wikicourse.stats import course_stats
 from wikicourse.update.cycle import update_course

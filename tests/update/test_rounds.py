@@ -21,9 +21,9 @@ from wikicourse.db import open_db
 from wikicourse.demo.generate import generate
 from wikicourse.sources.dump import DumpSource
 from wikicourse.stats import course_stats
-from wikicourse.timeslices.tables import courses as courses_table
-from wikicourse.timeslices.tables import update_runs_table as update_runs
-from wikicourse.timeslices.tables import wikis as wikis_table
+from wikicourse.models.tables import courses as courses_table
+from wikicourse.models.tables import update_runs
+from wikicourse.models.tables import wikis as wikis_table
 from wikicourse.update.cycle import update_course
 from wikicourse.update.runs import this_holder
 from wikicourse.wikis import add_wiki

@@ -15,7 +15,7 @@ from support.exports import write_export
 from support.race import at_once
 from wikicourse.db import open_db
 from wikicourse.errors import CourseBusy
-from wikicourse.timeslices.tables import courses
+from wikicourse.models.tables import courses
 from wikicourse.clock import now_utc
 from wikicourse.errors import InvalidInput
 from wikicourse.update.runs import (STALE_AFTER, LockLost, Progress, begin_run, end_run, recent_runs, this_holder,

@@ -16,7 +16,7 @@ from wikicourse.changes import course_changes
 from wikicourse.db import open_db
 from wikicourse.demo import DEMO_XML
 from wikicourse.stats import course_stats
-from wikicourse.timeslices.tables import courses, enrollments
+from wikicourse.models.tables import courses, enrollments
 from wikicourse.tokens import create_token, list_tokens, revoke_token
 from wikicourse.update.runs import begin_run, end_run, now_utc
 from wikicourse.web import create_app

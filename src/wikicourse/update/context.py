@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from ..timeslices.tables import course_wikis, courses
+from ..models.tables import course_wikis, courses
 from ..timeslices.windows import Grid, through
 
 

@@ -1,4 +1,5 @@
 """The update cycle of SPEC §4: pre-update, reprocess, ingest (into the shared store), copy, refresh."""
+
 from __future__ import annotations
 
 import logging
@@ -13,11 +14,25 @@ from ..clock import now_utc
 from ..courses import course_id as find_course
 from ..errors import InvalidInput, WikicourseError
 from ..models.course import HEADLINE
-from ..sources import RevisionSource, open_source
+from ..sources import RevisionSource
+from ..wikis import open_source
 from ..sql import analyze
 from ..timeslices.manage import clear_from, mark, reset_coverage
-from ..timeslices.tables import (act, articles, courses, coverage, cuwt, cwt, fine, reads, revisions, students,
-                                 update_runs_table, users, wikis)
+from ..models.tables import (
+    article_course_timeslices,
+    articles,
+    courses,
+    ingestion_coverage,
+    course_user_wiki_timeslices,
+    course_wiki_timeslices,
+    course_user_article_timeslices,
+    contribution_reads,
+    revisions,
+    students,
+    update_runs,
+    users,
+    wikis,
+)
 from ..timeslices.windows import through
 from ..wikis import wiki_urls
 from .context import UpdateContext
@@ -82,17 +97,27 @@ def _named(kind: str, conn, table, ids, column) -> list[dict]:
 
 def _pending_windows(conn, ctx: UpdateContext) -> list[dict]:
     """Windows left needs_update by an earlier run (a fetch that failed): redone now."""
-    pending = conn.scalar(select(func.count()).select_from(cwt).where(cwt.c.course_id == ctx.course_id,
-                                                                      cwt.c.needs_update))
+    pending = conn.scalar(
+        select(func.count())
+        .select_from(course_wiki_timeslices)
+        .where(course_wiki_timeslices.c.course_id == ctx.course_id, course_wiki_timeslices.c.needs_update)
+    )
     return [dict(kind="redone", count=pending)] if pending else []
 
 
-def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datetime | None = None,
-                  source_factory: SourceFactory = open_source,
-                  on_begin: Callable[[int], None] | None = None,
-                  on_progress: Callable[[Progress], None] | None = None,
-                  grace_days: int | None = None, log_max_age: float = 0.0,
-                  round_age: float = 0.0) -> UpdateReport:
+def update_course(
+    engine: Engine,
+    slug: str,
+    *,
+    full: bool = False,
+    as_of: datetime | None = None,
+    source_factory: SourceFactory = open_source,
+    on_begin: Callable[[int], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    grace_days: int | None = None,
+    log_max_age: float = 0.0,
+    round_age: float = 0.0,
+) -> UpdateReport:
     """Run the cycle; `on_begin` hears the run's id once the course's lock is held, and
     `on_progress` each time its progress is recorded.
 
@@ -137,14 +162,20 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
             report.errors += read_logs(engine, sources, log_max_age)
         if shared:
             progress.start_step("reading the round")
-            ctx, report.revisions = _count_as_of_round(engine, ctx, run_id, sources, round_age,
-                                                       settings.grace_days() if grace_days is None else grace_days)
+            ctx, report.revisions = _count_as_of_round(
+                engine, ctx, run_id, sources, round_age, settings.grace_days() if grace_days is None else grace_days
+            )
             report.as_of = as_of = ctx.as_of
         # 1-2. Pre-update and reprocessing: local only, one transaction.
         progress.start_step("preparing")
         with engine.begin() as conn:
             reasons = _pending_windows(conn, ctx)
-            first = conn.scalar(select(cwt.c.id).where(cwt.c.course_id == course_id).limit(1)) is None
+            first = (
+                conn.scalar(
+                    select(course_wiki_timeslices.c.id).where(course_wiki_timeslices.c.course_id == course_id).limit(1)
+                )
+                is None
+            )
             removed_wikis, added_wikis = prepare_wikis(conn, ctx)
             reasons += _named("wikis_removed", conn, wikis, removed_wikis, wikis.c.domain)
             if not first:  # a course's first windows are no change of its wikis
@@ -178,8 +209,13 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         report.added_wikis = len(added_wikis)
         # 3. Ingest new data into the shared store, checkpointed per page of the answers.
         progress.start_step("fetching", total=sum(len(j.users) for js in jobs.values() for j in js))
-        result = ingest(engine, {w: js for w, js in jobs.items() if js},
-                        {w: sources[w] for w, js in jobs.items() if js}, full=full, progress=progress)
+        result = ingest(
+            engine,
+            {w: js for w, js in jobs.items() if js},
+            {w: sources[w] for w, js in jobs.items() if js},
+            full=full,
+            progress=progress,
+        )
         report.revisions += result.revisions
         report.errors += result.errors
         report.status = "partial" if report.errors else "done"
@@ -187,14 +223,14 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         progress.start_step("deriving")
         with engine.begin() as conn:
             if result.revisions >= BULK:  # plans made for nearly empty tables would be poor
-                analyze(conn, [revisions, reads, coverage])
+                analyze(conn, [revisions, contribution_reads, ingestion_coverage])
             counted = copy_in(conn, ctx)
             if counted >= BULK:
-                analyze(conn, [fine, articles])
+                analyze(conn, [course_user_article_timeslices, articles])
             scope = None if full else changed_scope(conn, course_id)  # before deriving: who had rows there
             derived = reprocess(conn, ctx)
             if counted >= BULK:  # the caches are refreshed from these, and every later update derives them
-                analyze(conn, [act, cuwt])
+                analyze(conn, [article_course_timeslices, course_user_wiki_timeslices])
             refresh(conn, course_id, as_of, now_utc(), changed=derived, scope=scope)
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
@@ -216,13 +252,25 @@ def update_course(engine: Engine, slug: str, *, full: bool = False, as_of: datet
         report.requests = sum(s.request_count for s in sources.values())
         for s in sources.values():
             s.close()
-        end_run(engine, run_id, status=report.status, requests=report.requests,
-                revisions=report.revisions, errors="\n".join(report.errors) or None)
+        end_run(
+            engine,
+            run_id,
+            status=report.status,
+            requests=report.requests,
+            revisions=report.revisions,
+            errors="\n".join(report.errors) or None,
+        )
     return report
 
 
-def _count_as_of_round(engine: Engine, ctx: UpdateContext, run_id: int, sources: dict[int, RevisionSource],
-                       round_age: float, grace_days: int) -> tuple[UpdateContext, int]:
+def _count_as_of_round(
+    engine: Engine,
+    ctx: UpdateContext,
+    run_id: int,
+    sources: dict[int, RevisionSource],
+    round_age: float,
+    grace_days: int,
+) -> tuple[UpdateContext, int]:
     """The context counting as of the wikis' round, unless there is none or it lies before
     what the course already counts (a command-line update since, say); and the revisions
     this update read for the round, if it read one."""
@@ -235,7 +283,7 @@ def _count_as_of_round(engine: Engine, ctx: UpdateContext, run_id: int, sources:
         reached = _reached(conn, ctx.course_id)
         if reached is not None and through(found.as_of) < reached:
             return ctx, found.revisions
-        conn.execute(update(update_runs_table).where(update_runs_table.c.id == run_id).values(as_of=found.as_of))
+        conn.execute(update(update_runs).where(update_runs.c.id == run_id).values(as_of=found.as_of))
     return replace(ctx, as_of=found.as_of), found.revisions
 
 
@@ -243,11 +291,19 @@ def _reached(conn, course_id: int) -> datetime | None:
     """How far the course's stored data reaches (exclusive): its last update's, or a killed
     one's. Coverage reaching no further than its wiki's first window (the period's start
     when it was written) holds nothing."""
-    first_window = (select(func.min(cwt.c.start)).where(cwt.c.course_id == course_id,
-                                                        cwt.c.wiki_id == coverage.c.wiki_id)
-                    .scalar_subquery())
-    ingested = conn.scalar(select(func.max(coverage.c.ingested_until)).where(
-        coverage.c.course_id == course_id, coverage.c.ingested_until > first_window))
+    first_window = (
+        select(func.min(course_wiki_timeslices.c.start))
+        .where(
+            course_wiki_timeslices.c.course_id == course_id,
+            course_wiki_timeslices.c.wiki_id == ingestion_coverage.c.wiki_id,
+        )
+        .scalar_subquery()
+    )
+    ingested = conn.scalar(
+        select(func.max(ingestion_coverage.c.ingested_until)).where(
+            ingestion_coverage.c.course_id == course_id, ingestion_coverage.c.ingested_until > first_window
+        )
+    )
     last_update = conn.scalar(select(courses.c.last_update).where(courses.c.id == course_id))
     return max(filter(None, [last_update and through(last_update), ingested]), default=None)
 
@@ -257,8 +313,10 @@ def _refuse_going_back(conn, course_id: int, as_of: datetime) -> None:
     reached = _reached(conn, course_id)
     if reached is not None and through(as_of) < reached:
         reached -= timedelta(seconds=1)  # the last second counted
-        raise InvalidInput(f"--as-of {as_of:%Y-%m-%dT%H:%M:%SZ} is before data already ingested "
-                           f"({reached:%Y-%m-%dT%H:%M:%SZ}); use --full to rebuild as of then")
+        raise InvalidInput(
+            f"--as-of {as_of:%Y-%m-%dT%H:%M:%SZ} is before data already ingested "
+            f"({reached:%Y-%m-%dT%H:%M:%SZ}); use --full to rebuild as of then"
+        )
 
 
 def _start_over(conn, ctx: UpdateContext) -> None:
@@ -273,8 +331,9 @@ def _start_over(conn, ctx: UpdateContext) -> None:
     for cw in ctx.wikis:
         horizon = cw.grid.horizon(ctx.as_of)
         skip_changes(conn, ctx.course_id, cw.wiki_id)
-        forget_read(conn, cw.wiki_id, [(u, cw.grid.period_start, horizon)
-                                       for u in conn.scalars(students(ctx.course_id))])
+        forget_read(
+            conn, cw.wiki_id, [(u, cw.grid.period_start, horizon) for u in conn.scalars(students(ctx.course_id))]
+        )
         reset_coverage(conn, ctx.course_id, cw.wiki_id, cw.grid)
         clear_from(conn, ctx.course_id, cw.wiki_id, horizon)
         mark(conn, ctx.course_id, cw.wiki_id, [s for s in cw.grid.starts() if s < horizon])

@@ -1,7 +1,7 @@
 """Fetching, on one thread per wiki: contributions wide, then refs of the revisions not yet known.
 
 Requests to a wiki stay serial (one thread per wiki); fetching overlaps with the writer,
-which consumes the pages from a bounded queue.
+which consumes the batches from a bounded queue.
 """
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from .plan import FetchJob
 
 
 @dataclass
-class Page:
+class Contributions:
     job: FetchJob
     contributions: list[Contribution]
-    refs: dict[int, int | None]  # refs(text) of the page's revisions and parents; None: unknown
+    refs: dict[int, int | None]  # refs(text) of the batch's revisions and parents; None: unknown
     fetched_refs: dict[int, int | None] = field(default_factory=dict)  # the part new to the refs cache
 
 
@@ -46,7 +46,7 @@ RefsLookup = Callable[[int, Iterable[int]], dict[int, int | None]]
 class _Contents:
     """The refs(text) of one wiki's revisions, asked for in full batches of 50.
 
-    A page of contributions is held (at most one batch's worth) until the refs of its
+    A batch of contributions is held (at most one content batch's worth) until the refs of its
     revisions and their parents are known, then handed on.
     """
 
@@ -76,10 +76,10 @@ class _Contents:
             self._fetch(sorted(self.wanted))
 
     def ready(self, job: FetchJob):
-        """The held pages whose refs are all known, in order."""
+        """The held batches whose refs are all known, in order."""
         while self.held and self.held[0][1] <= self.known.keys():
             contribs, needed = self.held.pop(0)
-            yield Page(job, contribs, {r: self.known[r] for r in needed},
+            yield Contributions(job, contribs, {r: self.known[r] for r in needed},
                        {r: self.known[r] for r in needed & self.fresh})
 
     def _fetch(self, batch: list[int]) -> None:
@@ -91,7 +91,7 @@ class _Contents:
 
 def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup | None,
                out: queue.Queue, stop: threading.Event) -> None:
-    """Run the jobs of one wiki in order, putting Page/JobDone/JobFailed events on `out`."""
+    """Run the jobs of one wiki in order, putting Contributions/JobDone/JobFailed events on `out`."""
     contents = _Contents(source, lookup)
     try:
         for job in jobs:
@@ -105,11 +105,11 @@ def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup 
                     if stop.is_set():
                         return
                     contents.add(job.wiki_id, contribs)
-                    for page in contents.ready(job):
-                        _put(out, stop, page)
+                    for batch in contents.ready(job):
+                        _put(out, stop, batch)
                 contents.finish()
-                for page in contents.ready(job):
-                    _put(out, stop, page)
+                for batch in contents.ready(job):
+                    _put(out, stop, batch)
                 _put(out, stop, JobDone(job))
             except WikiError as exc:
                 _put(out, stop, JobFailed(job, exc))

@@ -12,15 +12,15 @@ from sqlalchemy import Engine, select
 from ..errors import AccountRenamed, WikiError
 from ..sources.base import RevisionSource
 from ..sql import chunks
-from ..timeslices.tables import revision_refs
-from .fetch import JobFailed, Page, WikiDone, fetch_wiki
+from ..models.tables import revision_refs
+from .fetch import JobFailed, Contributions, WikiDone, fetch_wiki
 from .plan import FetchJob
 from .runs import Progress
 from .wiki_logs import rename_account
 from .writer import StoreWriter
 
 log = logging.getLogger(__name__)
-PAGES_PER_CHECKPOINT = 10
+BATCHES_PER_CHECKPOINT = 10
 
 
 @dataclass
@@ -63,14 +63,14 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
             if writer is None:
                 writer = writers[key] = StoreWriter(engine, event.job, full)
             try:
-                if isinstance(event, Page):
+                if isinstance(event, Contributions):
                     before = writer.revisions
                     writer.feed(event)
                     if progress:
                         progress.advance(revisions=writer.revisions - before)
-                    # Checkpoint after every page while fetching is the slower side (what an
-                    # interruption would cost), every few pages when pages queue up.
-                    if out.empty() or writer.pages_since_checkpoint >= PAGES_PER_CHECKPOINT:
+                    # Checkpoint after every batch while fetching is the slower side (what an
+                    # interruption would cost), every few batches when they queue up.
+                    if out.empty() or writer.batches_since_checkpoint >= BATCHES_PER_CHECKPOINT:
                         writer.checkpoint()
                     continue
                 if isinstance(event, JobFailed):

@@ -4,6 +4,7 @@ Contributions go into the shared store (SPEC §4b), so a course asks the wiki on
 no span of the store holds: a student another course already follows costs nothing over
 the overlap.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from ..timeslices.tables import accounts, coverage, rereads, students, users
+from ..models.tables import wiki_accounts, ingestion_coverage, rereads, students, users
 from ..timeslices.windows import Grid
 from .context import UpdateContext
 from .spans import gaps, holds, spans_of
@@ -58,10 +59,14 @@ def course_needs(conn: Connection, ctx: UpdateContext) -> dict[int, list[Need]]:
         horizon = cw.grid.horizon(ctx.as_of)
         covered = cw.grid.settled(ctx.as_of, ctx.now)
         rows = conn.execute(
-            select(coverage.c.user_id, users.c.username, coverage.c.ingested_until)
-            .join(users, users.c.id == coverage.c.user_id)
-            .where(coverage.c.course_id == ctx.course_id, coverage.c.wiki_id == cw.wiki_id,
-                   coverage.c.user_id.in_(students(ctx.course_id)))).all()
+            select(ingestion_coverage.c.user_id, users.c.username, ingestion_coverage.c.ingested_until)
+            .join(users, users.c.id == ingestion_coverage.c.user_id)
+            .where(
+                ingestion_coverage.c.course_id == ctx.course_id,
+                ingestion_coverage.c.wiki_id == cw.wiki_id,
+                ingestion_coverage.c.user_id.in_(students(ctx.course_id)),
+            )
+        ).all()
         spans = spans_of(conn, cw.wiki_id, [r.user_id for r in rows])
         wiki_needs = []
         for user_id, name, until in rows:
@@ -76,8 +81,16 @@ def course_needs(conn: Connection, ctx: UpdateContext) -> dict[int, list[Need]]:
     return needs
 
 
-def _reread_needs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, names: dict[int, str],
-                  ingested: dict[int, datetime], spans: dict, covered: datetime) -> list[Need]:
+def _reread_needs(
+    conn: Connection,
+    course_id: int,
+    wiki_id: int,
+    grid: Grid,
+    names: dict[int, str],
+    ingested: dict[int, datetime],
+    spans: dict,
+    covered: datetime,
+) -> list[Need]:
     """The windows to read again (SPEC §4a; or new before the kept ones, manage.sync_windows)
     that lie before the window the forward read starts in, and that the store does not hold
     (another course may have read them already):
@@ -85,8 +98,11 @@ def _reread_needs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, na
     than a request per range), final up to the settled time `covered`."""
     first: dict[int, datetime] = {}
     last: dict[int, datetime] = {}
-    for user_id, start in conn.execute(select(rereads.c.user_id, rereads.c.start).where(
-            rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id).order_by(rereads.c.start)):
+    for user_id, start in conn.execute(
+        select(rereads.c.user_id, rereads.c.start)
+        .where(rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id)
+        .order_by(rereads.c.start)
+    ):
         if user_id not in names or start >= grid.floor(ingested[user_id]):
             continue  # not a student any more, or read anyway by the forward read
         end = min(grid.end_of(start), ingested[user_id])
@@ -99,8 +115,9 @@ def _reread_needs(conn: Connection, course_id: int, wiki_id: int, grid: Grid, na
 def plan_jobs(conn: Connection, ctx: UpdateContext) -> dict[int, list[FetchJob]]:
     """Per wiki, the fetch jobs that bring the store to what the course needs."""
     grids = {cw.wiki_id: cw.grid for cw in ctx.wikis}
-    return {wiki_id: batch_needs(conn, wiki_id, needs, grids[wiki_id])
-            for wiki_id, needs in course_needs(conn, ctx).items()}
+    return {
+        wiki_id: batch_needs(conn, wiki_id, needs, grids[wiki_id]) for wiki_id, needs in course_needs(conn, ctx).items()
+    }
 
 
 def batch_needs(conn: Connection, wiki_id: int, needs: list[Need], grid: Grid | None = None) -> list[FetchJob]:
@@ -110,8 +127,17 @@ def batch_needs(conn: Connection, wiki_id: int, needs: list[Need], grid: Grid | 
     a new student's period is a job of its own rather than a range every other student would
     be read over again. Rereads share jobs whatever their ranges: a few more revisions cost
     less than a request per range."""
-    known = dict(conn.execute(select(accounts.c.user_id, accounts.c.account_id).where(
-        accounts.c.wiki_id == wiki_id, accounts.c.user_id.in_([n.user_id for n in needs]))).all()) if needs else {}
+    known = (
+        dict(
+            conn.execute(
+                select(wiki_accounts.c.user_id, wiki_accounts.c.account_id).where(
+                    wiki_accounts.c.wiki_id == wiki_id, wiki_accounts.c.user_id.in_([n.user_id for n in needs])
+                )
+            ).all()
+        )
+        if needs
+        else {}
+    )
     alike: dict[tuple, list[Need]] = defaultdict(list)
     for need in needs:
         bucket = grid.floor(need.start) if grid else need.start.date()
@@ -119,10 +145,18 @@ def batch_needs(conn: Connection, wiki_id: int, needs: list[Need], grid: Grid | 
     jobs = []
     for key, group in sorted(alike.items(), key=lambda kv: kv[0][:3]):
         group.sort(key=lambda n: n.name)
-        for batch in (group[i:i + BATCH] for i in range(0, len(group), BATCH)):
+        for batch in (group[i : i + BATCH] for i in range(0, len(group), BATCH)):
             # Every user of the job is read over its whole range: what is final of it (the
             # latest `covered`, never past the settled time) holds for each of them.
-            jobs.append(FetchJob(wiki_id, min(n.start for n in batch), max(n.end for n in batch),
-                                 tuple((n.user_id, n.name) for n in batch), max(n.covered for n in batch), key[0],
-                                 tuple((n.name, known[n.user_id]) for n in batch if n.user_id in known)))
+            jobs.append(
+                FetchJob(
+                    wiki_id,
+                    min(n.start for n in batch),
+                    max(n.end for n in batch),
+                    tuple((n.user_id, n.name) for n in batch),
+                    max(n.covered for n in batch),
+                    key[0],
+                    tuple((n.name, known[n.user_id]) for n in batch if n.user_id in known),
+                )
+            )
     return jobs

@@ -1,4 +1,5 @@
 """Pre-update, dates: windows the course gained are created, windows it lost are deleted."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,15 +7,21 @@ from datetime import timedelta
 from sqlalchemy import Connection, select
 
 from ..timeslices.manage import sync_windows
-from ..timeslices.tables import cwt
+from ..models.tables import course_wiki_timeslices
 from .context import UpdateContext
 
 
 def prepare_dates(conn: Connection, ctx: UpdateContext) -> list[dict]:
     """Returns the reason to record when the period or the timeslice length changed."""
+
     def windows() -> set[tuple]:
-        return set(conn.execute(select(cwt.c.wiki_id, cwt.c.start, cwt.c.end).where(
-            cwt.c.course_id == ctx.course_id)).all())
+        return set(
+            conn.execute(
+                select(
+                    course_wiki_timeslices.c.wiki_id, course_wiki_timeslices.c.start, course_wiki_timeslices.c.end
+                ).where(course_wiki_timeslices.c.course_id == ctx.course_id)
+            ).all()
+        )
 
     before = windows()
     for cw in ctx.wikis:

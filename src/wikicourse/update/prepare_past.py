@@ -8,13 +8,23 @@ course never fetched, the student's window is read again (a reread): a page move
 main space (its references were not asked for outside it), a page restored or moved in
 from an untracked namespace, revisions hidden or shown.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Connection, and_, exists, func, insert, literal, or_, select, update
 
 from ..sources.base import NS_MAIN, TRACKED_NAMESPACES
 from ..timeslices.manage import CHANGED
-from ..timeslices.tables import change_edits, course_wikis, coverage, cwt, fine, rereads, students, wiki_changes
+from ..models.tables import (
+    wiki_change_edits,
+    course_wikis,
+    ingestion_coverage,
+    course_wiki_timeslices,
+    course_user_article_timeslices,
+    rereads,
+    students,
+    wiki_changes,
+)
 from .context import UpdateContext
 
 NEEDS_REREAD = ("restored", "revisions")
@@ -26,28 +36,38 @@ def latest_change(conn: Connection, wiki_id: int) -> int:
 
 def skip_changes(conn: Connection, course_id: int, wiki_id: int) -> None:
     """The course's data on the wiki is (about to be) fetched anew: no change before now concerns it."""
-    conn.execute(update(course_wikis).where(course_wikis.c.course_id == course_id, course_wikis.c.wiki_id == wiki_id)
-                 .values(changes_applied=latest_change(conn, wiki_id)))
+    conn.execute(
+        update(course_wikis)
+        .where(course_wikis.c.course_id == course_id, course_wikis.c.wiki_id == wiki_id)
+        .values(changes_applied=latest_change(conn, wiki_id))
+    )
 
 
 def prepare_past(conn: Connection, ctx: UpdateContext) -> list[dict]:
     """Apply the wiki changes after the course's cursor; returns the reasons (see update.why)."""
     reasons: list[dict] = []
     for cw in ctx.wikis:
-        applied = conn.scalar(select(course_wikis.c.changes_applied).where(
-            course_wikis.c.course_id == ctx.course_id, course_wikis.c.wiki_id == cw.wiki_id))
-        changes = conn.execute(select(wiki_changes).where(wiki_changes.c.wiki_id == cw.wiki_id,
-                                                          wiki_changes.c.id > applied)
-                               .order_by(wiki_changes.c.id)).all()
+        applied = conn.scalar(
+            select(course_wikis.c.changes_applied).where(
+                course_wikis.c.course_id == ctx.course_id, course_wikis.c.wiki_id == cw.wiki_id
+            )
+        )
+        changes = conn.execute(
+            select(wiki_changes)
+            .where(wiki_changes.c.wiki_id == cw.wiki_id, wiki_changes.c.id > applied)
+            .order_by(wiki_changes.c.id)
+        ).all()
         if not changes:
             continue
         ids = [c.id for c in changes]
         reasons += _reasons(conn, ctx.course_id, changes)
         _mark_windows(conn, ctx.course_id, cw.wiki_id, ids)
         _add_rereads(conn, ctx.course_id, cw.wiki_id, ids)
-        conn.execute(update(course_wikis).where(course_wikis.c.course_id == ctx.course_id,
-                                                course_wikis.c.wiki_id == cw.wiki_id)
-                     .values(changes_applied=ids[-1]))
+        conn.execute(
+            update(course_wikis)
+            .where(course_wikis.c.course_id == ctx.course_id, course_wikis.c.wiki_id == cw.wiki_id)
+            .values(changes_applied=ids[-1])
+        )
     return reasons
 
 
@@ -58,33 +78,75 @@ def _these(change_ids: list[int]):
 def _mark_windows(conn: Connection, course_id: int, wiki_id: int, change_ids: list[int]) -> None:
     """Windows holding the course's rows on a changed page: re-derived (the page counts differently now)."""
     changed = select(wiki_changes.c.article_id).where(_these(change_ids), wiki_changes.c.article_id.is_not(None))
-    conn.execute(update(cwt).where(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id, exists().where(
-        fine.c.course_id == course_id, fine.c.wiki_id == wiki_id, fine.c.start == cwt.c.start,
-        fine.c.article_id.in_(changed))).values(**CHANGED))
+    conn.execute(
+        update(course_wiki_timeslices)
+        .where(
+            course_wiki_timeslices.c.course_id == course_id,
+            course_wiki_timeslices.c.wiki_id == wiki_id,
+            exists().where(
+                course_user_article_timeslices.c.course_id == course_id,
+                course_user_article_timeslices.c.wiki_id == wiki_id,
+                course_user_article_timeslices.c.start == course_wiki_timeslices.c.start,
+                course_user_article_timeslices.c.article_id.in_(changed),
+            ),
+        )
+        .values(**CHANGED)
+    )
 
 
 def _add_rereads(conn: Connection, course_id: int, wiki_id: int, change_ids: list[int]) -> None:
     """Students' windows to read again: theirs on a page whose history changed or that moved
     into main space, and those where the page's history now shows their edits. Only windows
     already ingested: later ones are read anyway."""
-    into_main = and_(wiki_changes.c.kind == "moved", wiki_changes.c.namespace == NS_MAIN,
-                     func.coalesce(wiki_changes.c.old_namespace, -1) != NS_MAIN)
+    into_main = and_(
+        wiki_changes.c.kind == "moved",
+        wiki_changes.c.namespace == NS_MAIN,
+        func.coalesce(wiki_changes.c.old_namespace, -1) != NS_MAIN,
+    )
     again = or_(wiki_changes.c.kind.in_(NEEDS_REREAD), into_main)
-    from_rows = (select(fine.c.user_id, fine.c.start)
-                 .where(fine.c.course_id == course_id, fine.c.wiki_id == wiki_id,
-                        fine.c.article_id.in_(select(wiki_changes.c.article_id).where(_these(change_ids), again))))
-    from_history = (select(change_edits.c.user_id, cwt.c.start)
-                    .join(wiki_changes, wiki_changes.c.id == change_edits.c.change_id)
-                    .join(cwt, and_(cwt.c.course_id == course_id, cwt.c.wiki_id == wiki_id,
-                                    cwt.c.start <= change_edits.c.timestamp, cwt.c.end > change_edits.c.timestamp))
-                    .where(_these(change_ids), wiki_changes.c.namespace.in_(TRACKED_NAMESPACES)))
+    from_rows = select(course_user_article_timeslices.c.user_id, course_user_article_timeslices.c.start).where(
+        course_user_article_timeslices.c.course_id == course_id,
+        course_user_article_timeslices.c.wiki_id == wiki_id,
+        course_user_article_timeslices.c.article_id.in_(
+            select(wiki_changes.c.article_id).where(_these(change_ids), again)
+        ),
+    )
+    from_history = (
+        select(wiki_change_edits.c.user_id, course_wiki_timeslices.c.start)
+        .join(wiki_changes, wiki_changes.c.id == wiki_change_edits.c.change_id)
+        .join(
+            course_wiki_timeslices,
+            and_(
+                course_wiki_timeslices.c.course_id == course_id,
+                course_wiki_timeslices.c.wiki_id == wiki_id,
+                course_wiki_timeslices.c.start <= wiki_change_edits.c.timestamp,
+                course_wiki_timeslices.c.end > wiki_change_edits.c.timestamp,
+            ),
+        )
+        .where(_these(change_ids), wiki_changes.c.namespace.in_(TRACKED_NAMESPACES))
+    )
     pairs = from_rows.union(from_history).subquery()
-    wanted = (select(literal(course_id), literal(wiki_id), pairs.c.user_id, pairs.c.start)
-              .join(coverage, and_(coverage.c.course_id == course_id, coverage.c.wiki_id == wiki_id,
-                                   coverage.c.user_id == pairs.c.user_id, coverage.c.ingested_until > pairs.c.start))
-              .where(pairs.c.user_id.in_(students(course_id)),
-                     ~exists().where(rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id,
-                                     rereads.c.user_id == pairs.c.user_id, rereads.c.start == pairs.c.start)))
+    wanted = (
+        select(literal(course_id), literal(wiki_id), pairs.c.user_id, pairs.c.start)
+        .join(
+            ingestion_coverage,
+            and_(
+                ingestion_coverage.c.course_id == course_id,
+                ingestion_coverage.c.wiki_id == wiki_id,
+                ingestion_coverage.c.user_id == pairs.c.user_id,
+                ingestion_coverage.c.ingested_until > pairs.c.start,
+            ),
+        )
+        .where(
+            pairs.c.user_id.in_(students(course_id)),
+            ~exists().where(
+                rereads.c.course_id == course_id,
+                rereads.c.wiki_id == wiki_id,
+                rereads.c.user_id == pairs.c.user_id,
+                rereads.c.start == pairs.c.start,
+            ),
+        )
+    )
     conn.execute(insert(rereads).from_select(["course_id", "wiki_id", "user_id", "start"], wanted))
 
 
@@ -92,11 +154,30 @@ def _reasons(conn: Connection, course_id: int, changes) -> list[dict]:
     """The changes that concern the course: on a page it has rows on, with edits by its
     students, or renaming one of them."""
     article_ids = [c.article_id for c in changes if c.article_id is not None]
-    with_rows = set(conn.scalars(select(fine.c.article_id).distinct().where(
-        fine.c.course_id == course_id, fine.c.article_id.in_(article_ids)))) if article_ids else set()
+    with_rows = (
+        set(
+            conn.scalars(
+                select(course_user_article_timeslices.c.article_id)
+                .distinct()
+                .where(
+                    course_user_article_timeslices.c.course_id == course_id,
+                    course_user_article_timeslices.c.article_id.in_(article_ids),
+                )
+            )
+        )
+        if article_ids
+        else set()
+    )
     mine = set(conn.scalars(students(course_id)))
-    edited = {cid for cid, uid in conn.execute(select(change_edits.c.change_id, change_edits.c.user_id).where(
-        change_edits.c.change_id.in_([c.id for c in changes]))) if uid in mine}
+    edited = {
+        cid
+        for cid, uid in conn.execute(
+            select(wiki_change_edits.c.change_id, wiki_change_edits.c.user_id).where(
+                wiki_change_edits.c.change_id.in_([c.id for c in changes])
+            )
+        )
+        if uid in mine
+    }
     out = []
     for c in changes:
         if c.kind == "renamed":

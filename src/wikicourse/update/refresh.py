@@ -5,6 +5,7 @@ students and articles with rows in the windows whose finest grain changed are (`
 read before those windows are derived again): the cost of an hourly update follows what
 it found, not the length of the course.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,25 +16,45 @@ from sqlalchemy import Connection, case, delete, func, insert, select, true, uni
 from ..sources.base import NS_MAIN
 from ..sql import chunks
 from ..timeslices.derive import in_changed_window
-from ..timeslices.tables import act, articles, articles_courses, courses, cuwt, cwt, enrollments, fine
+from ..models.tables import (
+    article_course_timeslices,
+    articles,
+    articles_courses,
+    courses,
+    course_user_wiki_timeslices,
+    course_wiki_timeslices,
+    enrollments,
+    course_user_article_timeslices,
+)
 
 
 @dataclass
 class Scope:
     """The students and articles whose totals may change."""
+
     users: list[int]
     articles: list[int]
 
 
 def changed_scope(conn: Connection, course_id: int) -> Scope:
     """Whoever has rows, before or after deriving, in a window whose finest grain changed."""
+
     def ids(*grains):
-        parts = [select(column).where(t.c.course_id == course_id, in_changed_window(course_id, t))
-                 for t, column in grains]
+        parts = [
+            select(column).where(t.c.course_id == course_id, in_changed_window(course_id, t)) for t, column in grains
+        ]
         return sorted(conn.scalars(union(*parts)))
 
-    return Scope(users=ids((fine, fine.c.user_id), (cuwt, cuwt.c.user_id)),
-                 articles=ids((fine, fine.c.article_id), (act, act.c.article_id)))
+    return Scope(
+        users=ids(
+            (course_user_article_timeslices, course_user_article_timeslices.c.user_id),
+            (course_user_wiki_timeslices, course_user_wiki_timeslices.c.user_id),
+        ),
+        articles=ids(
+            (course_user_article_timeslices, course_user_article_timeslices.c.article_id),
+            (article_course_timeslices, article_course_timeslices.c.article_id),
+        ),
+    )
 
 
 def _total(table, column, *where):
@@ -43,9 +64,17 @@ def _total(table, column, *where):
 def renewed_scope(conn: Connection, course_id: int) -> Scope | None:
     """Students dis-enrolled and enrolled again before any update: their timeslices were kept
     (nothing was removed), but their new enrollment rows hold no totals yet."""
-    has_rows = select(cuwt.c.id).where(cuwt.c.course_id == course_id, cuwt.c.user_id == enrollments.c.user_id)
-    users = list(conn.scalars(select(enrollments.c.user_id).where(
-        enrollments.c.course_id == course_id, enrollments.c.revision_count == 0, has_rows.exists())))
+    has_rows = select(course_user_wiki_timeslices.c.id).where(
+        course_user_wiki_timeslices.c.course_id == course_id,
+        course_user_wiki_timeslices.c.user_id == enrollments.c.user_id,
+    )
+    users = list(
+        conn.scalars(
+            select(enrollments.c.user_id).where(
+                enrollments.c.course_id == course_id, enrollments.c.revision_count == 0, has_rows.exists()
+            )
+        )
+    )
     return Scope(users=users, articles=[]) if users else None
 
 
@@ -59,34 +88,55 @@ def refresh_articles_courses(conn: Connection, course_id: int, article_ids: list
     for batch in _batches(article_ids):
         these = true() if batch is None else articles_courses.c.article_id.in_(batch)
         conn.execute(delete(articles_courses).where(articles_courses.c.course_id == course_id, these))
-        rows = (select(act.c.course_id, act.c.article_id, func.sum(act.c.character_sum),
-                       func.sum(act.c.references_count), func.sum(act.c.revision_count),
-                       func.max(case((act.c.new_article, 1), else_=0)) > 0)
-                .join(articles, articles.c.id == act.c.article_id)
-                .where(act.c.course_id == course_id, articles.c.namespace == NS_MAIN,
-                       true() if batch is None else act.c.article_id.in_(batch))
-                .group_by(act.c.course_id, act.c.article_id))
-        conn.execute(insert(articles_courses).from_select(
-            ["course_id", "article_id", "character_sum", "references_count", "revision_count", "new_article"],
-            rows))
+        rows = (
+            select(
+                article_course_timeslices.c.course_id,
+                article_course_timeslices.c.article_id,
+                func.sum(article_course_timeslices.c.character_sum),
+                func.sum(article_course_timeslices.c.references_count),
+                func.sum(article_course_timeslices.c.revision_count),
+                func.max(case((article_course_timeslices.c.new_article, 1), else_=0)) > 0,
+            )
+            .join(articles, articles.c.id == article_course_timeslices.c.article_id)
+            .where(
+                article_course_timeslices.c.course_id == course_id,
+                articles.c.namespace == NS_MAIN,
+                true() if batch is None else article_course_timeslices.c.article_id.in_(batch),
+            )
+            .group_by(article_course_timeslices.c.course_id, article_course_timeslices.c.article_id)
+        )
+        conn.execute(
+            insert(articles_courses).from_select(
+                ["course_id", "article_id", "character_sum", "references_count", "revision_count", "new_article"], rows
+            )
+        )
 
 
 def refresh_enrollments(conn: Connection, course_id: int, user_ids: list[int] | None = None) -> None:
     def total(column):
-        return _total(cuwt, column, cuwt.c.course_id == enrollments.c.course_id,
-                      cuwt.c.user_id == enrollments.c.user_id)
+        return _total(
+            course_user_wiki_timeslices,
+            column,
+            course_user_wiki_timeslices.c.course_id == enrollments.c.course_id,
+            course_user_wiki_timeslices.c.user_id == enrollments.c.user_id,
+        )
 
     for batch in _batches(user_ids):
         _refresh_enrollments(conn, course_id, total, true() if batch is None else enrollments.c.user_id.in_(batch))
 
 
 def _refresh_enrollments(conn: Connection, course_id: int, total, these) -> None:
-    conn.execute(update(enrollments).where(enrollments.c.course_id == course_id, these).values(
-        revision_count=total(cuwt.c.revision_count),
-        character_sum_ms=total(cuwt.c.character_sum_ms),
-        character_sum_us=total(cuwt.c.character_sum_us),
-        character_sum_draft=total(cuwt.c.character_sum_draft),
-        references_count=total(cuwt.c.references_count)))
+    conn.execute(
+        update(enrollments)
+        .where(enrollments.c.course_id == course_id, these)
+        .values(
+            revision_count=total(course_user_wiki_timeslices.c.revision_count),
+            character_sum_ms=total(course_user_wiki_timeslices.c.character_sum_ms),
+            character_sum_us=total(course_user_wiki_timeslices.c.character_sum_us),
+            character_sum_draft=total(course_user_wiki_timeslices.c.character_sum_draft),
+            references_count=total(course_user_wiki_timeslices.c.references_count),
+        )
+    )
 
 
 def refresh_course(conn: Connection, course_id: int, as_of: datetime | None, now: datetime | None) -> None:
@@ -94,7 +144,7 @@ def refresh_course(conn: Connection, course_id: int, as_of: datetime | None, now
     this = courses.c.id
 
     def windows(column):
-        return _total(cwt, column, cwt.c.course_id == this)
+        return _total(course_wiki_timeslices, column, course_wiki_timeslices.c.course_id == this)
 
     def students(column):  # the enrollments' totals: one row per student, whatever the course's length
         return _total(enrollments, column, enrollments.c.course_id == this)
@@ -102,20 +152,33 @@ def refresh_course(conn: Connection, course_id: int, as_of: datetime | None, now
     def count(table, *where):
         return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
-    conn.execute(update(courses).where(this == course_id).values(
-        student_count=count(enrollments, enrollments.c.course_id == this, enrollments.c.role == "student"),
-        revision_count=windows(cwt.c.revision_count),
-        character_sum=windows(cwt.c.character_sum),
-        references_count=windows(cwt.c.references_count),
-        character_sum_user=students(enrollments.c.character_sum_us),
-        character_sum_draft=students(enrollments.c.character_sum_draft),
-        article_count=count(articles_courses, articles_courses.c.course_id == this),
-        new_article_count=count(articles_courses, articles_courses.c.course_id == this, articles_courses.c.new_article),
-        **(dict(last_update=as_of, updated_at=now) if as_of else {})))
+    conn.execute(
+        update(courses)
+        .where(this == course_id)
+        .values(
+            student_count=count(enrollments, enrollments.c.course_id == this, enrollments.c.role == "student"),
+            revision_count=windows(course_wiki_timeslices.c.revision_count),
+            character_sum=windows(course_wiki_timeslices.c.character_sum),
+            references_count=windows(course_wiki_timeslices.c.references_count),
+            character_sum_user=students(enrollments.c.character_sum_us),
+            character_sum_draft=students(enrollments.c.character_sum_draft),
+            article_count=count(articles_courses, articles_courses.c.course_id == this),
+            new_article_count=count(
+                articles_courses, articles_courses.c.course_id == this, articles_courses.c.new_article
+            ),
+            **(dict(last_update=as_of, updated_at=now) if as_of else {}),
+        )
+    )
 
 
-def refresh(conn: Connection, course_id: int, as_of: datetime | None = None, now: datetime | None = None,
-            changed: bool = True, scope: Scope | None = None) -> None:
+def refresh(
+    conn: Connection,
+    course_id: int,
+    as_of: datetime | None = None,
+    now: datetime | None = None,
+    changed: bool = True,
+    scope: Scope | None = None,
+) -> None:
     """The caches: every row, or only `scope`'s; none unless a timeslice `changed` (then they
     hold already: only the time the course is current to moves on). Without as_of
     (mid-update), the course keeps its last_update."""

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from ..clock import now_utc
 from ..sources.base import RevisionSource
-from ..timeslices.tables import course_wikis, courses, enrollments, update_runs_table, users, wikis
+from ..models.tables import course_wikis, courses, enrollments, update_runs, users, wikis
 from ..timeslices.windows import day_start, through
 from .ingest import IngestResult, ingest
 from .plan import Need, batch_needs
@@ -58,8 +58,8 @@ def round_as_of(engine: Engine, run_id: int, sources: dict[int, RevisionSource],
 
 def _reader_alive(conn: Connection, run_id: int) -> bool:
     """Is the update run reading a round still at it (not finished, not killed)?"""
-    run = conn.execute(select(update_runs_table.c.status, update_runs_table.c.holder,
-                              update_runs_table.c.heartbeat_at).where(update_runs_table.c.id == run_id)).first()
+    run = conn.execute(select(update_runs.c.status, update_runs.c.holder,
+                              update_runs.c.heartbeat_at).where(update_runs.c.id == run_id)).first()
     return run is not None and run.status == "running" and not abandoned(run.holder, run.heartbeat_at, now_utc())
 
 

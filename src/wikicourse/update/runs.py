@@ -23,10 +23,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..clock import now_utc
 from ..courses import course_id
 from ..errors import CourseBusy, WikicourseError
-from ..models import UpdateRun
+from ..models.tables import update_runs
 
 log = logging.getLogger(__name__)
-update_runs = UpdateRun.__table__
 STALE_AFTER = timedelta(minutes=10)
 HEARTBEAT = 5.0  # seconds between heartbeats, which also record the progress counters
 # This process's incarnation: a restarted container may give a new process the pid (and the

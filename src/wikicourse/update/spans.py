@@ -7,6 +7,7 @@ fetching, and are cut where the wiki's past changed under them (a restore, hidde
 revisions, a page moved into main space), so that whoever needs that part next reads it
 again.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -16,7 +17,7 @@ from typing import Iterable
 from sqlalchemy import Connection, delete, insert, select
 
 from ..sql import chunks
-from ..timeslices.tables import reads
+from ..models.tables import contribution_reads
 
 Span = tuple[datetime, datetime]
 SECOND = timedelta(seconds=1)
@@ -75,8 +76,11 @@ def cut(spans: list[Span], start: datetime, end: datetime) -> list[Span]:
 def spans_of(conn: Connection, wiki_id: int, user_ids: Iterable[int]) -> dict[int, list[Span]]:
     found: dict[int, list[Span]] = defaultdict(list)
     for batch in chunks(sorted(set(user_ids))):
-        for user_id, start, end in conn.execute(select(reads.c.user_id, reads.c.start, reads.c.end).where(
-                reads.c.wiki_id == wiki_id, reads.c.user_id.in_(batch)).order_by(reads.c.user_id, reads.c.start)):
+        for user_id, start, end in conn.execute(
+            select(contribution_reads.c.user_id, contribution_reads.c.start, contribution_reads.c.end)
+            .where(contribution_reads.c.wiki_id == wiki_id, contribution_reads.c.user_id.in_(batch))
+            .order_by(contribution_reads.c.user_id, contribution_reads.c.start)
+        ):
             found[user_id].append((start, end))
     return found
 
@@ -84,10 +88,14 @@ def spans_of(conn: Connection, wiki_id: int, user_ids: Iterable[int]) -> dict[in
 def _rewrite(conn: Connection, wiki_id: int, before: dict[int, list[Span]], after: dict[int, list[Span]]) -> None:
     changed = [u for u in after if after[u] != before.get(u, [])]
     for batch in chunks(changed):
-        conn.execute(delete(reads).where(reads.c.wiki_id == wiki_id, reads.c.user_id.in_(batch)))
+        conn.execute(
+            delete(contribution_reads).where(
+                contribution_reads.c.wiki_id == wiki_id, contribution_reads.c.user_id.in_(batch)
+            )
+        )
     rows = [dict(wiki_id=wiki_id, user_id=u, start=s, end=e) for u in changed for s, e in after[u]]
     for batch in chunks(rows):
-        conn.execute(insert(reads), batch)
+        conn.execute(insert(contribution_reads), batch)
 
 
 def record_read(conn: Connection, wiki_id: int, read: dict[int, Span]) -> None:

@@ -10,8 +10,8 @@ from typing import Iterable
 
 from sqlalchemy import Connection, insert, update
 
-from ..timeslices.tables import update_reasons
-from .runs import update_runs
+from ..models.tables import update_reasons
+from ..models.tables import update_runs
 
 # kind -> how the dashboard, the API and `wikicourse changes` name it.
 KINDS = {

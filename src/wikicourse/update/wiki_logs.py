@@ -19,8 +19,8 @@ from ..clock import now_utc
 from ..errors import WikiError
 from ..sources.base import NS_MAIN, TRACKED_NAMESPACES, LogEvent, PageEdit, RevisionSource
 from ..sql import chunks
-from ..timeslices.tables import (articles, change_edits, course_wikis, courses, revision_refs, revisions,
-                                 update_runs_table, users, wiki_changes, wikis)
+from ..models.tables import (articles, wiki_change_edits, course_wikis, courses, revision_refs, revisions,
+                                 update_runs, users, wiki_changes, wikis)
 from ..timeslices.windows import day_start
 from .spans import forget_seconds
 
@@ -88,8 +88,8 @@ def read_wiki_log(engine: Engine, wiki_id: int, source: RevisionSource, *, max_a
 def _first_read(conn: Connection, wiki_id: int, now: datetime) -> datetime:
     """Where a wiki's first read starts: the first update run of a course on it (its data may
     predate the read), at most FIRST_LOOK_BACK ago; now for a wiki no course updated yet."""
-    first_run = conn.scalar(select(func.min(update_runs_table.c.started_at)).join(
-        course_wikis, course_wikis.c.course_id == update_runs_table.c.course_id)
+    first_run = conn.scalar(select(func.min(update_runs.c.started_at)).join(
+        course_wikis, course_wikis.c.course_id == update_runs.c.course_id)
         .where(course_wikis.c.wiki_id == wiki_id))
     if first_run is None:
         return now - OVERLAP
@@ -244,5 +244,5 @@ def _record_edits(conn: Connection, change_id: int, edits: list[PageEdit]) -> li
     ids = _known_users(conn, edits)
     rows = [dict(change_id=change_id, user_id=ids[e.user], timestamp=e.timestamp) for e in edits if e.user in ids]
     for batch in chunks(rows):
-        conn.execute(insert(change_edits), batch)
+        conn.execute(insert(wiki_change_edits), batch)
     return rows

@@ -1,6 +1,6 @@
 """Writing fetched contributions into the shared store (SPEC §4b), with checkpoints.
 
-usercontribs answers grouped by user, each user's edits oldest first. So once a page is
+usercontribs answers grouped by user, each user's edits oldest first. So once a batch is
 in, a user's edits before the last second seen are complete (and every edit of a user
 the stream has moved past): those rows replace what the store held for that span, and
 the span is recorded as read, in one transaction. An interrupted job resumes from there;
@@ -17,14 +17,14 @@ from ..errors import WikiError
 from ..refs import references_added
 from ..sources.base import Contribution
 from ..sql import chunks, load, upsert
-from ..timeslices.tables import accounts, articles, revision_refs, revisions
-from .fetch import Page
+from ..models.tables import wiki_accounts, articles, revision_refs, revisions
+from .fetch import Contributions
 from .plan import FetchJob
 from .spans import record_read
 
 
 class StoreWriter:
-    """Writes one job's pages; `full` (a rebuild) also takes the pages' titles and namespaces
+    """Writes one job's batches of contributions; `full` (a rebuild) also takes their pages' titles and namespaces
     as the wiki shows them now, which otherwise change only by the wiki's log (SPEC §4a)."""
 
     def __init__(self, engine: Engine, job: FetchJob, full: bool = False):
@@ -45,13 +45,13 @@ class StoreWriter:
         self.refs: dict[int, int | None] = {}
         self.new_refs: dict[int, int | None] = {}
         self.revisions = 0
-        self.pages_since_checkpoint = 0
+        self.batches_since_checkpoint = 0
 
-    def feed(self, page: Page) -> None:
-        self.pages_since_checkpoint += 1
-        self.refs.update(page.refs)
-        self.new_refs.update(page.fetched_refs)
-        for c in page.contributions:
+    def feed(self, batch: Contributions) -> None:
+        self.batches_since_checkpoint += 1
+        self.refs.update(batch.refs)
+        self.new_refs.update(batch.fetched_refs)
+        for c in batch.contributions:
             uid = self.user_ids.get(c.user)
             if uid is not None and c.userid:
                 self.accounts[uid] = c.userid
@@ -74,7 +74,7 @@ class StoreWriter:
 
     def checkpoint(self) -> None:
         """Store every edit complete so far, and record the spans read."""
-        self.pages_since_checkpoint = 0
+        self.batches_since_checkpoint = 0
         spans = {uid: (self.written[uid], until) for uid, until in self.complete.items()
                  if until > self.written[uid]}
         if not spans:
@@ -108,7 +108,7 @@ class StoreWriter:
             # the wiki's past) is replaced by the wiki's answer now.
             conn.execute(delete(revisions).where(revisions.c.wiki_id == wiki, revisions.c.user_id.in_(uids),
                                                  revisions.c.timestamp >= start, revisions.c.timestamp < until))
-        upsert(conn, accounts, [dict(wiki_id=wiki, user_id=u, account_id=a) for u, a in self.accounts.items()],
+        upsert(conn, wiki_accounts, [dict(wiki_id=wiki, user_id=u, account_id=a) for u, a in self.accounts.items()],
                keys=["wiki_id", "user_id"])
         self.accounts = {}
         new_pages = {c.pageid: c for _, c in ready if c.pageid not in self.article_ids}

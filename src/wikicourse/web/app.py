@@ -15,15 +15,15 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from ..errors import CourseBusy, InvalidInput, UnknownCampaign, UnknownCourse, WikiError, WikicourseError
-from ..sources import open_source
+from ..wikis import open_source
 from ..update.cycle import SourceFactory
-from . import api, campaign_api, campaign_pages, manage, pages
+from . import api, campaign_api, campaign_views, manage, views
 from .jobs import QueuedUpdater, Updater
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-pages.setup_templates(templates)
+views.setup_templates(templates)
 
 
 def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
@@ -40,9 +40,9 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(campaign_api.router)
-    app.include_router(manage.router)  # before pages: its /courses/{slug}/... routes precede the bare one
-    app.include_router(campaign_pages.router)
-    app.include_router(pages.router)
+    app.include_router(manage.router)  # before the views: its /courses/{slug}/... routes precede the bare one
+    app.include_router(campaign_views.router)
+    app.include_router(views.router)
     _error_handlers(app)
     return app
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from ..clock import now_utc
 from ..courses import course_id
 from ..errors import CourseBusy, WikicourseError
-from ..sources import open_source
+from ..wikis import open_source
 from ..update.cycle import SourceFactory, update_course
 from ..workers.schedule import due_courses, request_updates
 

@@ -19,7 +19,7 @@ from ..stats import course_stats, removal_effect
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
 from .auth import COOKIE, check_csrf, page_actor, require_manager
-from .pages import render, set_flash
+from .views import render, set_flash
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]

@@ -18,7 +18,7 @@ from wikicourse.wiki.transport import Gate, Transport
 class MediaWikiSource:
     """A RevisionSource over one wiki's api.php; every failure it raises is a WikiError.
 
-    `uclimit` (default "max") sets usercontribs' page size; small values exist for tests
+    `uclimit` (default "max") sets usercontribs' batch size; small values exist for tests
     of continuation. `transport` replaces httpx's network transport (tests, proxies);
     `gate` is entered around every request (see Transport).
     """

@@ -1,4 +1,4 @@
-"""Users' edits through list=usercontribs, streamed one API response page at a time."""
+"""Users' edits through list=usercontribs, streamed one API response (a batch) at a time."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -114,7 +114,7 @@ def contributions(
     limit: int | str = "max",
     must_exist: Mapping[str, int] | None = None,
 ) -> Iterator[list[Contribution]]:
-    """Visible edits of `users` with start <= timestamp < end, one list per non-empty API page.
+    """Visible edits of `users` with start <= timestamp < end, one list per non-empty API response.
 
     More than 50 users are sent in batches of 50, one after the other; the order within
     and across batches stays grouped by user, each user's edits oldest first. Bad
@@ -130,10 +130,10 @@ def contributions(
     if bounds is None or not names or not namespaces:
         return iter(())
     known = {normalise_username(n): i for n, i in (must_exist or {}).items()}
-    return _pages(api, names, bounds, namespaces, limit, known)
+    return _batches(api, names, bounds, namespaces, limit, known)
 
 
-def _pages(
+def _batches(
     api: ActionAPI,
     names: list[str],
     bounds: tuple[datetime, datetime],
@@ -144,11 +144,11 @@ def _pages(
     first, last = bounds
     order = _GroupCheck(api.wiki)
     for i in range(0, len(names), BATCH):
-        batch = names[i : i + BATCH]
-        checked = [n for n in batch if n in must_exist]
+        group = names[i : i + BATCH]
+        checked = [n for n in group if n in must_exist]
         params = {
             "list": "usercontribs|users" if checked else "usercontribs",
-            "ucuser": join_values(batch),
+            "ucuser": join_values(group),
             "ucdir": "newer",  # oldest first; ucstart is then the older bound
             "ucstart": api_timestamp(first),
             "ucend": api_timestamp(last),
@@ -161,8 +161,8 @@ def _pages(
             if checked and "users" in result.get("query", {}):
                 _check_accounts(api, result["query"]["users"], must_exist)
             with parsing(api.wiki, "list=usercontribs"):
-                page = [parse_contribution(item) for item in result.get("query", {}).get("usercontribs", [])]
-            for contribution in page:
+                batch = [parse_contribution(item) for item in result.get("query", {}).get("usercontribs", [])]
+            for contribution in batch:
                 order.check(contribution)
-            if page:
-                yield page
+            if batch:
+                yield batch

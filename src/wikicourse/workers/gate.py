@@ -18,7 +18,8 @@ import redis
 from redis.exceptions import LockError, RedisError
 
 from ..errors import WikiUnavailable
-from ..sources import RevisionSource, open_source
+from ..sources import RevisionSource
+from ..wikis import open_source
 from ..update.cycle import SourceFactory
 from ..update.runs import process_gone, this_holder
 

@@ -14,8 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from ..clock import now_utc
 from ..errors import UnknownCourse
-from ..timeslices.tables import course_wikis, courses, enrollments
-from ..update.runs import update_runs
+from ..models.tables import course_wikis, courses, enrollments, update_runs
 from .broker import QUEUES, declare_actor, make_broker, send
 from .requests import request_update
 

@@ -7,8 +7,8 @@ from sqlalchemy import Engine, func, select
 
 from ..clock import now_utc
 from ..report import table
-from ..timeslices.tables import courses
-from ..update.runs import abandoned, update_runs
+from ..models.tables import courses, update_runs
+from ..update.runs import abandoned
 from .broker import make_broker, queue_lengths
 from .requests import update_requests
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from ..campaign_stats import campaign_list, campaign_stats
 from . import chart, exports
-from .pages import FIGURE_LABELS, render, sorted_table
+from .views import FIGURE_LABELS, render, sorted_table
 
 router = APIRouter(include_in_schema=False)
 CSVS = {"courses": exports.campaign_courses_rows, "wikis": exports.campaign_wikis_rows}

@@ -1,7 +1,8 @@
-"""Short names for the Core tables the timeslice engine works on."""
+"""The Core tables, named as in SQL: the table layer of set-based statements (the ORM classes
+are for the few places that handle one row)."""
 from sqlalchemy import select
 
-from ..models import (
+from . import (
                       Article,
                       Campaign,
                       CampaignCourse,
@@ -32,22 +33,22 @@ course_wikis = CourseWiki.__table__
 enrollments = Enrollment.__table__
 users = User.__table__
 articles = Article.__table__
-coverage = IngestionCoverage.__table__
+ingestion_coverage = IngestionCoverage.__table__
 revision_refs = RevisionRefs.__table__
-cwt = CourseWikiTimeslice.__table__  # course wiki timeslices
-cuwt = CourseUserWikiTimeslice.__table__  # course user wiki timeslices
-act = ArticleCourseTimeslice.__table__  # article course timeslices
-fine = CourseUserArticleTimeslice.__table__  # finest grain: course, user, article, window
+course_wiki_timeslices = CourseWikiTimeslice.__table__
+course_user_wiki_timeslices = CourseUserWikiTimeslice.__table__
+article_course_timeslices = ArticleCourseTimeslice.__table__
+course_user_article_timeslices = CourseUserArticleTimeslice.__table__  # the finest grain
 articles_courses = ArticlesCourses.__table__
 wikis = Wiki.__table__
-accounts = WikiAccount.__table__
+wiki_accounts = WikiAccount.__table__
 wiki_changes = WikiChange.__table__
-change_edits = WikiChangeEdit.__table__
+wiki_change_edits = WikiChangeEdit.__table__
 rereads = Reread.__table__
 update_reasons = UpdateReason.__table__
-update_runs_table = UpdateRun.__table__
+update_runs = UpdateRun.__table__
 revisions = Revision.__table__  # the shared ingestion store: one row per edit read
-reads = ContributionRead.__table__  # the spans of each user's contributions it holds
+contribution_reads = ContributionRead.__table__  # the spans of each user's contributions it holds
 campaigns = Campaign.__table__
 campaign_courses = CampaignCourse.__table__
 

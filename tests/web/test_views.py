@@ -28,7 +28,8 @@ from wikicourse.db import open_db
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
 from wikicourse.stats import COURSE_FIELDS, course_list, course_stats, per_wiki
 from wikicourse.tokens import create_token
-from wikicourse.update.runs import begin_run, end_run, now_utc, recent_runs, update_runs
+from wikicourse.models.tables import update_runs
+from wikicourse.update.runs import begin_run, end_run, now_utc, recent_runs
 from wikicourse.web import auth, chart, create_app
 
 SLUG = "demo-2024"
@@ -404,7 +405,7 @@ def test_articles_sort_and_show_the_stats(reader, field, direction):
 
 
 def test_a_long_article_list_comes_in_pages_that_keep_the_order(reader, monkeypatch):
-    monkeypatch.setattr("wikicourse.web.pages.ARTICLES_PER_PAGE", 10)
+    monkeypatch.setattr("wikicourse.web.views.ARTICLES_PER_PAGE", 10)
     order = {"sort": "character_sum", "dir": "desc"}
     whole = sorted(course_stats(reader.engine, SLUG)["articles"], key=lambda a: -a["character_sum"])
     assert len(whole) > 20

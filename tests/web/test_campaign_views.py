@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from support import campaigns as world
-from test_pages import number, page
+from test_views import number, page
 from wikicourse.campaign_stats import campaign_stats
 from wikicourse.campaigns import add_courses, create_campaign
 from wikicourse.db import open_db
