@@ -1,4 +1,4 @@
-"""wikicourse benchmark of shared ingestion and update rounds (SPEC §4b): the requests the
+"""wikicourse benchmark of shared ingestion and update rounds (docs/shared-ingestion.md): the requests the
 workers send per round, with rounds (`worker --round-age 300`) and one course at a time
 (`--round-age 0`), for courses whose rosters overlap.
 

@@ -584,7 +584,7 @@ def main(argv=None) -> int:
         m, m_main = first.content_requests_tracked, first.content_requests_main
         contents_line = (f"contents requests: {n:,} (all tracked namespaces would need {m:,}: "
                          f"{100 * (n - m) / m:+.0f} %)" if m else f"contents requests: {n:,}")
-        out += ["", "CONTENTS FETCHED BY THE FIRST UPDATE (main space only, SPEC §3)", "  " + contents_line,
+        out += ["", "CONTENTS FETCHED BY THE FIRST UPDATE (main space only, docs/metrics.md)", "  " + contents_line,
                 f"  from the first update's own contributions: {first.content_ids_main:,} distinct revision ids + "
                 f"parents in main space ({m_main:,} requests at 50 a request, per wiki), {first.content_ids_tracked:,} "
                 f"in namespaces 0/2/118 ({m:,} requests); the {n - m_main:+d} over the main-space count are each "

@@ -1,4 +1,4 @@
-"""wikicourse benchmark of following a wiki's past (SPEC §4a) across many courses: what reading
+"""wikicourse benchmark of following a wiki's past (docs/wiki-past.md) across many courses: what reading
 the wiki's log costs per update round, each course reading it (log_max_age=0) or the courses
 sharing one read (log_max_age=60, what `wikicourse worker` passes).
 

@@ -1,4 +1,4 @@
-"""The command line: every command of SPEC §5, and bad input refused in one line, changing nothing."""
+"""The command line: every command (docs/cli.md), and bad input refused in one line, changing nothing."""
 from __future__ import annotations
 
 import json

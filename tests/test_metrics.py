@@ -1,4 +1,4 @@
-"""Each metric of SPEC §3 on hand-made histories, through the whole update cycle."""
+"""Each metric of docs/metrics.md on hand-made histories, through the whole update cycle."""
 from __future__ import annotations
 
 import pytest
@@ -121,7 +121,7 @@ def test_as_of_fixes_the_clock_and_counts_its_own_second(engine, history):
     doc = stats(engine, slug)
     assert doc["course"]["revision_count"] == 2
     assert doc["course"]["last_update"] == "2024-01-03T09:59:59Z"
-    # SPEC §4: an update as of T counts every revision timestamped T or earlier.
+    # docs/update-cycle.md: an update as of T counts every revision timestamped T or earlier.
     update(engine, slug, "2024-01-03T10:00:00Z")
     doc = stats(engine, slug)
     assert doc["course"]["revision_count"] == 3

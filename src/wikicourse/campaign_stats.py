@@ -1,4 +1,4 @@
-"""Campaign figures (SPEC §4b): those of the UNION of its courses' in-scope revisions, each
+"""Campaign figures (docs/campaigns.md): those of the UNION of its courses' in-scope revisions, each
 counted once however many of its courses count it, read from the shared `revisions` store.
 
 Summing the courses' figures would count twice a revision two courses share (a student in

@@ -1,4 +1,4 @@
-"""Campaigns: named groups of courses whose figures are counted as one (SPEC §4b). The write side:
+"""Campaigns: named groups of courses whose figures are counted as one (docs/campaigns.md). The write side:
 create a campaign, add courses to it, take them out. A course may be in several campaigns."""
 from __future__ import annotations
 

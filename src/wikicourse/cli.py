@@ -1,4 +1,4 @@
-"""The command line of SPEC §5: a thin layer over wikicourse's Python API."""
+"""The command line (docs/cli.md): a thin layer over wikicourse's Python API."""
 from __future__ import annotations
 
 import json
@@ -276,7 +276,7 @@ def _show_progress(p) -> None:
 
 @cli.command()
 @click.argument("slug")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC §5.")
+@click.option("--json", "as_json", is_flag=True, help="Print the course document as JSON (docs/json.md).")
 @click.option("--until", metavar="DATE",
               help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices.")
 @pass_ctx

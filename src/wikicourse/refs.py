@@ -1,4 +1,4 @@
-"""References in wikitext, as SPEC §3 counts them."""
+"""References in wikitext, as docs/metrics.md counts them."""
 import re
 
 # <ref>, <ref name="a">, <ref name="a"/>; not <references/> (the \s or / or > must follow "ref").

@@ -1,4 +1,4 @@
-"""Reading statistics out: the document `wikicourse stats --json` prints (SPEC §5)."""
+"""Reading statistics out: the document `wikicourse stats --json` prints (docs/json.md)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _within(table, until: Until | None) -> list:
 
 
 def course_stats(engine: Engine, slug: str, parts: tuple[str, ...] = PARTS, until: date | None = None) -> dict:
-    """The document of SPEC §5, or only the `parts` of it a caller shows (each is its own query).
+    """The course document (docs/json.md), or only the `parts` of it a caller shows (each is its own query).
 
     With `until`, the figures as of the end of that day, from the stored timeslices: only the
     windows ending by then count (exact with daily windows; see `Until`), and the course part

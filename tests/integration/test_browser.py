@@ -190,7 +190,7 @@ def creations(facts: dict, username: str) -> int:
 
 
 def without(doc: dict, user: dict, facts: dict) -> dict:
-    """The course figures once `user`'s edits stop counting (SPEC §3). An article they created
+    """The course figures once `user`'s edits stop counting (docs/metrics.md). An article they created
     stops being new even when others edited it too (it then still counts as an article): the
     document does not say who created what, the revision facts do."""
     c, name = doc["course"], user["username"]

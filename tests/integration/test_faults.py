@@ -1,5 +1,6 @@
-"""SPEC §4 and §6 under trouble, on real MediaWikis behind fault-injecting proxies: a wiki
-that fails, one that throttles and lags, and an update process killed mid-ingest."""
+"""The update cycle's faults and retries (docs/update-cycle.md), on real MediaWikis behind
+fault-injecting proxies: a wiki that fails, one that throttles and lags, and an update
+process killed mid-ingest."""
 
 from __future__ import annotations
 

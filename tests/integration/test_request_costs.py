@@ -1,9 +1,9 @@
-"""SPEC §4, "beyond the reference system": what updates cost the wikis, counted on real
+"""The update cycle (docs/update-cycle.md), beyond the reference system: what updates cost the wikis, counted on real
 MediaWikis through pass-through proxies. Removing a user costs no request; adding one
 costs only that user's revisions; an update with nothing new costs one usercontribs
 request per wiki and user batch, and no revision contents (the refs cache). Every update
-also reads each wiki's log once (SPEC §4a): one list=logevents request while the wiki's
-past does not change. A date or timeslice edit costs only the days no update read (SPEC §4b).
+also reads each wiki's log once (docs/wiki-past.md): one list=logevents request while the wiki's
+past does not change. A date or timeslice edit costs only the days no update read (docs/shared-ingestion.md).
 """
 from __future__ import annotations
 
@@ -174,9 +174,10 @@ def test_a_revision_with_hidden_text_is_not_asked_for_again_by_every_update(
 
 def test_a_course_whose_students_another_course_follows_asks_the_wikis_only_for_the_others(
         new_db, proxies, proxy_urls, facts, wiki_urls, tmp_path):
-    """SPEC §4b: contributions are fetched once per wiki and user, whichever course needs them.
-    A second course sharing half its roster, over part of the first one's period, asks for
-    its own students alone; both courses' figures stay those of a rebuild."""
+    """The shared store (docs/shared-ingestion.md): contributions are fetched once per wiki
+    and user, whichever course needs them. A second course sharing half its roster, over
+    part of the first one's period, asks for its own students alone; both courses' figures
+    stay those of a rebuild."""
     engine = new_db()
     first = Course.create(engine, proxy_urls, students=USERS[:8], instructors=[USERS[11]])
     assert first.update(T2).status == "done"
@@ -203,7 +204,7 @@ def test_a_course_whose_students_another_course_follows_asks_the_wikis_only_for_
     assert_up_to_date(first, facts, T2, tmp_path, wiki_urls)
     assert_up_to_date(second, facts, T2, tmp_path, wiki_urls)
 
-    # A campaign of both counts the union of their revisions: each once (SPEC §4b).
+    # A campaign of both counts the union of their revisions: each once (docs/campaigns.md).
     create_campaign(engine, "both", title="Both")
     add_courses(engine, "both", [first.slug, second.slug])
     doc = campaign_stats(engine, "both")
@@ -235,7 +236,7 @@ def test_date_and_grid_changes_fetch_only_the_days_the_store_lacks(
     assert_up_to_date(course, facts, T2, tmp_path, wiki_urls)
 
 
-# -- date edits: each is local (SPEC §4b); only days no update read cost requests ----------
+# -- date edits: each is local (docs/shared-ingestion.md); only days no update read cost requests ----------
 
 
 def only_the_logs(proxies) -> bool:

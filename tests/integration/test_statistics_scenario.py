@@ -1,5 +1,6 @@
-"""SPEC §3 and §4 end to end: a course on two real MediaWikis changes under its updates
-(students come and go, dates move, a wiki leaves and comes back), and after every update
+"""The metrics (docs/metrics.md) and the update cycle (docs/update-cycle.md) end to end: a
+course on two real MediaWikis changes under its updates (students come and go, dates
+move, a wiki leaves and comes back), and after every update
 its statistics equal what the imported histories imply (the oracle) and what a --full
 rebuild of the course as it is then gives in a fresh database.
 """
@@ -101,7 +102,7 @@ def test_an_edit_after_a_revision_whose_text_is_hidden_does_not_claim_the_pages_
 
 
 def test_an_update_as_of_an_earlier_time_is_refused_or_shows_that_time(new_db, facts, wiki_urls, tmp_path):
-    """SPEC §4: `--as-of T` fixes the clock, nothing after T counts, so updates are
+    """`--as-of T` (docs/update-cycle.md) fixes the clock, nothing after T counts, so updates are
     reproducible. Going back to an earlier T must not leave later edits in figures that
     say "as of T": refuse it, or show what T shows."""
     course = Course.create(new_db(), wiki_urls, students=USERS[:8], instructors=[USERS[11]])
@@ -118,7 +119,7 @@ def test_a_sandbox_moved_to_main_space_counts_as_an_article_as_a_full_rebuild_co
         new_db, pristine_wikis, wiki_urls, tmp_path):
     """The usual way a student publishes: write in User:Name/sandbox, then move it to main
     space. The revisions are the same; the page's namespace changed, and the next update
-    sees it (it re-reads the sandbox's latest edits). SPEC §4's invariant: the statistics
+    sees it (it re-reads the sandbox's latest edits). The invariant (docs/concepts.md): the statistics
     then equal a --full rebuild's, which counts the whole page in namespace 0."""
     students, t1, t2 = USERS[:11], "2024-03-11T13:17:00Z", "2024-03-14T19:40:00Z"
     wiki = pristine_wikis[DOMAINS[0]]
@@ -141,7 +142,7 @@ def test_a_sandbox_moved_to_main_space_counts_as_an_article_as_a_full_rebuild_co
 
 
 def test_timeslice_lengths_that_differ_per_wiki_give_the_same_statistics(new_db, facts, wiki_urls):
-    """SPEC §2: the timeslice length may differ per wiki. Neither the Python API nor the
+    """Concepts (docs/concepts.md): the timeslice length may differ per wiki. Neither the Python API nor the
     command line sets it per wiki yet, so the test sets course_wikis.timeslice_days itself."""
     engine = new_db()
     course = Course.create(engine, wiki_urls, students=USERS[:8], instructors=[USERS[11]])

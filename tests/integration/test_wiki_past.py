@@ -1,5 +1,6 @@
-"""SPEC §4a end to end: the wiki's past changes under a course (pages moved, deleted and
-restored, revisions hidden and shown, students renamed), and every update follows it.
+"""Following the wiki's past (docs/wiki-past.md) end to end: the wiki's past changes under
+a course (pages moved, deleted and restored, revisions hidden and shown, students renamed),
+and every update follows it.
 
 Each test changes a real MediaWiki *now*, after a first update, then updates again (each
 update reads the wikis' logs up to now, whatever its --as-of). After each update the
@@ -368,7 +369,7 @@ def test_deleted_articles_stop_counting_and_a_restored_one_counts_again_exactly(
 def test_a_page_deleted_before_the_first_update_and_restored_later_counts_as_a_rebuild_counts_it(
         new_db, pristine_wikis, wiki_urls, tmp_path):
     """The wikis were loaded with some pages deleted: the course never saw them. Restored
-    later, their revisions in windows already ingested count again (SPEC §3: what the wiki
+    later, their revisions in windows already ingested count again (docs/metrics.md: what the wiki
     shows now)."""
     wiki = pristine_wikis[ONE]
     facts: Facts = {d: w.facts for d, w in pristine_wikis.items()}

@@ -115,7 +115,7 @@ class Course:
         return stats(self.engine, self.slug)
 
     def expected(self, facts: Facts, as_of: str) -> dict:
-        """What SPEC §3 says the statistics are, from the revision facts the wikis hold."""
+        """What docs/metrics.md says the statistics are, from the revision facts the wikis hold."""
         return oracle.expected_stats(facts, students=self.students, instructors=self.instructors,
                                      start=self.start, end=self.end, wikis=self.wikis, as_of=as_of,
                                      timeslice_days=self.timeslice_days, slug=self.slug, title=self.title)

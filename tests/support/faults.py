@@ -160,7 +160,7 @@ class FaultProxy:
 
 
 class CountingProxy(FaultProxy):
-    """A FaultProxy that notes how many requests it held at once (SPEC §6: requests to a wiki
+    """A FaultProxy that notes how many requests it held at once (docs/workers.md: requests to a wiki
     are serial) and for how long it held any (`busy`, in seconds)."""
 
     def __init__(self, upstream: str, port: int) -> None:

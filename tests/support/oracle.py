@@ -1,4 +1,4 @@
-"""A deliberately simple reference implementation of SPEC §3: the `stats --json` a course should show."""
+"""A deliberately simple reference implementation of docs/metrics.md: the `stats --json` a course should show."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -34,7 +34,7 @@ def _utc(t: datetime | str) -> datetime:
 
 
 def _count_refs(text: str) -> int:
-    """SPEC §3's refs(text), counted by hand rather than with a regular expression, so that a
+    """refs(text) of docs/metrics.md, counted by hand rather than with a regular expression, so that a
     mistake in wikicourse.refs cannot hide in both: an opening `<ref` (any case) followed by
     `>`, by `/>`, or by whitespace and anything up to the next `>`."""
     count, i = 0, 0
@@ -72,7 +72,7 @@ def _pairs(facts: Mapping[str, Iterable[Any]] | Iterable[Any]) -> list[tuple[str
 
 def _in_scope(pairs, students: set[str], period_start: datetime, period_end: datetime, wikis: Sequence[str],
               as_of: datetime) -> list[tuple[str, Any]]:
-    """The in-scope revisions of SPEC §3, one test per condition."""
+    """The in-scope revisions of docs/metrics.md, one test per condition."""
     in_scope = []
     for wiki, f in pairs:
         t = _utc(f.timestamp)
@@ -105,7 +105,7 @@ def expected_stats(
     slug: str = "course",
     title: str = "Course",
 ) -> dict:
-    """The stats document of SPEC §5, less `last_update` and `needs_update`.
+    """The course document of docs/json.md, less `last_update` and `needs_update`.
 
     `facts` are revision facts (user, title, namespace, timestamp, sizediff, new, refs,
     parent_refs, deleted), either as {wiki: facts} or as one iterable of facts that carry
@@ -119,13 +119,13 @@ def expected_stats(
         raise ValueError(f"both student and instructor: {sorted(students & instructors)}")
     start_date, end_date = _date(start), _date(end)
     period_start = datetime.combine(start_date, time(0, 0, 0), UTC)
-    period_end = datetime.combine(end_date, time(23, 59, 59), UTC)  # inclusive, per SPEC §3
+    period_end = datetime.combine(end_date, time(23, 59, 59), UTC)  # inclusive (docs/concepts.md)
     period_stop = datetime.combine(end_date + timedelta(days=1), time(0, 0, 0), UTC)  # exclusive
     as_of = _utc(as_of)
 
     pairs = _pairs(facts)
 
-    # Step 1: keep the in-scope revisions, one test per condition of SPEC §3.
+    # Step 1: keep the in-scope revisions, one test per condition of docs/metrics.md.
     in_scope = _in_scope(pairs, students, period_start, period_end, wikis, as_of)
 
     def characters(f: Any) -> int:
@@ -211,7 +211,7 @@ def expected_stats(
     return {"course": course, "users": users, "articles": articles, "timeslices": timeslices}
 
 
-# The fields SPEC §5 fixes; a document may carry more ("extra fields are welcome").
+# The fields docs/json.md lists; a document may carry more.
 COURSE_FIELDS = (
     "slug", "title", "start", "end", "wikis", "student_count", "revision_count", "character_sum",
     "character_sum_user", "character_sum_draft", "references_count", "article_count", "new_article_count",
@@ -242,7 +242,7 @@ def comparable(document: dict) -> dict:
 
 def expected_campaign(facts: Mapping[str, Iterable[Any]] | Iterable[Any], courses: Iterable[Mapping[str, Any]],
                       until: date | str | None = None) -> dict:
-    """What a campaign of `courses` must show (SPEC §4b): the figures of the UNION of the
+    """What a campaign of `courses` must show (docs/campaigns.md): the figures of the UNION of the
     courses' in-scope revision sets, each revision once, and every student once.
 
     Each course is a mapping of `students`, `start`, `end` (dates, inclusive), `wikis` and

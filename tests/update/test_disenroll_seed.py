@@ -140,7 +140,7 @@ def test_each_seed_step_on_the_tables(engine, course):
 
 
 class LogOnly:
-    """A wiki that may only be asked for its log (every update reads it, SPEC §4a): anything
+    """A wiki that may only be asked for its log (every update reads it, docs/wiki-past.md): anything
     else asked of it during a dis-enrollment update is a failure."""
 
     request_count = 0

@@ -1,10 +1,10 @@
-"""SPEC §4's one invariant, property-based: after any sequence of course changes, changes
-of the wikis' past (pages moved, deleted, restored: SPEC §4a), fetches that fail and
+"""The one invariant (docs/concepts.md), property-based: after any sequence of course changes, changes
+of the wikis' past (pages moved, deleted, restored: docs/wiki-past.md), fetches that fail and
 incremental updates, the statistics equal a --full rebuild's of the final course on the
 wikis as they are then.
 
 A neighbouring course on the same wikis shares some students, and so the shared store
-of contributions (SPEC §4b): whatever one course's updates fetched, or failed to fetch, or
+of contributions (docs/shared-ingestion.md): whatever one course's updates fetched, or failed to fetch, or
 the wikis' past made stale, the other's statistics must still equal its own rebuild's.
 
 Runs on SQLite and on PostgreSQL, over two generated wikis read offline (each example

@@ -1,4 +1,4 @@
-"""Update rounds and the shared store (SPEC §4b), on the real clock: the workers' updates of
+"""Update rounds and the shared store (docs/shared-ingestion.md), on the real clock: the workers' updates of
 several courses whose rosters overlap read each wiki's students once per round, and every
 course's figures are still those of its own rebuild as of the round's time.
 

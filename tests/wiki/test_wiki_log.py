@@ -1,4 +1,4 @@
-"""list=logevents and prop=revisions against a real MediaWiki: the wiki's past changing (SPEC §4a).
+"""list=logevents and prop=revisions against a real MediaWiki: the wiki's past changing (docs/wiki-past.md).
 
 The wiki of this module is its own (it is changed): a few pages, moved, deleted, restored and
 revision-deleted by its admin, and a user renamed, then read back as LogEvents and page edits.

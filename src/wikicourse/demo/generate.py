@@ -31,7 +31,7 @@ _DAY = 86400
 
 @dataclass(frozen=True, slots=True)
 class RevisionFact:
-    """One generated revision, with what SPEC §3 needs to score it."""
+    """One generated revision, with what the metrics (docs/metrics.md) need to score it."""
 
     user: str  # canonical username, or an IP address when anonymous
     title: str  # full title, with the namespace prefix ("User:X/sandbox", "Draft:Y")

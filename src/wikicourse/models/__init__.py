@@ -1,4 +1,4 @@
-"""The tables of SPEC §2, one module per group."""
+"""The tables (docs/concepts.md), one module per group."""
 from ..roles import ROLES
 from .auth import TOKEN_ROLES, AccessToken
 from .base import Base, UTCDateTime

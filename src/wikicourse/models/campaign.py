@@ -1,4 +1,4 @@
-"""Campaigns (SPEC §4b): named groups of courses whose figures are counted as one."""
+"""Campaigns (docs/campaigns.md): named groups of courses whose figures are counted as one."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
 
-# A course's headline figures (SPEC §3), cached on its row.
+# A course's headline figures (docs/metrics.md), cached on its row.
 HEADLINE = ("student_count", "revision_count", "character_sum", "character_sum_user", "character_sum_draft",
             "references_count", "article_count", "new_article_count")
 
@@ -23,7 +23,7 @@ class Course(Base):
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)
     timeslice_days: Mapped[int] = mapped_column(Integer, default=1)
-    # Cached totals (SPEC §3), refreshed by the last step of the update cycle.
+    # Cached totals (docs/metrics.md), refreshed by the last step of the update cycle.
     student_count: Mapped[int] = mapped_column(Integer, default=0)
     revision_count: Mapped[int] = mapped_column(Integer, default=0)
     character_sum: Mapped[int] = mapped_column(Integer, default=0)
@@ -47,7 +47,7 @@ class CourseWiki(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
     timeslice_days: Mapped[int] = mapped_column(Integer, default=1)
-    # The last wiki_changes.id of this wiki applied to the course (SPEC §4a).
+    # The last wiki_changes.id of this wiki applied to the course (docs/wiki-past.md).
     changes_applied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

@@ -15,14 +15,14 @@ class Wiki(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(255), unique=True)
     api_url: Mapped[str] = mapped_column(String(1000))
-    # Following the wiki's past (SPEC §4a): its log is read from `log_from` (a time on the
+    # Following the wiki's past (docs/wiki-past.md): its log is read from `log_from` (a time on the
     # wiki, inclusive); `log_read_at` is when it was last read, so updates of several
     # courses can share one read.
     log_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     log_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The ids of the entries from `log_from` on already read (reads overlap): comma-separated.
     log_seen: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # Update rounds (SPEC §4b): `round_at` is the time to which the last round read the
+    # Update rounds (docs/shared-ingestion.md): `round_at` is the time to which the last round read the
     # contributions of every user a followed course tracks here; an update within the
     # workers' round age counts as of it instead of asking the wiki again. While an update
     # reads a round, its run's id is in `round_run`: others wait while that run is alive.
@@ -41,7 +41,7 @@ class User(Base):
 
 class WikiAccount(Base):
     """A user's account id on one wiki, learnt from their contributions: contributions are then
-    asked for by id, so a renamed student keeps being followed (SPEC §4a)."""
+    asked for by id, so a renamed student keeps being followed (docs/wiki-past.md)."""
 
     __tablename__ = "wiki_accounts"
     __table_args__ = (UniqueConstraint("wiki_id", "user_id"),)
@@ -83,11 +83,11 @@ class RevisionRefs(Base):
 
 class Revision(Base):
     """One edit of a user wikicourse tracks, as list=usercontribs reported it: the shared
-    ingestion store (SPEC §4b). Fetched once for every course that tracks the user; each
+    ingestion store (docs/shared-ingestion.md). Fetched once for every course that tracks the user; each
     course derives its finest grain from these rows, and campaigns count them once.
 
     `characters` is max(0, sizediff); `references` the references the edit added (counted
-    for main-space edits only, SPEC §3); the page's current namespace and deletion state
+    for main-space edits only, docs/metrics.md); the page's current namespace and deletion state
     are its article's.
     """
 
@@ -121,7 +121,7 @@ class ContributionRead(Base):
 
 
 class WikiChange(Base):
-    """A change of a wiki's past read off its log (SPEC §4a), kept for every course on the wiki.
+    """A change of a wiki's past read off its log (docs/wiki-past.md), kept for every course on the wiki.
 
     kind: moved (old_title/old_namespace -> title/namespace), deleted, restored, revisions
     (revision deletion on the page), renamed (a user: old_title -> title). Each course

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator, Mapping, Protocol, Sequence
 
-# Namespaces whose edits count (SPEC §3): main, User, Draft.
+# Namespaces whose edits count (docs/metrics.md): main, User, Draft.
 NS_MAIN, NS_USER, NS_DRAFT = 0, 2, 118
 TRACKED_NAMESPACES = (NS_MAIN, NS_USER, NS_DRAFT)
 _SPACES = re.compile(r"[\s_]+")
@@ -37,7 +37,7 @@ class Contribution:
 
 @dataclass(frozen=True, slots=True)
 class LogEvent:
-    """An entry of a wiki's log that changes its past (SPEC §4a), as list=logevents reports it.
+    """An entry of a wiki's log that changes its past (docs/wiki-past.md), as list=logevents reports it.
 
     kind: "move" (title/namespace -> new_title/new_namespace), "delete", "restore",
     "revision" (revision deletion of `rev_ids`), "rename" (user `title` -> `new_title`).

@@ -30,7 +30,7 @@ def covered_until(conn: Connection, course_id: int, wiki_id: int, grid: Grid) ->
 
 def settle_marks(conn: Connection, course_id: int, wiki_id: int, grid: Grid, horizon: datetime) -> None:
     """needs_update := the window lies before the as-of time and some student's data for it is
-    missing, or must be read again (a reread, SPEC §4a).
+    missing, or must be read again (a reread, docs/wiki-past.md).
 
     Run right after the marked windows were derived. A window after the horizon (the
     settled part of the as-of time) is never marked: nothing there can be fetched yet.

@@ -22,7 +22,7 @@ from ..models.tables import (
 
 def counted_article():
     """The finest-grain rows that count now: on a page the wiki still shows, in a tracked
-    namespace. Pages move and get deleted (SPEC §4a): their rows are kept, so a move back or
+    namespace. Pages move and get deleted (docs/wiki-past.md): their rows are kept, so a move back or
     a restore needs no refetch, but only the page's current state decides."""
     return and_(
         articles.c.id == course_user_article_timeslices.c.article_id,

@@ -11,7 +11,7 @@ def day_start(d: date) -> datetime:
 
 def through(as_of: datetime) -> datetime:
     """The exclusive end of what an update as of `as_of` counts: every revision timestamped
-    `as_of` or earlier, to the whole second (wiki timestamps are whole seconds), SPEC §4."""
+    `as_of` or earlier, to the whole second (wiki timestamps are whole seconds; docs/update-cycle.md)."""
     return as_of.replace(microsecond=0) + timedelta(seconds=1)
 
 
@@ -19,7 +19,7 @@ def through(as_of: datetime) -> datetime:
 class Grid:
     """The windows of one course on one wiki.
 
-    A start date means 00:00:00 UTC, an end date 23:59:59 UTC (SPEC §3); MediaWiki
+    A start date means 00:00:00 UTC, an end date 23:59:59 UTC (docs/concepts.md); MediaWiki
     timestamps are whole seconds, so the period is [start, end + 1 day). The last
     window is clipped to the period's end.
     """

@@ -1,4 +1,4 @@
-"""The course's copy step: its finest grain from the shared store (SPEC §4b), set-based.
+"""The course's copy step: its finest grain from the shared store (docs/shared-ingestion.md), set-based.
 
 Each student's windows from the one holding their ingestion point on are taken again
 from `revisions`, as far as the store holds that student's contributions (to the horizon

@@ -1,4 +1,4 @@
-"""The update cycle of SPEC §4: pre-update, reprocess, ingest (into the shared store), copy, refresh."""
+"""The update cycle (docs/update-cycle.md): pre-update, reprocess, ingest (into the shared store), copy, refresh."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ class UpdateReport:
 
 
 def headline(conn, course_id: int) -> dict:
-    """The course's headline figures (SPEC §3) as the caches hold them."""
+    """The course's headline figures (docs/metrics.md) as the caches hold them."""
     row = conn.execute(select(*[courses.c[f] for f in HEADLINE]).where(courses.c.id == course_id)).one()
     return row._asdict()
 
@@ -121,7 +121,7 @@ def update_course(
     """Run the cycle; `on_begin` hears the run's id once the course's lock is held, and
     `on_progress` each time its progress is recorded.
 
-    The wikis' logs are followed (SPEC §4a) until `grace_days` after the course's end
+    The wikis' logs are followed (docs/wiki-past.md) until `grace_days` after the course's end
     (default: settings.grace_days()); a log read by another update less than `log_max_age`
     seconds ago is not read again (workers share one read among the courses of a wiki).
     With `round_age` (workers; never with an explicit as-of or --full), the course counts as

@@ -58,7 +58,7 @@ class _Contents:
         self.held: list[tuple[list[Contribution], set[int]]] = []
 
     def add(self, wiki_id: int, contribs: list[Contribution]) -> None:
-        # Only main-space references count (SPEC §3): other revisions' texts are not asked
+        # Only main-space references count (docs/metrics.md): other revisions' texts are not asked
         # for; a page moved into main space later has its contributions read again then.
         counted = [c for c in contribs if c.namespace == NS_MAIN]
         needed = {c.revid for c in counted} | {c.parentid for c in counted if c.parentid}

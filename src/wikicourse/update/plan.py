@@ -1,6 +1,6 @@
 """Ingestion plan: which students' contributions to fetch, from where, in batches the API takes.
 
-Contributions go into the shared store (SPEC §4b), so a course asks the wiki only for what
+Contributions go into the shared store (docs/shared-ingestion.md), so a course asks the wiki only for what
 no span of the store holds: a student another course already follows costs nothing over
 the overlap.
 """
@@ -31,7 +31,7 @@ class FetchJob:
     end: datetime
     users: tuple[tuple[int, str], ...]
     covered: datetime
-    reread: bool = False  # reads again what the wiki's past changed (SPEC §4a)
+    reread: bool = False  # reads again what the wiki's past changed (docs/wiki-past.md)
     # The users known to have an account on the wiki (name -> its id): should one no longer
     # exist (renamed since the log was read), the job fails rather than take "no edits"
     # for an answer, and the account's new name is taken (see ingest).
@@ -91,7 +91,7 @@ def _reread_needs(
     spans: dict,
     covered: datetime,
 ) -> list[Need]:
-    """The windows to read again (SPEC §4a; or new before the kept ones, manage.sync_windows)
+    """The windows to read again (docs/wiki-past.md; or new before the kept ones, manage.sync_windows)
     that lie before the window the forward read starts in, and that the store does not hold
     (another course may have read them already):
     per student, one wide range from the first to the last (a few more revisions cost less

@@ -1,4 +1,4 @@
-"""Pre-update, the wiki's past (SPEC §4a): apply to the course the wiki changes read since
+"""Pre-update, the wiki's past (docs/wiki-past.md): apply to the course the wiki changes read since
 its last update, locally.
 
 A page moved, deleted or restored changes how its rows count: the windows holding the

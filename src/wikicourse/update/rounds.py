@@ -1,4 +1,4 @@
-"""Update rounds (SPEC §4b): the workers read each wiki's contributions once per round.
+"""Update rounds (docs/shared-ingestion.md): the workers read each wiki's contributions once per round.
 
 When the workers update many courses one after the other, each would ask the wiki for
 its own students' latest edits: a student in five courses would be read five times, and

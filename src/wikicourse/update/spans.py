@@ -1,4 +1,4 @@
-"""What the shared store holds (SPEC §4b): per wiki and user, the spans [start, end) of
+"""What the shared store holds (docs/shared-ingestion.md): per wiki and user, the spans [start, end) of
 their contributions that `revisions` holds in full.
 
 Every course that tracks a user reads these spans before asking the wiki: only what no

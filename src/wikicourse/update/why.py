@@ -1,6 +1,6 @@
 """Why a run moved a course's figures: the reasons each step records, and the figures' moves.
 
-Organizers ask exactly this when a figure drops (SPEC §4a, §7). Each step of the cycle
+Organizers ask exactly this when a figure drops (docs/update-cycle.md). Each step of the cycle
 records what it changed as one line; the run keeps the headline figures that moved.
 """
 from __future__ import annotations

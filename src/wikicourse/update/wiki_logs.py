@@ -1,4 +1,4 @@
-"""Following the wiki's past (SPEC §4a), the part every course on a wiki shares: read the
+"""Following the wiki's past (docs/wiki-past.md), the part every course on a wiki shares: read the
 wiki's log since the last read and turn its entries into wiki changes.
 
 The log says what happened (a page moved, deleted or restored, revisions hidden or shown,

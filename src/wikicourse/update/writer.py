@@ -1,4 +1,4 @@
-"""Writing fetched contributions into the shared store (SPEC §4b), with checkpoints.
+"""Writing fetched contributions into the shared store (docs/shared-ingestion.md), with checkpoints.
 
 usercontribs answers grouped by user, each user's edits oldest first. So once a batch is
 in, a user's edits before the last second seen are complete (and every edit of a user
@@ -25,7 +25,7 @@ from .spans import record_read
 
 class StoreWriter:
     """Writes one job's batches of contributions; `full` (a rebuild) also takes their pages' titles and namespaces
-    as the wiki shows them now, which otherwise change only by the wiki's log (SPEC §4a)."""
+    as the wiki shows them now, which otherwise change only by the wiki's log (docs/wiki-past.md)."""
 
     def __init__(self, engine: Engine, job: FetchJob, full: bool = False):
         self.engine = engine
@@ -123,7 +123,7 @@ class StoreWriter:
         return article_ids
 
     def _rows(self, ready: list[tuple[int, Contribution]], article_ids: dict[int, int]):
-        """One row per edit (REVISION_COLUMNS), with what SPEC §3 sums."""
+        """One row per edit (REVISION_COLUMNS), with what the metrics sum (docs/metrics.md)."""
         wiki, refs = self.job.wiki_id, self.refs
         for uid, c in ready:
             parent = refs.get(c.parentid) if c.parentid else 0  # a creation's parent is empty

@@ -1,4 +1,4 @@
-"""The wiki's log, through list=logevents: the entries that change its past (SPEC §4a)."""
+"""The wiki's log, through list=logevents: the entries that change its past (docs/wiki-past.md)."""
 from __future__ import annotations
 
 from datetime import datetime
