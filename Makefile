@@ -2,6 +2,7 @@
 #   make install   virtualenv in .venv with wikicourse (editable) and the test extras
 #   make services  throwaway PostgreSQL and Redis (scripts/), MediaWiki's packages, Chromium
 #   make test      the whole test suite; PYTEST_ARGS='-k foo -x' passes options on
+#   make docs      regenerate docs/cli.md, the CLI reference, from the code (cog)
 #   make demo / bench / services-down / clean
 
 SHELL := bash
@@ -11,7 +12,7 @@ PYTHON ?= python3
 VENV := .venv
 PYTEST_ARGS ?=
 
-.PHONY: install services services-down test demo bench clean
+.PHONY: install services services-down test docs demo bench clean
 
 install: $(VENV)/.installed
 
@@ -46,6 +47,10 @@ test: install services
 	WIKICOURSE_TEST_PG="$$(bash scripts/postgres/up.sh)"; export WIKICOURSE_TEST_PG; \
 	WIKICOURSE_TEST_REDIS="$$(bash scripts/redis/up.sh)"; export WIKICOURSE_TEST_REDIS; \
 	$(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The CLI reference is generated from the commands' own help; tests/test_docs.py fails when stale.
+docs: install
+	$(VENV)/bin/python -m cogapp -r docs/cli.md
 
 demo: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
