@@ -11,9 +11,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from .. import courses as course_api
+from .. import listing
 from ..changes import course_changes
 from ..models import ROLES
-from ..stats import course_list, course_stats, iso
+from ..errors import InvalidInput
+from ..stats import course_stats, iso
 from ..tokens import Actor
 from ..update.runs import recent_runs
 from .auth import api_actor, require_manager
@@ -45,9 +47,26 @@ class StartUpdate(BaseModel):
     full: bool = Field(False, description="Rebuild from scratch instead of updating incrementally")
 
 
-@router.get("/courses", summary="Every course with its headline figures")
-def list_courses(request: Request) -> dict:
-    return {"courses": course_list(request.app.state.engine)}
+@router.get("/courses", summary="The courses with their headline figures: searched, filtered, sorted, paged")
+def list_courses(request: Request,
+                 q: Annotated[str | None, Query(description="text in the title or slug, case- and accent-blind")] = None,
+                 wiki: Annotated[str | None, Query(description="only the courses tracking this wiki")] = None,
+                 state: Annotated[Literal[listing.STATES] | None,  # type: ignore[valid-type]
+                                  Query(description="running, ended or upcoming, today (UTC)")] = None,
+                 sort: Annotated[Literal[tuple(listing.SORTS)] | None,  # type: ignore[valid-type]
+                                 Query(description="default: start")] = None,
+                 dir: Annotated[Literal["asc", "desc"] | None,
+                                Query(description="default: A to Z for titles, else largest or newest first")] = None,
+                 limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = listing.PER_PAGE,
+                 offset: Annotated[int | None, Query(ge=0, description="courses to skip (or give page)")] = None,
+                 page: Annotated[int | None, Query(ge=1, description="1-based page of `limit` courses")] = None) -> dict:
+    """`total` counts every course that matches; `courses` holds `limit` of them from `offset`."""
+    if page is not None and offset is not None:
+        raise InvalidInput("give page or offset, not both")
+    sort, descending = listing.check_sort(sort, dir)
+    return listing.list_courses(request.app.state.engine, search=q, wiki=wiki, state=state, sort=sort,
+                                descending=descending, limit=limit,
+                                offset=listing.page_offset(page, limit) if page else offset or 0)
 
 
 @router.get("/courses/{slug:path}/users", summary="The course's enrolled users and their figures")

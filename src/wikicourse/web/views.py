@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse
 from .. import settings
 from ..changes import course_changes, summarize
 from ..errors import InvalidInput
-from ..stats import course_list, course_stats, per_wiki
+from ..stats import course_stats, per_wiki
 from ..update.runs import recent_runs
 from . import chart, exports
+from .course_list import courses_listing
 from .auth import csrf_token, page_actor
 
 FLASH = "wikicourse_flash"
@@ -129,8 +130,10 @@ ARTICLE_COLUMNS = [("title", "Article", False), ("wiki", "Wiki", False), ("new_a
 # ---- pages --------------------------------------------------------------------------------------
 
 @router.get("/", response_class=HTMLResponse)
-def courses_page(request: Request):
-    return render(request, "courses.html", {"courses": course_list(request.app.state.engine)})
+def courses_page(request: Request, q: str = "", wiki: str = "", state: str = "", sort: str = "", dir: str = "",
+                 page: Annotated[int, Query(ge=1)] = 1):
+    return render(request, "courses.html", courses_listing(request.app.state.engine, q=q, wiki=wiki, state=state,
+                                                           sort=sort, direction=dir, page=page))
 
 
 @router.get("/courses/{slug:path}/activity", response_class=HTMLResponse)

@@ -1,0 +1,49 @@
+"""The courses page's context: one page of listing.list_courses, with the links that keep the
+visitor's search, filters and order (sorting by a column, the next and previous pages)."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from sqlalchemy import Engine
+
+from .. import listing
+from ..errors import InvalidInput
+
+# The table's columns: (label, sort name or None, numeric).
+COLUMNS = [("Course", "title", False), ("Start", "start", False), ("End", "end", False), ("Wikis", None, False),
+           ("Students", "students", True), ("Articles", "articles", True), ("New", None, True),
+           ("Revisions", "edits", True), ("Characters", "characters", True), ("References", None, True),
+           ("Last update", "last_update", False)]
+
+
+def courses_listing(engine: Engine, *, q: str, wiki: str, state: str, sort: str, direction: str,
+                    page: int) -> dict:
+    sort, descending = listing.check_sort(sort, direction)
+    found = listing.list_courses(engine, search=q, wiki=wiki, state=state, sort=sort, descending=descending,
+                                 offset=listing.page_offset(page, listing.PER_PAGE))
+    total, shown = found["total"], found["courses"]
+    pages = max(1, -(-total // listing.PER_PAGE))
+    if page > pages:
+        raise InvalidInput(f"page {page} is past the last page ({pages})")
+    chosen = {"q": q.strip(), "wiki": wiki.strip().lower(), "state": state}
+    filters = {k: v for k, v in chosen.items() if v}
+    explicit = sort != listing.DEFAULT_SORT or descending != listing.default_descending(sort)
+    order = {"sort": sort, "dir": "desc" if descending else "asc"} if explicit else {}
+
+    def link(**params) -> str:
+        return "?" + urlencode({**filters, **params}) if filters or params else "?"
+
+    headers = []
+    for label, name, numeric in COLUMNS:
+        active = name == sort
+        goes = not descending if active else listing.default_descending(name or "title")
+        headers.append({"label": label, "sort": name, "numeric": numeric,
+                        "href": link(sort=name, dir="desc" if goes else "asc") if name else None,
+                        "aria": ("descending" if descending else "ascending") if active else None})
+    first = found["offset"] + 1
+    pager = {"page": page, "pages": pages, "first": first, "last": first + len(shown) - 1, "total": total,
+             "prev": link(**order, page=page - 1) if page > 1 else None,
+             "next": link(**order, page=page + 1) if page < pages else None}
+    return {"courses": shown, "total": total, "headers": headers, "pager": pager, "chosen": chosen,
+            "order": order, "filtered": bool(filters), "wikis": listing.wiki_domains(engine),
+            "states": listing.STATES}
