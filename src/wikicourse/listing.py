@@ -127,3 +127,18 @@ def page_offset(page: int, limit: int) -> int:
     if page < 1:
         raise InvalidInput(f"the page is at least 1, not {page}")
     return (page - 1) * limit
+
+
+def render_courses(found: dict) -> str:
+    """The readable list of `wikicourse course list`."""
+    from .report import table
+
+    total = found["total"]
+    if not found["courses"]:
+        return "No course matches." if total == 0 else f"{total} courses; none on this page."
+    rows = [[c["slug"], c["title"], c["start"], c["end"], c["state"], c["student_count"], c["revision_count"],
+             c["character_sum"], c["article_count"], (c["last_update"] or "never").replace("T", " ")]
+            for c in found["courses"]]
+    return "\n".join([table(["course", "title", "start", "end", "state", "students", "edits", "characters",
+                             "articles", "last update"], rows),
+                      "", f"{total} course{'s' if total != 1 else ''}"])

@@ -4,7 +4,7 @@ Reading is public, as on the reference dashboard. Actions need `Authorization: B
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,9 +15,9 @@ from .. import listing
 from ..changes import course_changes
 from ..models import ROLES
 from ..errors import InvalidInput
-from ..stats import course_stats, iso
+from ..history import update_history
+from ..stats import course_stats
 from ..tokens import Actor
-from ..update.runs import recent_runs
 from .auth import api_actor, require_manager
 
 router = APIRouter(prefix="/api", tags=["courses"])
@@ -87,9 +87,10 @@ def course_timeslices(request: Request, slug: str,
     return {"timeslices": [w for w in windows if wiki is None or w["wiki"] == wiki.lower()]}
 
 
-@router.get("/courses/{slug:path}/updates", summary="The course's latest update runs, newest first")
+@router.get("/courses/{slug:path}/updates",
+            summary="The course's latest update runs, newest first: progress, duration, moved figures, reasons")
 def course_updates(request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
-    return {"updates": _jsonable(recent_runs(request.app.state.engine, slug, limit))}
+    return {"updates": update_history(request.app.state.engine, slug, limit)}
 
 
 @router.get("/courses/{slug:path}/changes",
@@ -135,8 +136,3 @@ def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
 @router.get("/courses/{slug:path}", summary="The course's statistics: the document of `stats --json`")
 def course(request: Request, slug: str, until: UntilDate = None) -> dict:
     return course_stats(request.app.state.engine, slug, until=_day(until))
-
-
-def _jsonable(rows: list[dict]) -> list[dict]:
-    return [{k: (iso(v) if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]
-
