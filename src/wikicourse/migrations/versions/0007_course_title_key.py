@@ -25,7 +25,8 @@ def upgrade() -> None:
     courses = sa.table('courses', sa.column('id', sa.Integer), sa.column('title', sa.String),
                        sa.column('title_key', sa.String))
     conn = op.get_bind()
-    rows = [{"cid": cid, "key": search_key(title)} for cid, title in conn.execute(sa.select(courses.c.id, courses.c.title))]
+    rows = [{"cid": cid, "key": search_key(title)}
+            for cid, title in conn.execute(sa.select(courses.c.id, courses.c.title))]
     if rows:  # one statement, executed for all the rows at once
         conn.execute(sa.update(courses).where(courses.c.id == sa.bindparam("cid"))
                      .values(title_key=sa.bindparam("key")), rows)
