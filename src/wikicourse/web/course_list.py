@@ -9,11 +9,12 @@ from sqlalchemy import Engine
 from .. import listing
 from ..errors import InvalidInput
 
-# The table's columns: (label, sort name or None, numeric).
-COLUMNS = [("Course", "title", False), ("Start", "start", False), ("End", "end", False), ("Wikis", None, False),
-           ("Students", "students", True), ("Articles", "articles", True), ("New", None, True),
-           ("Revisions", "edits", True), ("Characters", "characters", True), ("References", None, True),
-           ("Last update", "last_update", False)]
+# The table's columns: (label, [(sort name, link text)], numeric); the dates share one column.
+COLUMNS = [("Course", [("title", "Course")], False), ("Dates", [("start", "Start"), ("end", "end")], False),
+           ("Wikis", [], False), ("Students", [("students", "Students")], True),
+           ("Articles", [("articles", "Articles")], True), ("New", [], True),
+           ("Revisions", [("edits", "Revisions")], True), ("Characters", [("characters", "Characters")], True),
+           ("References", [], True), ("Last update", [("last_update", "Last update")], False)]
 
 
 def courses_listing(engine: Engine, *, q: str, wiki: str, state: str, sort: str, direction: str,
@@ -34,11 +35,14 @@ def courses_listing(engine: Engine, *, q: str, wiki: str, state: str, sort: str,
         return "?" + urlencode({**filters, **params}) if filters or params else "?"
 
     headers = []
-    for label, name, numeric in COLUMNS:
-        active = name == sort
-        goes = not descending if active else listing.default_descending(name or "title")
-        headers.append({"label": label, "sort": name, "numeric": numeric,
-                        "href": link(sort=name, dir="desc" if goes else "asc") if name else None,
+    for label, sorts, numeric in COLUMNS:
+        links = []
+        for name, text in sorts:
+            goes = not descending if name == sort else listing.default_descending(name)
+            links.append({"sort": name, "text": text, "href": link(sort=name, dir="desc" if goes else "asc"),
+                          "arrow": ("▼" if descending else "▲") if name == sort else None})
+        active = any(x["arrow"] for x in links)
+        headers.append({"label": label, "numeric": numeric, "links": links,
                         "aria": ("descending" if descending else "ascending") if active else None})
     first = found["offset"] + 1
     pager = {"page": page, "pages": pages, "first": first, "last": first + len(shown) - 1, "total": total,

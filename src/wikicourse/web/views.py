@@ -25,6 +25,10 @@ FLASH = "wikicourse_flash"
 ARTICLES_PER_PAGE = 500
 CHANGES_SHOWN = 5  # the overview's "Recent changes": this many runs
 HISTORY_SHOWN = 10  # the overview's "Update history": this many runs, whatever they did
+# The figures as the update history's compact rows name them.
+FIGURE_SHORT = {"student_count": "students", "article_count": "articles", "new_article_count": "new articles",
+                "revision_count": "revisions", "character_sum": "characters", "references_count": "references",
+                "character_sum_user": "user space", "character_sum_draft": "drafts"}
 # The headline figures as the overview names them (stats.COURSE_FIELDS), in its order.
 FIGURE_LABELS = {"student_count": "students", "article_count": "articles edited",
                  "new_article_count": "new articles", "revision_count": "revisions",
@@ -219,6 +223,7 @@ def overview_page(request: Request, slug: str):
     return render(request, "overview.html", {"course": doc["course"], "tab": "overview",
                                              "wikis": per_wiki(engine, slug), "run": runs[0] if runs else None,
                                              "history": runs, "last_moves": last_moves(runs),
+                                             "figure_short": FIGURE_SHORT,
                                              "csvs": exports.KINDS, "figure_labels": FIGURE_LABELS,
                                              "changes": course_changes(engine, slug, CHANGES_SHOWN),
                                              "grace_days": settings.grace_days()})
