@@ -25,6 +25,7 @@ from wikicourse.history import update_history
 from wikicourse.listing import PER_PAGE, list_courses
 from wikicourse.stats import COURSE_FIELDS, course_stats
 from wikicourse.web import create_app
+from wikicourse.web.views import took
 
 SECOND = "second.wikicourse.invalid"
 TODAY = now_utc().date()
@@ -375,3 +376,9 @@ def test_a_copy_of_the_database_keeps_the_title_key_of_each_course(lists_db, tmp
         assert slugs(list_courses(eng, search="OLAFUR")) == ["demo-two"]
     finally:
         eng.dispose()
+
+
+@pytest.mark.parametrize("seconds,text", [(None, ""), (0, "0 s"), (59, "59 s"), (65, "1 min 5 s"),
+                                          (3599, "59 min 59 s"), (7322, "2 h 2 min")])
+def test_a_run_s_duration_reads_in_the_largest_units(seconds, text):
+    assert took(seconds) == text
