@@ -4,9 +4,9 @@ Neither SQLite nor PostgreSQL (without the unaccent extension) can fold accents 
 the key is computed here once, when a course is created, and stored on its row
 (courses.title_key). A search or a sort by title then stays one SQL statement over that
 column, however many thousands of courses there are, instead of loading every title into
-Python to fold it on each request: the sort walks the column's index (a page of 50 reads 50
-rows), and a search scans the short keys alone ("contains" can use no B-tree index; tens of
-thousands of keys take milliseconds).
+Python to fold it on each request: the sort can use the column's index, and a search scans
+the short keys alone ("contains" can use no B-tree index; tens of thousands of keys take
+milliseconds).
 """
 from __future__ import annotations
 
