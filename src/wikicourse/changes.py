@@ -7,6 +7,7 @@ dashboard's overview: an organizer sees "characters 12,400 -> 11,900" next to
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from sqlalchemy import Engine, and_, exists, or_, select
 
@@ -24,7 +25,8 @@ NAMES_SHOWN = 5  # a page's reason line names this many subjects of one kind
 
 def course_changes(engine: Engine, slug: str, limit: int = 20) -> list[dict]:
     """The course's latest finished runs (done, partial, failed or interrupted), newest first:
-    {"run", "as_of", "finished_at", "status", "full", "figures": {figure: {"before", "after"}},
+    {"run", "as_of", "started_at", "finished_at", "duration_seconds", "status", "full",
+    "figures": {figure: {"before", "after"}},
     "reasons": [{"kind", "label", "subject", "detail", "count"}]}.
 
     A run that completed ("done") with neither a moved figure nor a reason is left out (an
@@ -39,7 +41,7 @@ def course_changes(engine: Engine, slug: str, limit: int = 20) -> list[dict]:
         cid = course_id(conn, slug)
         has_reasons = exists(select(update_reasons.c.id).where(update_reasons.c.run_id == r.id))
         runs = conn.execute(
-            select(r.id, r.as_of, r.finished_at, r.status, r.full, r.figures)
+            select(r.id, r.as_of, r.started_at, r.finished_at, r.status, r.full, r.figures)
             .where(r.course_id == cid, r.status.in_(FINISHED),
                    or_(r.status != "done", and_(r.figures.is_not(None), r.figures != "{}"), has_reasons))
             .order_by(r.id.desc()).limit(limit)).all()
@@ -52,9 +54,16 @@ def course_changes(engine: Engine, slug: str, limit: int = 20) -> list[dict]:
                     .order_by(update_reasons.c.run_id, update_reasons.c.id)):
                 reasons[row.run_id].append({"kind": row.kind, "label": label(row.kind), "subject": row.subject or "",
                                             "detail": row.detail or "", "count": row.count or 0})
-    return [{"run": run.id, "as_of": iso(run.as_of), "finished_at": iso(run.finished_at), "status": run.status,
-             "full": bool(run.full), "figures": _figures(run.figures), "reasons": reasons[run.id]}
+    return [{"run": run.id, "as_of": iso(run.as_of), "started_at": iso(run.started_at),
+             "finished_at": iso(run.finished_at), "duration_seconds": duration(run.started_at, run.finished_at),
+             "status": run.status, "full": bool(run.full), "figures": figures_of(run.figures),
+             "reasons": reasons[run.id]}
             for run in runs]
+
+
+def duration(started: datetime | None, finished: datetime | None) -> int | None:
+    """Whole seconds from a run's start to its finish; None for a run not finished."""
+    return None if started is None or finished is None else max(0, round((finished - started).total_seconds()))
 
 
 def label(kind: str) -> str:
@@ -62,7 +71,7 @@ def label(kind: str) -> str:
     return KINDS.get(kind) or kind.replace("_", " ")
 
 
-def _figures(stored: str | None) -> dict[str, dict[str, int]]:
+def figures_of(stored: str | None) -> dict[str, dict[str, int]]:
     """The run's {figure: [before, after]} as {figure: {"before", "after"}}, in COURSE_FIELDS order."""
     moved = json.loads(stored) if stored else {}
     order = {f: i for i, f in enumerate(COURSE_FIELDS)}

@@ -134,6 +134,26 @@ def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add
     click.echo(f"course {slug} changed; the next update adjusts its statistics")
 
 
+@course.command("list")
+@click.option("--search", metavar="TEXT", help="Only courses with TEXT in their title or slug (case- and accent-blind).")
+@click.option("--wiki", metavar="DOMAIN", help="Only courses tracking this wiki.")
+@click.option("--state", metavar="STATE", help="Only running, ended or upcoming courses (today, UTC).")
+@click.option("--sort", metavar="FIELD",
+              help="title, start, end, students, edits, characters, articles or last_update [default: start].")
+@click.option("--desc/--asc", "descending", default=None,
+              help="Order [default: A to Z for titles, else largest or newest first].")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@pass_ctx
+def course_list(ctx: Context, search: str | None, wiki: str | None, state: str | None, sort: str | None,
+                descending: bool | None, as_json: bool) -> None:
+    """List the courses with their dates and headline figures."""
+    from .listing import list_courses, render_courses
+
+    found = list_courses(ctx.engine, search=search, wiki=wiki, state=state, sort=sort, descending=descending,
+                         limit=None)
+    click.echo(json.dumps(found, indent=1, ensure_ascii=False) if as_json else render_courses(found))
+
+
 @cli.command()
 @click.argument("slug")
 @click.argument("usernames", nargs=-1, required=True)

@@ -297,29 +297,11 @@ _PARTS = {"course": _course, "users": _users, "articles": _articles, "timeslices
 
 
 def course_list(engine: Engine) -> list[dict]:
-    """Every course with its dates, wikis and headline figures, newest start first."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(courses).order_by(courses.c.start.desc(), courses.c.slug)).all()
-        tracked: dict[int, list[str]] = defaultdict(list)
-        for cid, domain in conn.execute(
-            select(course_wikis.c.course_id, wikis.c.domain)
-            .join(wikis, wikis.c.id == course_wikis.c.wiki_id)
-            .order_by(wikis.c.domain)
-        ):
-            tracked[cid].append(domain)
-    return [
-        {
-            "slug": c.slug,
-            "title": c.title,
-            "start": c.start.isoformat(),
-            "end": c.end.isoformat(),
-            "wikis": tracked[c.id],
-            **{f: getattr(c, f) for f in COURSE_FIELDS},
-            "last_update": iso(c.last_update),
-            "updated_at": iso(c.updated_at),
-        }
-        for c in rows
-    ]
+    """Every course with its dates, wikis and headline figures, newest start first
+    (listing.list_courses searches, filters and pages them)."""
+    from .listing import list_courses
+
+    return list_courses(engine, limit=None)["courses"]
 
 
 def per_wiki(engine: Engine, slug: str) -> list[dict]:

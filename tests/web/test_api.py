@@ -144,7 +144,8 @@ def test_changes_say_why_the_figures_moved_newest_first(env):
     assert body == {"changes": course_changes(engine, SLUG)}
     assert [c["run"] for c in body["changes"][:2]] == [failed, drop]
     assert body["changes"][1] == {
-        "run": drop, "as_of": "2024-01-25T00:00:00Z", "finished_at": "2024-01-25T00:00:07Z", "status": "done",
+        "run": drop, "as_of": "2024-01-25T00:00:00Z", "started_at": "2024-01-25T00:00:00Z",
+        "finished_at": "2024-01-25T00:00:07Z", "duration_seconds": 7, "status": "done",
         "full": False, "figures": {"revision_count": {"before": 120, "after": 98}},
         "reasons": [{"kind": "deleted", "label": "page deleted", "subject": "Siege of Kaunas", "detail": WIKI,
                      "count": 0},

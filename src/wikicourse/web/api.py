@@ -4,18 +4,20 @@ Reading is public, as on the reference dashboard. Actions need `Authorization: B
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from .. import courses as course_api
+from .. import listing
 from ..changes import course_changes
 from ..models import ROLES
-from ..stats import course_list, course_stats, iso
+from ..errors import InvalidInput
+from ..history import update_history
+from ..stats import course_stats
 from ..tokens import Actor
-from ..update.runs import recent_runs
 from .auth import api_actor, require_manager
 
 router = APIRouter(prefix="/api", tags=["courses"])
@@ -45,9 +47,26 @@ class StartUpdate(BaseModel):
     full: bool = Field(False, description="Rebuild from scratch instead of updating incrementally")
 
 
-@router.get("/courses", summary="Every course with its headline figures")
-def list_courses(request: Request) -> dict:
-    return {"courses": course_list(request.app.state.engine)}
+@router.get("/courses", summary="The courses with their headline figures: searched, filtered, sorted, paged")
+def list_courses(request: Request,
+                 q: Annotated[str | None, Query(description="text in the title or slug, case- and accent-blind")] = None,
+                 wiki: Annotated[str | None, Query(description="only the courses tracking this wiki")] = None,
+                 state: Annotated[Literal[listing.STATES] | None,  # type: ignore[valid-type]
+                                  Query(description="running, ended or upcoming, today (UTC)")] = None,
+                 sort: Annotated[Literal[tuple(listing.SORTS)] | None,  # type: ignore[valid-type]
+                                 Query(description="default: start")] = None,
+                 dir: Annotated[Literal["asc", "desc"] | None,
+                                Query(description="default: A to Z for titles, else largest or newest first")] = None,
+                 limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = listing.PER_PAGE,
+                 offset: Annotated[int | None, Query(ge=0, description="courses to skip (or give page)")] = None,
+                 page: Annotated[int | None, Query(ge=1, description="1-based page of `limit` courses")] = None) -> dict:
+    """`total` counts every course that matches; `courses` holds `limit` of them from `offset`."""
+    if page is not None and offset is not None:
+        raise InvalidInput("give page or offset, not both")
+    sort, descending = listing.check_sort(sort, dir)
+    return listing.list_courses(request.app.state.engine, search=q, wiki=wiki, state=state, sort=sort,
+                                descending=descending, limit=limit,
+                                offset=listing.page_offset(page, limit) if page else offset or 0)
 
 
 @router.get("/courses/{slug:path}/users", summary="The course's enrolled users and their figures")
@@ -68,9 +87,10 @@ def course_timeslices(request: Request, slug: str,
     return {"timeslices": [w for w in windows if wiki is None or w["wiki"] == wiki.lower()]}
 
 
-@router.get("/courses/{slug:path}/updates", summary="The course's latest update runs, newest first")
+@router.get("/courses/{slug:path}/updates",
+            summary="The course's latest update runs, newest first: progress, duration, moved figures, reasons")
 def course_updates(request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
-    return {"updates": _jsonable(recent_runs(request.app.state.engine, slug, limit))}
+    return {"updates": update_history(request.app.state.engine, slug, limit)}
 
 
 @router.get("/courses/{slug:path}/changes",
@@ -116,8 +136,3 @@ def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
 @router.get("/courses/{slug:path}", summary="The course's statistics: the document of `stats --json`")
 def course(request: Request, slug: str, until: UntilDate = None) -> dict:
     return course_stats(request.app.state.engine, slug, until=_day(until))
-
-
-def _jsonable(rows: list[dict]) -> list[dict]:
-    return [{k: (iso(v) if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]
-

@@ -15,14 +15,20 @@ from fastapi.responses import HTMLResponse
 from .. import settings
 from ..changes import course_changes, summarize
 from ..errors import InvalidInput
-from ..stats import course_list, course_stats, per_wiki
-from ..update.runs import recent_runs
+from ..stats import course_stats, per_wiki
+from ..history import last_moves, update_history
 from . import chart, exports
+from .course_list import courses_listing
 from .auth import csrf_token, page_actor
 
 FLASH = "wikicourse_flash"
 ARTICLES_PER_PAGE = 500
 CHANGES_SHOWN = 5  # the overview's "Recent changes": this many runs
+HISTORY_SHOWN = 10  # the overview's "Update history": this many runs, whatever they did
+# The figures as the update history's compact rows name them.
+FIGURE_SHORT = {"student_count": "students", "article_count": "articles", "new_article_count": "new articles",
+                "revision_count": "revisions", "character_sum": "characters", "references_count": "references",
+                "character_sum_user": "user space", "character_sum_draft": "drafts"}
 # The headline figures as the overview names them (stats.COURSE_FIELDS), in its order.
 FIGURE_LABELS = {"student_count": "students", "article_count": "articles edited",
                  "new_article_count": "new articles", "revision_count": "revisions",
@@ -34,6 +40,17 @@ FIGURE_LABELS = {"student_count": "students", "article_count": "articles edited"
 
 def num(value) -> str:
     return f"{value:,}" if isinstance(value, int) else ("" if value is None else str(value))
+
+
+def took(seconds: int | None) -> str:
+    """A run's duration as "42 s", "3 min 5 s", "2 h 10 min"; "" for one not finished."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 def when(iso: str | None, never: str = "never") -> str:
@@ -57,7 +74,7 @@ def set_flash(request: Request, response: Response, message: str, kind: str = "o
 
 def setup_templates(templates) -> None:
     """Give the templates their helpers, so error pages (rendered by app.py) show the header too."""
-    templates.env.filters.update(num=num, when=when, summarize=summarize)
+    templates.env.filters.update(num=num, when=when, summarize=summarize, took=took)
     templates.env.globals.update(page_actor=page_actor, csrf_token=csrf_token)
 
 
@@ -129,8 +146,10 @@ ARTICLE_COLUMNS = [("title", "Article", False), ("wiki", "Wiki", False), ("new_a
 # ---- pages --------------------------------------------------------------------------------------
 
 @router.get("/", response_class=HTMLResponse)
-def courses_page(request: Request):
-    return render(request, "courses.html", {"courses": course_list(request.app.state.engine)})
+def courses_page(request: Request, q: str = "", wiki: str = "", state: str = "", sort: str = "", dir: str = "",
+                 page: Annotated[int, Query(ge=1)] = 1):
+    return render(request, "courses.html", courses_listing(request.app.state.engine, q=q, wiki=wiki, state=state,
+                                                           sort=sort, direction=dir, page=page))
 
 
 @router.get("/courses/{slug:path}/activity", response_class=HTMLResponse)
@@ -200,9 +219,11 @@ for _kind in exports.KINDS:
 def overview_page(request: Request, slug: str):
     engine = request.app.state.engine
     doc = course_stats(engine, slug, ("course",))
-    runs = recent_runs(engine, slug, 1)
+    runs = update_history(engine, slug, HISTORY_SHOWN)
     return render(request, "overview.html", {"course": doc["course"], "tab": "overview",
                                              "wikis": per_wiki(engine, slug), "run": runs[0] if runs else None,
+                                             "history": runs, "last_moves": last_moves(runs),
+                                             "figure_short": FIGURE_SHORT,
                                              "csvs": exports.KINDS, "figure_labels": FIGURE_LABELS,
                                              "changes": course_changes(engine, slug, CHANGES_SHOWN),
                                              "grace_days": settings.grace_days()})
