@@ -166,14 +166,19 @@ def enroll(engine: Engine, slug: str, usernames: Sequence[str], role: str = "stu
 
 def disenroll(engine: Engine, slug: str, usernames: Sequence[str]) -> list[str]:
     """Remove users from the course; their figures go at the next update, with no wiki request."""
-    wanted = {normalize_username(n) for n in usernames}
     with engine.begin() as conn:
-        cid = course_id(conn, slug)
-        enrolled = dict(conn.execute(
-            select(users.c.username, enrollments.c.id).join(enrollments, enrollments.c.user_id == users.c.id)
-            .where(enrollments.c.course_id == cid, users.c.username.in_(wanted))).all())
-        missing = sorted(wanted - enrolled.keys())
-        if missing:
-            raise InvalidInput(f"not enrolled in {slug!r}: {', '.join(missing)}")
-        conn.execute(delete(enrollments).where(enrollments.c.id.in_(enrolled.values())))
+        return disenroll_in(conn, slug, usernames)
+
+
+def disenroll_in(conn: Connection, slug: str, usernames: Sequence[str]) -> list[str]:
+    """disenroll() within the caller's transaction (the dis-enrollment preview rolls it back)."""
+    wanted = {normalize_username(n) for n in usernames}
+    cid = course_id(conn, slug)
+    enrolled = dict(conn.execute(
+        select(users.c.username, enrollments.c.id).join(enrollments, enrollments.c.user_id == users.c.id)
+        .where(enrollments.c.course_id == cid, users.c.username.in_(wanted))).all())
+    missing = sorted(wanted - enrolled.keys())
+    if missing:
+        raise InvalidInput(f"not enrolled in {slug!r}: {', '.join(missing)}")
+    conn.execute(delete(enrollments).where(enrollments.c.id.in_(enrolled.values())))
     return sorted(enrolled)

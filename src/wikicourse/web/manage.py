@@ -15,7 +15,8 @@ from fastapi.responses import RedirectResponse
 from .. import courses as course_api
 from ..errors import CourseBusy, InvalidInput
 from ..models import ROLES
-from ..stats import course_stats, removal_effect
+from ..removal import removal_preview
+from ..stats import course_stats
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
 from .auth import COOKIE, check_csrf, page_actor, require_manager
@@ -130,9 +131,10 @@ def confirm_disenroll(request: Request, slug: str, username: str = ""):
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
     require_manager(request, actor, slug)
     engine = request.app.state.engine
+    preview = removal_preview(engine, slug, [username])
     return render(request, "confirm_disenroll.html", {
         "course": course_stats(engine, slug, ("course",))["course"], "tab": "manage",
-        **removal_effect(engine, slug, username)})
+        "user": preview["users"][0], **preview})
 
 
 @router.post("/courses/{slug:path}/disenroll")
