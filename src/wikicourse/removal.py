@@ -149,3 +149,19 @@ def _lock_wait(exc: OperationalError) -> bool:
     """Did the statement give up waiting for a lock another transaction holds?"""
     code = getattr(exc.orig, "sqlstate", None)
     return code == "55P03" or "database is locked" in str(exc.orig)
+
+
+def render_preview(preview: dict) -> str:
+    """The preview for the terminal (`wikicourse disenroll --dry-run`): each figure, now -> then."""
+    names = ", ".join(u["username"] for u in preview["users"])
+    as_of = preview["last_update"] or "never updated"
+    lines = [f"dry run, nothing changed: removing {names} from {preview['slug']} makes the next update "
+             f"take the figures (as of {as_of}) to:"]
+    lines += [f"  {f}: {preview['before'][f]} -> {preview['after'][f]}" for f in HEADLINE]
+    if not preview["counts"]:
+        lines.append("  (not students: their edits never counted)")
+    for a in preview["articles"]:
+        lines.append(f"  stops counting: {a['title']} ({a['wiki']}){' [new]' if a['new_article'] else ''}")
+    if preview["uncreated"]:
+        lines.append(f"  {preview['uncreated']} article(s) they created stay counted, no longer as new")
+    return "\n".join(lines)
