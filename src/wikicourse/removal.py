@@ -154,9 +154,9 @@ def _lock_wait(exc: OperationalError) -> bool:
 def render_preview(preview: dict) -> str:
     """The preview for the terminal (`wikicourse disenroll --dry-run`): each figure, now -> then."""
     names = ", ".join(u["username"] for u in preview["users"])
-    as_of = preview["last_update"] or "never updated"
+    stored = f"as of {preview['last_update']}" if preview["last_update"] else "no update has run yet"
     lines = [f"dry run, nothing changed: removing {names} from {preview['slug']} makes the next update "
-             f"take the figures (as of {as_of}) to:"]
+             f"take the figures ({stored}) to:"]
     lines += [f"  {f}: {preview['before'][f]} -> {preview['after'][f]}" for f in HEADLINE]
     if not preview["counts"]:
         lines.append("  (not students: their edits never counted)")
