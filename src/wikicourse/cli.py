@@ -79,14 +79,10 @@ def wiki_add(ctx: Context, domain: str, api_url: str | None) -> None:
 @pass_ctx
 def wiki_list(ctx: Context) -> None:
     """List the registered wikis."""
-    from sqlalchemy import select
+    from .wikis import list_wikis
 
-    from .wikis import wikis as wikis_table
-
-    with ctx.engine.connect() as conn:
-        for domain, url in conn.execute(select(wikis_table.c.domain, wikis_table.c.api_url)
-                                        .order_by(wikis_table.c.domain)):
-            click.echo(f"{domain}\t{url}")
+    for w in list_wikis(ctx.engine):
+        click.echo(f"{w['domain']}\t{w['api_url']}")
 
 
 @cli.group()
@@ -170,9 +166,16 @@ def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> No
 @cli.command()
 @click.argument("slug")
 @click.argument("usernames", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True,
+              help="Change nothing: print what each course figure would become at the next update.")
 @pass_ctx
-def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
+def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...], dry_run: bool) -> None:
     """Remove users from a course; their edits stop counting at the next update."""
+    if dry_run:
+        from .removal import removal_preview, render_preview
+
+        click.echo(render_preview(removal_preview(ctx.engine, slug, usernames)))
+        return
     from .courses import disenroll as disenroll_users
 
     names = disenroll_users(ctx.engine, slug, usernames)
@@ -299,13 +302,28 @@ def _show_progress(p) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the course document as JSON (docs/json.md).")
 @click.option("--until", metavar="DATE",
               help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices.")
+@click.option("--per-wiki", is_flag=True, help="Only the course figures split by wiki (with --json: {\"wikis\": [...]}).")
 @pass_ctx
-def stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
+def stats(ctx: Context, slug: str, as_json: bool, until: str | None, per_wiki: bool) -> None:
     """Show a course's statistics."""
     from .courses import parse_date
-    from .stats import course_stats
 
     day = parse_date(until, "--until date") if until is not None else None
+    if per_wiki:
+        from .stats import per_wiki as split
+
+        if day is not None:
+            raise InvalidInput("--per-wiki counts every stored window: it takes no --until")
+        rows = split(ctx.engine, slug)
+        if as_json:
+            click.echo(json.dumps({"wikis": rows}, indent=1, ensure_ascii=False))
+            return
+        from .report import render_per_wiki
+
+        click.echo(render_per_wiki(slug, rows))
+        return
+    from .stats import course_stats
+
     doc = course_stats(ctx.engine, slug, until=day)
     if as_json:
         click.echo(json.dumps(doc, indent=1, ensure_ascii=False))

@@ -23,7 +23,7 @@ SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
 # A slug's last part may not be the name of a course's own page or resource on the web
 # (slugs hold "/"): /courses/x/students must be x's students, not course "x/students".
 RESERVED_ENDINGS = ("activity", "students", "articles", "manage", "enroll", "disenroll", "edit", "update",
-                    "users", "timeslices", "updates", "changes")
+                    "users", "timeslices", "updates", "changes", "wikis", "removal")
 
 
 def parse_date(value: str, what: str = "date") -> date:
@@ -31,6 +31,14 @@ def parse_date(value: str, what: str = "date") -> date:
         return date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise InvalidInput(f"malformed {what} {value!r}: use YYYY-MM-DD") from None
+
+
+def parse_days(value: str) -> int:
+    """A timeslice length typed in a form: a whole number of days (checked by edit_course)."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidInput(f"malformed timeslice length {value!r}: a whole number of days") from None
 
 
 EARLIEST = date(2001, 1, 1)  # no wiki has an edit before Wikipedia's first year
@@ -49,6 +57,8 @@ def _check_period(start: date, end: date) -> None:
 def _check_days(days: int) -> None:
     if days < 1:
         raise InvalidInput("--timeslice-days must be at least 1")
+    if days > LONGEST.days:  # longer than any course: surely a typo (and past what dates can add)
+        raise InvalidInput(f"--timeslice-days must be at most {LONGEST.days}")
 
 
 def course_id(conn: Connection, slug: str) -> int:
@@ -168,14 +178,19 @@ def enroll(engine: Engine, slug: str, usernames: Sequence[str], role: str = "stu
 
 def disenroll(engine: Engine, slug: str, usernames: Sequence[str]) -> list[str]:
     """Remove users from the course; their figures go at the next update, with no wiki request."""
-    wanted = {normalize_username(n) for n in usernames}
     with engine.begin() as conn:
-        cid = course_id(conn, slug)
-        enrolled = dict(conn.execute(
-            select(users.c.username, enrollments.c.id).join(enrollments, enrollments.c.user_id == users.c.id)
-            .where(enrollments.c.course_id == cid, users.c.username.in_(wanted))).all())
-        missing = sorted(wanted - enrolled.keys())
-        if missing:
-            raise InvalidInput(f"not enrolled in {slug!r}: {', '.join(missing)}")
-        conn.execute(delete(enrollments).where(enrollments.c.id.in_(enrolled.values())))
+        return disenroll_in(conn, slug, usernames)
+
+
+def disenroll_in(conn: Connection, slug: str, usernames: Sequence[str]) -> list[str]:
+    """disenroll() within the caller's transaction (the dis-enrollment preview rolls it back)."""
+    wanted = {normalize_username(n) for n in usernames}
+    cid = course_id(conn, slug)
+    enrolled = dict(conn.execute(
+        select(users.c.username, enrollments.c.id).join(enrollments, enrollments.c.user_id == users.c.id)
+        .where(enrollments.c.course_id == cid, users.c.username.in_(wanted))).all())
+    missing = sorted(wanted - enrolled.keys())
+    if missing:
+        raise InvalidInput(f"not enrolled in {slug!r}: {', '.join(missing)}")
+    conn.execute(delete(enrollments).where(enrollments.c.id.in_(enrolled.values())))
     return sorted(enrolled)

@@ -44,6 +44,19 @@ def render(doc: dict) -> str:
     return "\n".join(out)
 
 
+def render_per_wiki(slug: str, rows: list[dict]) -> str:
+    """The course figures split by wiki (`stats --per-wiki`); they add up to the course's."""
+    if not rows:
+        return f"{slug} tracks no wiki."
+    out = table(["wiki", "editors", "articles", "new", "revisions", "characters", "user space", "drafts",
+                 "references"],
+                [[w["wiki"] + ("" if w["tracked"] else " (removed)"), w["editors"], w["article_count"],
+                  w["new_article_count"], w["revision_count"], w["character_sum"], w["character_sum_user"],
+                  w["character_sum_draft"], w["references_count"]] for w in rows])
+    return out + ("\n\nA removed wiki's figures count until the next update." if any(not w["tracked"] for w in rows)
+                  else "")
+
+
 def _until(c: dict) -> str:
     """What figures as of a date count (stats --until)."""
     day = c["until"][:10]

@@ -9,9 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Engine, case, func, select
 
 from .courses import course_id
-from .errors import InvalidInput
 from .models.course import HEADLINE
-from .sources.base import NS_MAIN, normalize_username
+from .sources.base import NS_MAIN
 from .models.tables import (
     article_course_timeslices,
     articles,
@@ -21,7 +20,6 @@ from .models.tables import (
     course_user_wiki_timeslices,
     course_wiki_timeslices,
     enrollments,
-    course_user_article_timeslices,
     users,
 )
 from .timeslices.windows import Grid, day_start
@@ -377,79 +375,3 @@ def per_wiki(engine: Engine, slug: str) -> list[dict]:
         )
     return out
 
-
-def removal_effect(engine: Engine, slug: str, username: str) -> dict:
-    """What the course totals lose at the next update if `username` is dis-enrolled now,
-    from the figures of the last update: their own figures, the articles only they edited,
-    and the new articles no other student created (those stay counted, but not as new)."""
-    wanted = normalize_username(username)
-    with engine.connect() as conn:
-        cid = course_id(conn, slug)
-        user = conn.execute(
-            select(users.c.id, users.c.username, enrollments.c.role, *[enrollments.c[f] for f in USER_FIELDS])
-            .join(enrollments, enrollments.c.user_id == users.c.id)
-            .where(enrollments.c.course_id == cid, users.c.username == wanted)
-        ).first()
-        if user is None:
-            raise InvalidInput(f"{username!r} is not enrolled in {slug!r}")
-        theirs = select(course_user_article_timeslices.c.article_id).where(
-            course_user_article_timeslices.c.course_id == cid, course_user_article_timeslices.c.user_id == user.id
-        )
-        others = (
-            select(course_user_article_timeslices.c.article_id)
-            .join(
-                enrollments,
-                (enrollments.c.user_id == course_user_article_timeslices.c.user_id) & (enrollments.c.course_id == cid),
-            )
-            .where(
-                course_user_article_timeslices.c.course_id == cid,
-                course_user_article_timeslices.c.user_id != user.id,
-                enrollments.c.role == "student",
-            )
-        )
-        counted = (
-            select(articles.c.title, wikis.c.domain, articles_courses.c.article_id, articles_courses.c.new_article)
-            .join(articles, articles.c.id == articles_courses.c.article_id)
-            .join(wikis, wikis.c.id == articles.c.wiki_id)
-            .where(articles_courses.c.course_id == cid, articles_courses.c.article_id.in_(theirs))
-        )
-        alone = conn.execute(
-            counted.where(articles_courses.c.article_id.not_in(others)).order_by(wikis.c.domain, articles.c.title)
-        ).all()
-        shared = conn.scalar(
-            select(func.count()).select_from(counted.where(articles_courses.c.article_id.in_(others)).subquery())
-        )
-        created_by_others = others.where(course_user_article_timeslices.c.new_article)
-        uncreated = conn.scalar(
-            select(func.count()).select_from(
-                counted.where(
-                    articles_courses.c.new_article,
-                    articles_courses.c.article_id.in_(others),
-                    articles_courses.c.article_id.not_in(created_by_others),
-                ).subquery()
-            )
-        )
-    counts = user.role == "student"
-    figures = {
-        "revision_count": "revision_count",
-        "character_sum": "character_sum_ms",
-        "character_sum_user": "character_sum_us",
-        "character_sum_draft": "character_sum_draft",
-        "references_count": "references_count",
-    }
-    loses = {
-        "student_count": int(counts),
-        **{f: getattr(user, mine) if counts else 0 for f, mine in figures.items()},
-        "article_count": len(alone) if counts else 0,
-        "new_article_count": (sum(a.new_article for a in alone) + uncreated) if counts else 0,
-    }
-    return {
-        "user": {"username": user.username, "role": user.role, **{f: getattr(user, f) for f in USER_FIELDS}},
-        "counts": counts,
-        "loses": loses,
-        "shared": shared if counts else 0,
-        "uncreated": uncreated if counts else 0,
-        "articles": (
-            [{"title": a.title, "wiki": a.domain, "new_article": bool(a.new_article)} for a in alone] if counts else []
-        ),
-    }

@@ -47,6 +47,13 @@ def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:
     return api_url
 
 
+def list_wikis(engine: Engine) -> list[dict]:
+    """Every registered wiki, {"domain", "api_url"}, by domain."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(wikis.c.domain, wikis.c.api_url).order_by(wikis.c.domain)).all()
+    return [{"domain": d, "api_url": url} for d, url in rows]
+
+
 def wiki_ids(conn: Connection, domains: list[str]) -> dict[str, int]:
     """Wiki ids by domain; an unregistered domain is bad input."""
     wanted = [d.strip().lower() for d in domains]

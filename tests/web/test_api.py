@@ -342,3 +342,62 @@ def test_where_workers_run_updates_are_queued_for_them(prepared, tmp_path, redis
     finally:
         broker.close()
         engine.dispose()
+
+
+# ---- the dis-enrollment preview, the per-wiki split, the timeslice length, the wikis --------------
+
+def test_the_removal_preview_is_what_the_update_then_takes_away_and_changes_nothing(env):
+    client, engine, tokens = env
+    url = f"/api/courses/{SLUG}/users/Priya Raman/removal"
+    assert "token" in error_of(client.get(url), 401)
+    assert "not an instructor" in error_of(client.get(url, headers=auth(tokens["stranger"])), 403)
+    before, enrolled = stats(engine, SLUG), roster(engine)
+    preview = client.get(url, headers=auth(tokens["instructor"])).json()
+    assert stats(engine, SLUG) == before and roster(engine) == enrolled  # nothing changed
+    priya = next(u for u in before["users"] if u["username"] == "Priya Raman")
+    assert preview["users"] == [priya] and preview["counts"] is True and preview["slug"] == SLUG
+    assert preview["before"] == {f: before["course"][f] for f in preview["before"]}
+    assert preview["loses"]["revision_count"] == priya["revision_count"] > 0
+    client.delete(f"/api/courses/{SLUG}/users/Priya Raman", headers=auth(tokens["instructor"]))
+    update(engine, SLUG, "2024-01-20T00:00:00Z")
+    after = stats(engine, SLUG)
+    assert preview["after"] == {f: after["course"][f] for f in preview["after"]}
+    gone = {a["title"] for a in before["articles"]} - {a["title"] for a in after["articles"]}
+    assert {a["title"] for a in preview["articles"]} == gone
+    for name, message, status in [("Rafael Souza", "not enrolled in", 422)]:
+        assert message in error_of(client.get(f"/api/courses/{SLUG}/users/{name}/removal",
+                                              headers=auth(tokens["admin"])), status)
+    assert "no course 'nope'" in error_of(client.get("/api/courses/nope/users/X/removal",
+                                                     headers=auth(tokens["admin"])), 404)
+
+
+def test_the_per_wiki_split_adds_up_to_the_course_figures(env):
+    client, engine, _ = env
+    wikis = client.get(f"/api/courses/{SLUG}/wikis").json()["wikis"]
+    course = stats(engine, SLUG)["course"]
+    assert [w["wiki"] for w in wikis] == [WIKI] and wikis[0]["tracked"] is True
+    for f in ("revision_count", "character_sum", "references_count", "article_count", "new_article_count"):
+        assert wikis[0][f] == course[f] > 0
+    assert wikis[0]["editors"] == sum(1 for u in stats(engine, SLUG)["users"] if u["revision_count"] > 0)
+    assert "no course 'nope'" in error_of(client.get("/api/courses/nope/wikis"), 404)
+
+
+def test_the_timeslice_length_is_read_and_set_through_the_api(env):
+    client, engine, tokens = env
+    assert client.get(f"/api/courses/{SLUG}").json()["course"]["timeslice_days"] == 1
+    done = client.patch(f"/api/courses/{SLUG}", headers=auth(tokens["instructor"]), json={"timeslice_days": 7})
+    assert done.status_code == 200 and done.json()["course"]["timeslice_days"] == 7
+    for days, message in [(0, "at least 1"), (-3, "at least 1"), (100_000, "at most 3660"), ("week", "integer")]:
+        assert message in error_of(client.patch(f"/api/courses/{SLUG}", headers=auth(tokens["admin"]),
+                                                json={"timeslice_days": days}), 422)
+    assert "token" in error_of(client.patch(f"/api/courses/{SLUG}", json={"timeslice_days": 2}), 401)
+    assert stats(engine, SLUG)["course"]["timeslice_days"] == 7
+    update(engine, SLUG, "2024-01-20T00:00:00Z")  # the next update regrids: windows of 7 days
+    starts = [t["start"][:10] for t in stats(engine, SLUG)["timeslices"]]
+    assert starts == ["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29"]
+
+
+def test_the_registered_wikis_are_listed(env):
+    client, _, _ = env
+    listed = client.get("/api/wikis").json()["wikis"]
+    assert [w["domain"] for w in listed] == [WIKI] and listed[0]["api_url"].startswith("file:")

@@ -619,7 +619,7 @@ def test_disenrolling_an_instructor_says_no_figure_changes(writer, demo_db):
         .one("section", id="confirm-disenroll")
     assert "their edits never counted, so no figure changes" in section.text
     r = writer.get(f"/courses/{SLUG}/disenroll", params={"username": "Rafael Souza"})
-    assert r.status_code == 422 and "is not enrolled" in html.unescape(r.text)
+    assert r.status_code == 422 and "not enrolled in" in html.unescape(r.text)
 
 
 def test_edit_dates_changes_the_course_and_bad_dates_say_why(writer, demo_db):
@@ -642,6 +642,26 @@ def test_edit_dates_changes_the_course_and_bad_dates_say_why(writer, demo_db):
     doc = page(r.text).one("form", id="edit-course")
     assert doc.one("input", name="start").get("value") == "2024-01-05"
 
+
+def test_the_timeslice_length_is_shown_and_set_in_the_manage_form_and_checked_like_the_cli(writer, demo_db):
+    sign_in(writer, demo_db.instructor)
+    csrf = _csrf(writer, SLUG)
+    days = course_stats(writer.engine, SLUG)["course"]["timeslice_days"]
+    form = page(writer.get(f"/courses/{SLUG}/manage").text).one("form", id="edit-course")
+    assert form.one("input", name="timeslice_days").get("value") == str(days)
+    for typed, message in (("0", "--timeslice-days must be at least 1"), ("week", "malformed timeslice length 'week'"),
+                           ("99999", "--timeslice-days must be at most 3660")):
+        r = writer.post(f"/courses/{SLUG}/edit", data={"csrf": csrf, "timeslice_days": typed})
+        assert r.status_code == 422 and message in page(r.text).one("p", class_="flash").text
+        assert page(r.text).one("input", name="timeslice_days").get("value") == typed  # kept to correct
+        assert course_stats(writer.engine, SLUG)["course"]["timeslice_days"] == days
+    r = writer.post(f"/courses/{SLUG}/edit", data={"csrf": csrf, "timeslice_days": str(days + 6)})
+    assert r.status_code == 200 and "Course changed" in page(r.text).one("p", class_="flash").text
+    assert course_stats(writer.engine, SLUG)["course"]["timeslice_days"] == days + 6
+    assert page(r.text).one("input", name="timeslice_days").get("value") == str(days + 6)
+    update(writer.engine, SLUG, AS_OF)  # the next update regrids the windows
+    starts = {t["start"][:10] for t in course_stats(writer.engine, SLUG)["timeslices"]}
+    assert len(starts) == -(-31 // (days + 6))
 
 def test_start_update_while_one_runs_shows_a_flash_and_the_progress(writer, demo_db):
     sign_in(writer, demo_db.instructor)

@@ -12,11 +12,13 @@ from pydantic import BaseModel, Field
 
 from .. import courses as course_api
 from .. import listing
+from .. import wikis as wiki_api
 from ..changes import course_changes
-from ..models import ROLES
 from ..errors import InvalidInput
 from ..history import update_history
-from ..stats import course_stats
+from ..models import ROLES
+from ..removal import removal_preview
+from ..stats import course_stats, per_wiki
 from ..tokens import Actor
 from .auth import api_actor, require_manager
 
@@ -41,6 +43,8 @@ class Edit(BaseModel):
     end: date | None = None
     add_wikis: list[str] = []
     remove_wikis: list[str] = []
+    timeslice_days: int | None = Field(None, description="New timeslice length in days, at least 1 (the next "
+                                                         "update rebuilds the windows from the stored revisions)")
 
 
 class StartUpdate(BaseModel):
@@ -124,11 +128,29 @@ def disenroll(request: Request, slug: str, username: str, caller: Caller) -> dic
     return {"removed": names, "note": "their edits stop counting at the next update"}
 
 
-@router.patch("/courses/{slug:path}", summary="Change the course's dates or wikis")
+@router.get("/courses/{slug:path}/users/{username}/removal",
+            summary="What dis-enrolling the user would make of the course's figures (token; changes nothing)")
+def removal(request: Request, slug: str, username: str, caller: Caller) -> dict:
+    require_manager(request, caller, slug)  # the preview of an action only a manager may take
+    return removal_preview(request.app.state.engine, slug, [username])
+
+
+@router.get("/courses/{slug:path}/wikis", summary="The course's figures split by wiki (they add up to the totals)")
+def course_wikis(request: Request, slug: str) -> dict:
+    return {"wikis": per_wiki(request.app.state.engine, slug)}
+
+
+@router.get("/wikis", summary="Every registered wiki with its API URL")
+def list_wikis(request: Request) -> dict:
+    return {"wikis": wiki_api.list_wikis(request.app.state.engine)}
+
+
+@router.patch("/courses/{slug:path}", summary="Change the course's dates, wikis or timeslice length")
 def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
     require_manager(request, caller, slug)
     course_api.edit_course(request.app.state.engine, slug, start=body.start, end=body.end,
-                           add_wikis=body.add_wikis, remove_wikis=body.remove_wikis)
+                           add_wikis=body.add_wikis, remove_wikis=body.remove_wikis,
+                           timeslice_days=body.timeslice_days)
     return {"course": course_stats(request.app.state.engine, slug, ("course",))["course"],
             "note": "the next update adjusts the statistics"}
 

@@ -15,7 +15,8 @@ from fastapi.responses import RedirectResponse
 from .. import courses as course_api
 from ..errors import CourseBusy, InvalidInput
 from ..models import ROLES
-from ..stats import course_stats, removal_effect
+from ..removal import removal_preview
+from ..stats import course_stats
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
 from .auth import COOKIE, check_csrf, page_actor, require_manager
@@ -130,9 +131,10 @@ def confirm_disenroll(request: Request, slug: str, username: str = ""):
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
     require_manager(request, actor, slug)
     engine = request.app.state.engine
+    preview = removal_preview(engine, slug, [username])
     return render(request, "confirm_disenroll.html", {
         "course": course_stats(engine, slug, ("course",))["course"], "tab": "manage",
-        **removal_effect(engine, slug, username)})
+        "user": preview["users"][0], **preview})
 
 
 @router.post("/courses/{slug:path}/disenroll")
@@ -144,17 +146,24 @@ def disenroll(request: Request, slug: str, csrf: Csrf = None, username: Text = "
 
 @router.post("/courses/{slug:path}/edit")
 def edit(request: Request, slug: str, csrf: Csrf = None, start: Text = "", end: Text = "",
-         add_wiki: Text = "", remove_wiki: Annotated[list[str], Form()] = []):  # noqa: B006 (FastAPI copies it)
+         add_wiki: Text = "", remove_wiki: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies it)
+         timeslice_days: Text = ""):
     acting(request, slug, csrf)
+    engine = request.app.state.engine
     try:
+        days = course_api.parse_days(timeslice_days) if timeslice_days.strip() else None
+        if days == course_stats(engine, slug, ("course",))["course"]["timeslice_days"]:
+            days = None  # the form always sends the length: unchanged, it is no edit
         course_api.edit_course(
-            request.app.state.engine, slug,
+            engine, slug,
             start=course_api.parse_date(start, "start date") if start.strip() else None,
             end=course_api.parse_date(end, "end date") if end.strip() else None,
-            add_wikis=[add_wiki.strip()] if add_wiki.strip() else [], remove_wikis=remove_wiki)
+            add_wikis=[add_wiki.strip()] if add_wiki.strip() else [], remove_wikis=remove_wiki,
+            timeslice_days=days)
     except InvalidInput as exc:
         return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nothing changed: {exc}"},
-                           typed={"start": start, "end": end, "add_wiki": add_wiki})
+                           typed={"start": start, "end": end, "add_wiki": add_wiki,
+                                  "timeslice_days": timeslice_days})
     return back_to_manage(request, slug, "Course changed. The next update adjusts the statistics.")
 
 
