@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from .. import settings
-from ..collation import name_key
 from ..changes import course_changes, summarize
+from ..collation import name_key
 from ..errors import InvalidInput
 from ..stats import course_list, course_stats, per_wiki
 from ..update.runs import recent_runs
