@@ -4,6 +4,7 @@ overview's two times, the chart's running total stopping at the as-of time."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -55,7 +56,7 @@ def site(tmp_path_factory):
 
 
 def csv_of(client, path: str, **params) -> list[dict]:
-    r = client.get(path, params=params)
+    r = client.get(path, params=params or None)  # (an empty dict would drop the query of `path`)
     assert r.status_code == 200, r.text
     assert r.content.startswith(b"\xef\xbb\xbf"), "no UTF-8 byte-order mark"
     return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
@@ -140,6 +141,9 @@ def test_the_tables_csvs_follow_the_tables_sort(site, kind, part, key, sort, dir
     page = site.get(f"/courses/{MID}/{kind}", params=params).text
     shown = re.findall(r'<tr data-username="([^"]+)"', page) if kind == "students" else None
     assert shown is None or shown == got
+    # The page's download link carries its order.
+    (link,) = re.findall(rf'<a class="csv" href="([^"]*/{kind}\.csv[^"]*)"', page)
+    assert [r[key] for r in csv_of(site, html.unescape(link))] == got
 
 
 def test_a_bad_csv_sort_is_a_clear_error(site):

@@ -155,7 +155,7 @@ def students_page(request: Request, slug: str, sort: str | None = None, dir: str
     links = {u["username"]: [(w, contributions_url(w, u["username"])) for w in doc["course"]["wikis"]]
              for u in rows}
     return render(request, "students.html", {"course": doc["course"], "tab": "students", "users": rows,
-                                             "headers": headers, "links": links})
+                                             "headers": headers, "links": links, "csv_order": _order(sort, dir)})
 
 
 @router.get("/courses/{slug:path}/articles", response_class=HTMLResponse)
@@ -176,7 +176,13 @@ def articles_page(request: Request, slug: str, sort: str | None = None, dir: str
              "prev": "?" + urlencode({**order, "page": page - 1}) if page > 1 else None,
              "next": "?" + urlencode({**order, "page": page + 1}) if page < pages else None}
     return render(request, "articles.html", {"course": doc["course"], "tab": "articles", "articles": shown,
-                                             "headers": headers, "pager": pager})
+                                             "headers": headers, "pager": pager, "csv_order": _order(sort, dir)})
+
+
+def _order(sort: str | None, direction: str | None) -> str:
+    """The query that downloads a table's CSV in the order the page shows it ("" for the default)."""
+    order = {k: v for k, v in (("sort", sort), ("dir", direction)) if v}
+    return "?" + urlencode(order) if order else ""
 
 
 # The CSVs of the sortable tables list their rows in the table's order (?sort=&dir= as on the page).
