@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from support.course import setup_course, update
-from support.oracle import comparable, expected_stats
+from support.oracle import comparable, expected_stats, reading_key
 from wikicourse.db import open_db
 from wikicourse.demo import DEMO_INSTRUCTOR, DEMO_STUDENTS, DEMO_WIKI, DEMO_XML
 from wikicourse.demo.generate import generate_demo
@@ -157,6 +157,7 @@ def test_a_date_after_the_last_update_counts_what_is_stored(sqlite_url, facts):
 
 def test_only_the_parts_asked_for_and_only_a_date(daily):
     doc = course_stats(daily, "course", ("users",), until=date(2024, 1, 5))
-    assert set(doc) == {"users"} and [u["username"] for u in doc["users"]] == sorted(STUDENTS + DEMO_INSTRUCTOR)
+    assert set(doc) == {"users"}
+    assert [u["username"] for u in doc["users"]] == sorted(STUDENTS + DEMO_INSTRUCTOR, key=reading_key)
     with pytest.raises(TypeError):
         course_stats(daily, "course", until=datetime(2024, 1, 5, tzinfo=timezone.utc))

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Engine, case, func, select
 
+from .collation import name_key
 from .courses import course_id
 from .models.course import HEADLINE
 from .sources.base import NS_MAIN
@@ -168,7 +169,6 @@ def _users(conn, cid: int, until: Until | None = None) -> list[dict]:
         select(users.c.username, enrollments.c.role)
         .join(users, users.c.id == enrollments.c.user_id)
         .where(enrollments.c.course_id == cid)
-        .order_by(users.c.username)
     )
     if until is None:
         roster = roster.add_columns(*[enrollments.c[f] for f in USER_FIELDS])
@@ -185,10 +185,11 @@ def _users(conn, cid: int, until: Until | None = None) -> list[dict]:
         roster = roster.outerjoin(mine, mine.c.user_id == enrollments.c.user_id).add_columns(
             *[func.coalesce(mine.c[f], 0).label(f) for f in USER_FIELDS]
         )
-    return [
+    listed = [
         {"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}}
         for r in conn.execute(roster)
     ]
+    return sorted(listed, key=lambda u: name_key(u["username"]))
 
 
 def _course_articles(cid: int, until: Until | None):
@@ -249,19 +250,19 @@ def _articles(conn, cid: int, until: Until | None = None) -> list[dict]:
         )
         .join(articles, articles.c.id == counted.c.article_id)
         .join(wikis, wikis.c.id == articles.c.wiki_id)
-        .order_by(wikis.c.domain, articles.c.title)
     )
-    return [
+    listed = [
         {
             "wiki": r.domain,
             "title": r.title,
             "namespace": r.namespace,
             **{f: getattr(r, f) for f in ARTICLE_FIELDS},
             "new_article": bool(r.new_article),
-            "editors": sorted(names.get(i, f"user #{i}") for i in editor_ids.get(r.article_id, ())),
+            "editors": sorted((names.get(i, f"user #{i}") for i in editor_ids.get(r.article_id, ())), key=name_key),
         }
         for r in rows
     ]
+    return sorted(listed, key=lambda a: (a["wiki"], name_key(a["title"])))
 
 
 def _timeslices(conn, cid: int, until: Until | None = None) -> list[dict]:
@@ -374,4 +375,3 @@ def per_wiki(engine: Engine, slug: str) -> list[dict]:
             }
         )
     return out
-

@@ -315,7 +315,7 @@ def test_downloading_students_csv_gives_the_api_users(page: Page, site: Site):
         page.locator("a.csv[href$='students.csv']").click()
     download = event.value
     assert download.suggested_filename == SLUG.replace("/", "_") + "-students.csv"
-    with open(download.path(), newline="", encoding="utf-8") as f:
+    with open(download.path(), newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     users = site.api("/users")["users"]
     columns = ("username", "role", *USER_FIELDS)

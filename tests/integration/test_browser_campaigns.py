@@ -152,7 +152,7 @@ def test_downloading_the_courses_csv_gives_the_api_courses(page: Page, site: str
         page.locator("a.csv[href$='courses.csv']").click()
     download = event.value
     assert download.suggested_filename == SLUG.replace("/", "_") + "-courses.csv"
-    with open(download.path(), newline="", encoding="utf-8") as f:
+    with open(download.path(), newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert [(r["slug"], r["title"], *(int(r[f]) for f in world.FIGURES)) for r in rows] == [
         (c["slug"], c["title"], *(c[f] for f in world.FIGURES)) for c in api(site)["courses"]]

@@ -1,6 +1,7 @@
 """A deliberately simple reference implementation of docs/metrics.md: the `stats --json` a course should show."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -19,6 +20,13 @@ def iso(t: datetime) -> str:
 def canonical(name: str) -> str:
     name = name.replace("_", " ").strip()
     return name[:1].upper() + name[1:]
+
+
+def reading_key(name: str) -> tuple[str, str]:
+    """How a reader alphabetises names and titles: case and accents set aside ("Émile" by
+    "Emile", before "Fatima"), the name itself breaking ties."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if unicodedata.category(c) != "Mn")
+    return bare, name
 
 
 def _date(d: date | str) -> date:
@@ -154,7 +162,7 @@ def expected_stats(
 
     # Step 3: one row per enrolled user; instructors' edits never count, so theirs are zeros.
     users = []
-    for name in sorted(students | instructors):
+    for name in sorted(students | instructors, key=reading_key):
         mine = [f for _, f in in_scope if canonical(f.user) == name]
         users.append(
             {
@@ -174,7 +182,7 @@ def expected_stats(
         if f.namespace == MAIN:
             by_article.setdefault((wiki, f.title), []).append(f)
     articles = []
-    for (wiki, page_title), revs in sorted(by_article.items()):
+    for (wiki, page_title), revs in sorted(by_article.items(), key=lambda kv: (kv[0][0], reading_key(kv[0][1]))):
         articles.append(
             {
                 "wiki": wiki,
@@ -184,7 +192,7 @@ def expected_stats(
                 "references_count": sum(references_added(f) for f in revs),
                 "revision_count": len(revs),
                 "new_article": any(f.new for f in revs),
-                "editors": sorted({canonical(f.user) for f in revs}),
+                "editors": sorted({canonical(f.user) for f in revs}, key=reading_key),
             }
         )
 

@@ -110,7 +110,7 @@ def _csv(client, kind: str) -> list[dict]:
     r = client.get(f"/campaigns/{SLUG}/{kind}.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.headers["content-disposition"] == f'attachment; filename="uni_spring_(2024)-{kind}.csv"'
-    return list(csv.DictReader(io.StringIO(r.text)))
+    return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
 
 
 def test_the_csvs_hold_the_courses_and_the_wikis(reader):
@@ -119,8 +119,9 @@ def test_the_csvs_hold_the_courses_and_the_wikis(reader):
         ("c1", world.C1), ("c2", world.C2)]
     assert courses[0]["last_update"] == "2024-01-07T23:59:59Z" and courses[0]["start"] == "2024-01-01"
     wikis = _csv(reader, "wikis")
-    assert wikis[-1]["wiki"] == "all wikis" and {f: int(wikis[-1][f]) for f in world.FIGURES} == world.UNION
-    assert {w["wiki"]: {f: int(w[f]) for f in w if f not in ("wiki", "student_count")} for w in wikis[:-1]} == \
+    assert wikis[-1]["scope"] == "total" and {f: int(wikis[-1][f]) for f in world.FIGURES} == world.UNION
+    assert {w["wiki"]: {"editors" if f == "students_editing" else f: int(w[f]) for f in w
+                        if f not in ("scope", "wiki", "tracked", "student_count")} for w in wikis[:-1]} == \
         world.PER_WIKI
 
 

@@ -212,7 +212,7 @@ def test_overview_shows_every_course_figure_and_the_per_wiki_split(reader):
         assert {c.get("data-field"): number(c.text) for c in tr.all("td")} == {
             k: v for k, v in w.items() if k not in ("wiki", "tracked")}
     last = doc.one(id="last-update")
-    assert "2024-02-01 00:00" in last.text and "No window pending" in last.text
+    assert "No window pending" in last.text
     assert {a.get("href") for a in doc.all("a", class_="csv")} == {
         f"/courses/{SLUG}/{kind}.csv" for kind in ("overview", "students", "articles", "timeslices")}
 
@@ -314,7 +314,7 @@ def test_charts_stay_readable_from_a_week_to_years(days, month_labels):
     start = date(2023, 3, 1)
     end = start + timedelta(days=days - 1)
     svg = page(str(chart.chart(_windows(start, days), "character_sum", start=f"{start}T00:00:00Z",
-                               end=f"{end}T23:59:59Z", svg_id="c", label="Characters added"))).one("svg")
+                               end=f"{end}T23:59:59Z", svg_id="c", label="Characters added"))).one("svg", id="c")
     labels = [t.text for t in svg.all("text", class_="tick-x")]
     assert 3 <= len(labels) <= chart.MAX_TICKS
     assert all(re.fullmatch(r"[A-Z][a-z]{2}( \d{4})?", t) for t in labels) == month_labels, labels
@@ -432,17 +432,20 @@ def _csv(client, slug: str, kind: str) -> list[dict]:
     r = client.get(f"/courses/{slug}/{kind}.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.headers["content-disposition"] == f'attachment; filename="{slug.replace("/", "_")}-{kind}.csv"'
-    return list(csv.DictReader(io.StringIO(r.text)))
+    assert r.content.startswith(b"\xef\xbb\xbf"), "no UTF-8 byte-order mark: spreadsheets misread accents"
+    return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
 
 
 def test_csv_downloads_hold_the_stats(reader):
     doc = course_stats(reader.engine, SLUG)
     overview = _csv(reader, SLUG, "overview")
-    assert overview[-1]["wiki"] == "all wikis"
+    assert [r["scope"] for r in overview] == ["wiki"] * (len(overview) - 1) + ["total"]
+    assert overview[-1]["wiki"] == overview[-1]["students_editing"] == ""
     assert {f: int(overview[-1][f]) for f in COURSE_FIELDS} == {f: doc["course"][f] for f in COURSE_FIELDS}
-    wikis = [{k: v for k, v in w.items() if k != "tracked"} for w in per_wiki(reader.engine, SLUG)]
-    assert [{k: (v if k == "wiki" else int(v)) for k, v in row.items() if k != "student_count"}
-            for row in overview[:-1]] == wikis
+    wikis = [{**w, "tracked": "yes" if w["tracked"] else "no"} for w in per_wiki(reader.engine, SLUG)]
+    assert [{"wiki": r["wiki"], "tracked": r["tracked"], "editors": int(r["students_editing"]),
+             **{f: int(r[f]) for f in COURSE_FIELDS if f != "student_count"}} for r in overview[:-1]] == wikis
+    assert {r["student_count"] for r in overview[:-1]} == {""}
     students = _csv(reader, SLUG, "students")
     assert [{k: (v if k in ("username", "role") else int(v)) for k, v in row.items()} for row in students] \
         == doc["users"]
@@ -528,7 +531,7 @@ def test_manage_page_has_the_contract_forms(writer, demo_db):
         assert form.one("input", name="csrf").get("value")
     assert doc.one("textarea", id="enroll-usernames") and doc.one("select", id="enroll-role")
     roster = doc.one("table", id="roster")
-    assert [r[0] for r in roster.rows()] == sorted(_roster(writer.engine, SLUG))
+    assert [r[0] for r in roster.rows()] == sorted(_roster(writer.engine, SLUG), key=plain)  # the name order
     link = roster.one("tr", data_username="Priya Raman").one("a", class_="disenroll")
     assert link.get("href") == f"/courses/{SLUG}/disenroll?username=Priya%20Raman"
     assert doc.one("div", id="update-progress").get("data-status") == "done"

@@ -21,6 +21,7 @@ from ..removal import removal_preview
 from ..stats import course_stats, per_wiki
 from ..tokens import Actor
 from .auth import api_actor, require_manager
+from .openapi import ACT, READ, errors
 
 router = APIRouter(prefix="/api", tags=["courses"])
 Caller = Annotated[Actor | None, Depends(api_actor)]
@@ -51,7 +52,8 @@ class StartUpdate(BaseModel):
     full: bool = Field(False, description="Rebuild from scratch instead of updating incrementally")
 
 
-@router.get("/courses", summary="The courses with their headline figures: searched, filtered, sorted, paged")
+@router.get("/courses", summary="The courses with their headline figures: searched, filtered, sorted, paged",
+            responses=errors(422))
 def list_courses(request: Request,
                  q: Annotated[str | None, Query(description="text in the title or slug, case- and accent-blind")] = None,
                  wiki: Annotated[str | None, Query(description="only the courses tracking this wiki")] = None,
@@ -73,17 +75,20 @@ def list_courses(request: Request,
                                 offset=listing.page_offset(page, limit) if page else offset or 0)
 
 
-@router.get("/courses/{slug:path}/users", summary="The course's enrolled users and their figures")
+@router.get("/courses/{slug:path}/users", summary="The course's enrolled users and their figures",
+            responses=errors(*READ))
 def course_users(request: Request, slug: str, until: UntilDate = None) -> dict:
     return {"users": course_stats(request.app.state.engine, slug, ("users",), until=_day(until))["users"]}
 
 
-@router.get("/courses/{slug:path}/articles", summary="The articles the course's students edited")
+@router.get("/courses/{slug:path}/articles", summary="The articles the course's students edited",
+            responses=errors(*READ))
 def course_articles(request: Request, slug: str, until: UntilDate = None) -> dict:
     return {"articles": course_stats(request.app.state.engine, slug, ("articles",), until=_day(until))["articles"]}
 
 
-@router.get("/courses/{slug:path}/timeslices", summary="Per-wiki figures for each timeslice window")
+@router.get("/courses/{slug:path}/timeslices", summary="Per-wiki figures for each timeslice window",
+            responses=errors(*READ))
 def course_timeslices(request: Request, slug: str,
                       wiki: Annotated[str | None, Query(description="only this wiki's windows")] = None,
                       until: UntilDate = None) -> dict:
@@ -92,20 +97,23 @@ def course_timeslices(request: Request, slug: str,
 
 
 @router.get("/courses/{slug:path}/updates",
-            summary="The course's latest update runs, newest first: progress, duration, moved figures, reasons")
+            summary="The course's latest update runs, newest first: progress, duration, moved figures, reasons",
+            responses=errors(*READ))
 def course_updates(request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
     return {"updates": update_history(request.app.state.engine, slug, limit)}
 
 
 @router.get("/courses/{slug:path}/changes",
-            summary="Why the course's figures moved: the latest runs' moved figures and reasons, newest first")
+            summary="Why the course's figures moved: the latest runs' moved figures and reasons, newest first",
+            responses=errors(*READ))
 def course_changes_resource(request: Request, slug: str,
                             limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
     return {"changes": course_changes(request.app.state.engine, slug, limit)}
 
 
 @router.post("/courses/{slug:path}/updates", status_code=202,
-             summary="Start an update in the background (409 while one runs), or queue it for the workers")
+             summary="Start an update in the background (409 while one runs), or queue it for the workers",
+             responses=errors(*ACT, 409, 503))
 def start_update(request: Request, slug: str, caller: Caller, body: StartUpdate | None = None) -> dict:
     require_manager(request, caller, slug)
     started = request.app.state.updater.start(slug, full=bool(body and body.full))
@@ -113,7 +121,8 @@ def start_update(request: Request, slug: str, caller: Caller, body: StartUpdate 
             "progress": f"/api/courses/{slug}/updates"}
 
 
-@router.post("/courses/{slug:path}/users", summary="Enroll users (checked against the course's wikis)")
+@router.post("/courses/{slug:path}/users", summary="Enroll users (checked against the course's wikis)",
+             responses=errors(*ACT))
 def enroll(request: Request, slug: str, body: Enroll, caller: Caller) -> dict:
     require_manager(request, caller, slug)
     names = course_api.enroll(request.app.state.engine, slug, body.usernames, body.role,
@@ -121,7 +130,7 @@ def enroll(request: Request, slug: str, body: Enroll, caller: Caller) -> dict:
     return {"enrolled": names, "role": body.role, "note": "their edits count from the next update"}
 
 
-@router.delete("/courses/{slug:path}/users/{username}", summary="Dis-enroll a user")
+@router.delete("/courses/{slug:path}/users/{username}", summary="Dis-enroll a user", responses=errors(*ACT))
 def disenroll(request: Request, slug: str, username: str, caller: Caller) -> dict:
     require_manager(request, caller, slug)
     names = course_api.disenroll(request.app.state.engine, slug, [username])
@@ -129,13 +138,15 @@ def disenroll(request: Request, slug: str, username: str, caller: Caller) -> dic
 
 
 @router.get("/courses/{slug:path}/users/{username}/removal",
-            summary="What dis-enrolling the user would make of the course's figures (token; changes nothing)")
+            summary="What dis-enrolling the user would make of the course's figures (token; changes nothing)",
+            responses=errors(*ACT, 409))
 def removal(request: Request, slug: str, username: str, caller: Caller) -> dict:
     require_manager(request, caller, slug)  # the preview of an action only a manager may take
     return removal_preview(request.app.state.engine, slug, [username])
 
 
-@router.get("/courses/{slug:path}/wikis", summary="The course's figures split by wiki (they add up to the totals)")
+@router.get("/courses/{slug:path}/wikis", summary="The course's figures split by wiki (they add up to the totals)",
+            responses=errors(*READ))
 def course_wikis(request: Request, slug: str) -> dict:
     return {"wikis": per_wiki(request.app.state.engine, slug)}
 
@@ -145,7 +156,8 @@ def list_wikis(request: Request) -> dict:
     return {"wikis": wiki_api.list_wikis(request.app.state.engine)}
 
 
-@router.patch("/courses/{slug:path}", summary="Change the course's dates, wikis or timeslice length")
+@router.patch("/courses/{slug:path}", summary="Change the course's dates, wikis or timeslice length",
+              responses=errors(*ACT))
 def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
     require_manager(request, caller, slug)
     course_api.edit_course(request.app.state.engine, slug, start=body.start, end=body.end,
@@ -155,6 +167,7 @@ def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
             "note": "the next update adjusts the statistics"}
 
 
-@router.get("/courses/{slug:path}", summary="The course's statistics: the document of `stats --json`")
+@router.get("/courses/{slug:path}", summary="The course's statistics: the document of `stats --json`",
+            responses=errors(*READ))
 def course(request: Request, slug: str, until: UntilDate = None) -> dict:
     return course_stats(request.app.state.engine, slug, until=_day(until))

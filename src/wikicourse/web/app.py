@@ -32,7 +32,8 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
     # The API's description pages (/docs, /redoc) with their scripts served from here, not a CDN.
     app = FastAPIOffline(title="wikicourse", version="0.1.0",
                   description="Course statistics for Wikimedia education programs. Reading is public; "
-                              "actions need `Authorization: Bearer TOKEN` (see `wikicourse token create`).")
+                              "actions need `Authorization: Bearer TOKEN` (see `wikicourse token create`; on this page, "
+                              "Authorize). Every error answers `{\"error\": \"...\"}`.")
     app.state.engine = engine
     app.state.source_factory = source_factory
     app.state.updater = QueuedUpdater(engine, redis_url) if redis_url else Updater(engine, source_factory)

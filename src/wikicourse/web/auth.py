@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..courses import course_id
 from ..tokens import Actor, authenticate, may_manage
 
 COOKIE = "wikicourse_token"
+# Declares the Bearer scheme in the API's description (the Authorize button of /docs, a lock on
+# each action); a missing or other header is no error here: require_manager answers 401.
+BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
+                    description="an access token from `wikicourse token create`")
 
 
-def bearer_secret(request: Request) -> str | None:
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    return secret.strip() if scheme.lower() == "bearer" else None
-
-
-def api_actor(request: Request) -> Actor | None:
-    return _once(request, "api_actor", bearer_secret(request))
+def api_actor(request: Request,
+              bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Actor | None:
+    return _once(request, "api_actor", bearer.credentials.strip() if bearer else None)
 
 
 def page_actor(request: Request) -> Actor | None:

@@ -29,8 +29,7 @@ def campaigns_page(request: Request):
 def _csv_route(kind: str) -> None:
     def download(request: Request, slug: str) -> Response:
         header, rows = CSVS[kind](campaign_stats(request.app.state.engine, slug))
-        return Response(exports.to_csv(header, rows), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{exports.filename(slug, kind)}"'})
+        return exports.download(slug, kind, header, rows)
 
     router.add_api_route(f"/campaigns/{{slug:path}}/{kind}.csv", download, methods=["GET"],
                          name=f"campaign_{kind}_csv")

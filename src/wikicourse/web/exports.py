@@ -1,16 +1,23 @@
 """The CSV downloads: the figures of the stats document, one table per file.
 
-Column names are the stats document's field names, so a CSV and `stats --json` read alike.
+Column names are the stats document's field names, so a CSV and `stats --json` read alike;
+each column holds one kind of value (a cell with nothing to say there is empty). The files are
+UTF-8 with a byte-order mark, always: without it spreadsheets (Excel) read accented names as
+mojibake, and CSV readers that know UTF-8 skip it.
 """
 from __future__ import annotations
 
 import csv
 import io
 
+from fastapi import Response
+
 from ..stats import ARTICLE_FIELDS, COURSE_FIELDS, USER_FIELDS, WINDOW_FIELDS
 
 KINDS = ("overview", "students", "articles", "timeslices")
-ALL_WIKIS = "all wikis"
+BOM = "\ufeff"
+# overview.csv's first column: what a row adds up, one wiki or the whole course (every wiki).
+WIKI_ROW, TOTAL_ROW = "wiki", "total"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -19,14 +26,22 @@ def _text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA) else value
 
 
-def overview_rows(doc: dict, wikis: list[dict]) -> tuple[list[str], list[list]]:
-    """One row per wiki (from stats.per_wiki) and the course totals; `student_count` is a course
-    figure (enrollment is not per wiki) and `editors` a per-wiki one, so each is blank where it has none."""
-    header = ["wiki", *COURSE_FIELDS, "editors"]
-    rows = [[_text(w["wiki"]), *("" if f == "student_count" else w[f] for f in COURSE_FIELDS), w["editors"]]
-            for w in wikis]
-    rows.append([ALL_WIKIS, *(doc["course"][f] for f in COURSE_FIELDS), ""])
+def _split_rows(wikis: list[dict], totals: dict) -> tuple[list[str], list[list]]:
+    """A row per wiki, then the totals row (`scope` says which a row is; its `wiki` is empty).
+
+    `student_count` (enrolled students) is a course figure, enrollment being for every wiki, so
+    it is empty on the wiki rows; `students_editing` (students with an edit counted on the wiki)
+    is a per-wiki one, empty on the totals row. `tracked`: whether the course still tracks the wiki."""
+    header = ["scope", "wiki", "tracked", *COURSE_FIELDS, "students_editing"]
+    rows = [[WIKI_ROW, _text(w["wiki"]), "no" if w.get("tracked") is False else "yes",
+             *("" if f == "student_count" else w[f] for f in COURSE_FIELDS), w["editors"]] for w in wikis]
+    rows.append([TOTAL_ROW, "", "", *(totals[f] for f in COURSE_FIELDS), ""])
     return header, rows
+
+
+def overview_rows(doc: dict, wikis: list[dict]) -> tuple[list[str], list[list]]:
+    """The course's figures per wiki (stats.per_wiki) and in all."""
+    return _split_rows(wikis, doc["course"])
 
 
 def students_rows(doc: dict) -> tuple[list[str], list[list]]:
@@ -55,11 +70,7 @@ def campaign_courses_rows(doc: dict) -> tuple[list[str], list[list]]:
 
 def campaign_wikis_rows(doc: dict) -> tuple[list[str], list[list]]:
     """The campaign's union figures per wiki, then its totals, laid out as a course's overview.csv."""
-    header = ["wiki", *COURSE_FIELDS, "editors"]
-    rows = [[_text(w["wiki"]), *("" if f == "student_count" else w[f] for f in COURSE_FIELDS), w["editors"]]
-            for w in doc["wikis"]]
-    rows.append([ALL_WIKIS, *(doc["campaign"][f] for f in COURSE_FIELDS), ""])
-    return header, rows
+    return _split_rows(doc["wikis"], doc["campaign"])
 
 
 def to_csv(header: list[str], rows: list[list]) -> str:
@@ -72,3 +83,9 @@ def to_csv(header: list[str], rows: list[list]) -> str:
 
 def filename(slug: str, kind: str) -> str:
     return f"{slug.replace('/', '_')}-{kind}.csv"
+
+
+def download(slug: str, kind: str, header: list[str], rows: list[list]) -> Response:
+    """The file as a download: UTF-8 with its byte-order mark, named after the course and the table."""
+    return Response(BOM + to_csv(header, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename(slug, kind)}"'})

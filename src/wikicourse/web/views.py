@@ -5,7 +5,6 @@ the API never disagree. `render` is shared with the signed-in pages (manage.py).
 """
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated
 from urllib.parse import quote, unquote, urlencode
 
@@ -14,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from .. import settings
 from ..changes import course_changes, summarize
+from ..collation import name_key
 from ..errors import InvalidInput
 from ..stats import course_stats, per_wiki
 from ..history import last_moves, update_history
@@ -58,6 +58,13 @@ def when(iso: str | None, never: str = "never") -> str:
     return never if not iso else f"{iso[:10]} {iso[11:16]} UTC"
 
 
+def figures_as_of(course: dict) -> str | None:
+    """The time the course's figures hold for: the last update's as-of time, but no later than
+    the course's end, since nothing after the end counts (an update run later adds nothing)."""
+    as_of = course.get("last_update")
+    return as_of and min(as_of, course["end"])  # both ISO times in UTC, "...Z": they compare as text
+
+
 def contributions_url(wiki: str, username: str) -> str:
     return f"https://{wiki}/wiki/Special:Contributions/{quote(username.replace(' ', '_'), safe='()_,:!*')}"
 
@@ -74,7 +81,7 @@ def set_flash(request: Request, response: Response, message: str, kind: str = "o
 
 def setup_templates(templates) -> None:
     """Give the templates their helpers, so error pages (rendered by app.py) show the header too."""
-    templates.env.filters.update(num=num, when=when, summarize=summarize, took=took)
+    templates.env.filters.update(num=num, when=when, summarize=summarize, took=took, as_of=figures_as_of)
     templates.env.globals.update(page_actor=page_actor, csrf_token=csrf_token)
 
 
@@ -126,12 +133,7 @@ def _key(row: dict, field: str):
     value = row[field]
     if isinstance(value, list):  # an article's editors: by how many
         return len(value)
-    return _collation_key(value) if isinstance(value, str) else value
-
-
-def _collation_key(text: str) -> str:
-    """Case- and accent-blind, so "Ólafur" sorts with the O's, not after "Z"."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+    return name_key(value) if isinstance(value, str) else value  # the order stats and the API list names in
 
 
 STUDENT_COLUMNS = [("username", "Username", False), ("role", "Role", False),
@@ -157,7 +159,7 @@ def activity_page(request: Request, slug: str):
     doc = course_stats(request.app.state.engine, slug, ("course", "timeslices"))
     c, windows = doc["course"], doc["timeslices"]
     charts = {field: chart.chart(windows, field, start=c["start"], end=c["end"], svg_id=f"chart-{name}",
-                                 label=label)
+                                 label=label, as_of=figures_as_of(c))
               for field, name, label in (("character_sum", "characters", "Characters added"),
                                          ("revision_count", "revisions", "Revisions"))}
     return render(request, "activity.html", {"course": c, "tab": "activity", "charts": charts,
@@ -172,7 +174,7 @@ def students_page(request: Request, slug: str, sort: str | None = None, dir: str
     links = {u["username"]: [(w, contributions_url(w, u["username"])) for w in doc["course"]["wikis"]]
              for u in rows}
     return render(request, "students.html", {"course": doc["course"], "tab": "students", "users": rows,
-                                             "headers": headers, "links": links})
+                                             "headers": headers, "links": links, "csv_order": _order(sort, dir)})
 
 
 @router.get("/courses/{slug:path}/articles", response_class=HTMLResponse)
@@ -193,19 +195,31 @@ def articles_page(request: Request, slug: str, sort: str | None = None, dir: str
              "prev": "?" + urlencode({**order, "page": page - 1}) if page > 1 else None,
              "next": "?" + urlencode({**order, "page": page + 1}) if page < pages else None}
     return render(request, "articles.html", {"course": doc["course"], "tab": "articles", "articles": shown,
-                                             "headers": headers, "pager": pager})
+                                             "headers": headers, "pager": pager, "csv_order": _order(sort, dir)})
+
+
+def _order(sort: str | None, direction: str | None) -> str:
+    """The query that downloads a table's CSV in the order the page shows it ("" for the default)."""
+    order = {k: v for k, v in (("sort", sort), ("dir", direction)) if v}
+    return "?" + urlencode(order) if order else ""
+
+
+# The CSVs of the sortable tables list their rows in the table's order (?sort=&dir= as on the page).
+CSV_TABLES = {"students": ("users", STUDENT_COLUMNS), "articles": ("articles", ARTICLE_COLUMNS)}
 
 
 def _csv_route(kind: str) -> None:
-    def download(request: Request, slug: str) -> Response:
+    def download(request: Request, slug: str, sort: str | None = None, dir: str | None = None) -> Response:
         engine = request.app.state.engine
         doc = course_stats(engine, slug, {"overview": ("course",), "students": ("users",)}.get(kind, (kind,)))
+        if kind in CSV_TABLES:
+            part, columns = CSV_TABLES[kind]
+            doc[part] = sorted_table(doc[part], columns, sort, dir)[0]
         if kind == "overview":
             header, rows = exports.overview_rows(doc, per_wiki(engine, slug))
         else:
             header, rows = getattr(exports, f"{kind}_rows")(doc)
-        return Response(exports.to_csv(header, rows), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{exports.filename(slug, kind)}"'})
+        return exports.download(slug, kind, header, rows)
 
     router.add_api_route(f"/courses/{{slug:path}}/{kind}.csv", download, methods=["GET"],
                          name=f"{kind}_csv")
