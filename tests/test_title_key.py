@@ -10,7 +10,7 @@ from sqlalchemy import column, create_engine, insert, select, table
 
 from wikicourse.db import alembic_config, upgrade
 from wikicourse.listing import list_courses
-from wikicourse.search_key import search_key
+from wikicourse.collation import search_key
 from wikicourse.stats import COURSE_FIELDS
 
 

@@ -14,7 +14,7 @@ from .wikis import open_source
 from .sources.base import normalize_username
 from .sql import upsert
 from .models.tables import course_wikis, courses, enrollments, users
-from .search_key import search_key
+from .collation import search_key
 from .wikis import wiki_ids, wiki_urls
 
 # Characters no MediaWiki title, and so no username, can hold.

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, exists, func, or_, select
 from .clock import now_utc
 from .errors import InvalidInput
 from .models.tables import course_wikis, courses
-from .search_key import search_key
+from .collation import search_key
 from .stats import COURSE_FIELDS, iso
 from .wikis import wiki_ids, wikis
 

@@ -11,7 +11,10 @@ from wikicourse.web import create_app
 READ, ACT = {"404", "422"}, {"401", "403", "404", "422"}
 # Every operation and the error statuses it can answer; None: public, else it needs a token.
 OPERATIONS = {
-    ("get", "/api/courses"): (set(), False),
+    ("get", "/api/courses"): ({"422"}, False),
+    ("get", "/api/courses/{slug}/wikis"): (READ, False),
+    ("get", "/api/courses/{slug}/users/{username}/removal"): (ACT | {"409"}, True),
+    ("get", "/api/wikis"): (set(), False),
     ("get", "/api/courses/{slug}"): (READ, False),
     ("get", "/api/courses/{slug}/users"): (READ, False),
     ("get", "/api/courses/{slug}/articles"): (READ, False),

@@ -20,7 +20,7 @@ class Course(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(255), unique=True)
     title: Mapped[str] = mapped_column(String(500))
-    # The title folded case- and accent-blind (search_key.py): searched and sorted in SQL.
+    # The title folded case- and accent-blind (collation.search_key): searched and sorted in SQL.
     title_key: Mapped[str] = mapped_column(String(500), default="", server_default="", index=True)
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)

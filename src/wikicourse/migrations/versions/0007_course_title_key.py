@@ -10,7 +10,7 @@ Create Date: 2026-11-27 22:40:00
 import sqlalchemy as sa
 from alembic import op
 
-from wikicourse.search_key import search_key
+from wikicourse.collation import search_key
 
 revision = '0007'
 down_revision = '0006'
