@@ -1,10 +1,11 @@
 """The command line of SPEC §5: a thin layer over wikicourse's Python API."""
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import click
 
@@ -34,6 +35,7 @@ class Context:
     def __init__(self, url: str | None):
         self.url = url
         self.connections: int | None = None  # a command that runs many updates at once sets it first
+        self.create = True  # False: a command with nothing to do on a new database (pass_existing)
         self._engine: Engine | None = None
 
     @property
@@ -41,11 +43,21 @@ class Context:
         if self._engine is None:
             from .db import open_db
 
-            self._engine = open_db(self.url, connections=self.connections)
+            self._engine = open_db(self.url, connections=self.connections, create=self.create)
         return self._engine
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def pass_existing(command: Callable) -> Callable:
+    """pass_ctx for a command that reads, or changes only what must exist already: a missing
+    database is then an error, and is not created."""
+    @functools.wraps(command)
+    def run(ctx: Context, *args, **kwargs):
+        ctx.create = False
+        return command(ctx, *args, **kwargs)
+    return pass_ctx(run)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,7 +88,7 @@ def wiki_add(ctx: Context, domain: str, api_url: str | None) -> None:
 
 
 @wiki.command("list")
-@pass_ctx
+@pass_existing
 def wiki_list(ctx: Context) -> None:
     """List the registered wikis."""
     from sqlalchemy import select
@@ -120,7 +132,7 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
 @click.option("--add-wiki", multiple=True, metavar="DOMAIN")
 @click.option("--remove-wiki", multiple=True, metavar="DOMAIN")
 @click.option("--timeslice-days", type=int, help="New timeslice length (the next update rebuilds the windows from the stored revisions).")
-@pass_ctx
+@pass_existing
 def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
                 remove_wiki: tuple[str, ...], timeslice_days: int | None) -> None:
     """Change a course's dates, wikis or timeslice length; the next update adjusts its statistics."""
@@ -150,7 +162,7 @@ def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> No
 @cli.command()
 @click.argument("slug")
 @click.argument("usernames", nargs=-1, required=True)
-@pass_ctx
+@pass_existing
 def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
     """Remove users from a course; their edits stop counting at the next update."""
     from .courses import disenroll as disenroll_users
@@ -179,7 +191,7 @@ def campaign_create(ctx: Context, slug: str, title: str) -> None:
 @campaign.command("add")
 @click.argument("slug")
 @click.argument("course_slugs", nargs=-1, required=True)
-@pass_ctx
+@pass_existing
 def campaign_add(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None:
     """Put courses in a campaign (a course may be in several)."""
     from .campaigns import add_courses
@@ -191,7 +203,7 @@ def campaign_add(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None
 @campaign.command("remove")
 @click.argument("slug")
 @click.argument("course_slugs", nargs=-1, required=True)
-@pass_ctx
+@pass_existing
 def campaign_remove(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None:
     """Take courses out of a campaign (the courses themselves stay)."""
     from .campaigns import remove_courses
@@ -201,7 +213,7 @@ def campaign_remove(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> N
 
 @campaign.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@pass_ctx
+@pass_existing
 def campaign_list(ctx: Context, as_json: bool) -> None:
     """Every campaign with its number of courses and its figures."""
     from .campaign_stats import campaign_list as listing
@@ -215,7 +227,7 @@ def campaign_list(ctx: Context, as_json: bool) -> None:
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole document as JSON.")
 @click.option("--until", metavar="DATE", help="Count only revisions of that day (UTC) or earlier.")
-@pass_ctx
+@pass_existing
 def campaign_stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
     """A campaign's figures (each revision counted once), then its courses' own."""
     from .campaign_stats import campaign_stats as stats_of
@@ -238,7 +250,7 @@ grace_option = click.option(
 @click.option("--progress/--no-progress", default=None,
               help="Show the update's progress on stderr [default: when stderr is a terminal].")
 @grace_option
-@pass_ctx
+@pass_existing
 def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: bool | None, grace_days: int) -> None:
     """Bring a course's statistics up to date, following the wikis' past (moves, deletions,
     restores, hidden revisions, renames) until the grace period after its end."""
@@ -279,7 +291,7 @@ def _show_progress(p) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC §5.")
 @click.option("--until", metavar="DATE",
               help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices.")
-@pass_ctx
+@pass_existing
 def stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
     """Show a course's statistics."""
     from .courses import parse_date
@@ -299,7 +311,7 @@ def stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
 @click.argument("slug")
 @click.option("--limit", default=20, show_default=True, type=int, help="How many runs to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@pass_ctx
+@pass_existing
 def changes(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
     """Why a course's figures moved: each recent update's moved figures and their reasons."""
     from .changes import course_changes, render
@@ -377,7 +389,7 @@ def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float 
 
 @cli.command()
 @redis_option
-@pass_ctx
+@pass_existing
 def status(ctx: Context, redis_url: str) -> None:
     """The queues, running and failed updates, and each course's last update."""
     from .workers.status import render_status
@@ -406,7 +418,7 @@ def token_create(ctx: Context, label: str, admin: bool, username: str | None) ->
 
 
 @token.command("list")
-@pass_ctx
+@pass_existing
 def token_list(ctx: Context) -> None:
     """List tokens (never their secrets)."""
     from .tokens import list_tokens
@@ -419,7 +431,7 @@ def token_list(ctx: Context) -> None:
 
 @token.command("revoke")
 @click.argument("token_id", type=int)
-@pass_ctx
+@pass_existing
 def token_revoke(ctx: Context, token_id: int) -> None:
     """Revoke a token by its number (from `token list`)."""
     from .tokens import revoke_token
@@ -430,18 +442,23 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port to listen on (0: any free one).")
 @click.option("--redis", "redis_url", metavar="URL",
               help="Where workers run: queue the updates started here for them (else they run in this process).")
-@pass_ctx
-def serve(ctx: Context, host: str, port: int, redis_url: str | None) -> None:
-    """Serve the dashboard and the HTTP API (API description at /docs)."""
-    import uvicorn
+@click.option("--access-log", is_flag=True, help="Log each request on stdout (off by default).")
+@pass_existing
+def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log: bool) -> None:
+    """Serve the dashboard and the HTTP API (API description at /docs).
 
+    A port in use is a one-line error and exit status 1."""
     from .web import create_app
+    from .web.serving import address, listen, run
 
-    click.echo(f"serving http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(create_app(ctx.engine, redis_url=redis_url), host=host, port=port, log_level="warning")
+    app = create_app(ctx.engine, redis_url=redis_url)
+    sock = listen(host, port)
+    click.echo(f"serving {address(sock)} (Ctrl-C stops)", err=True)
+    run(app, sock, access_log=access_log)
 
 
 def main() -> None:
