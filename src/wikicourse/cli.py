@@ -238,6 +238,8 @@ def campaign_stats(ctx: Context, slug: str, as_json: bool, until: str | None) ->
     click.echo(json.dumps(doc, indent=1, ensure_ascii=False) if as_json else render_campaign(doc))
 
 
+UPDATE_PARTIAL = 3  # `update`'s exit status when a wiki failed (documented in its --help and README.md)
+
 grace_option = click.option(
     "--grace-days", default=settings.grace_days, show_default=f"{settings.GRACE_DAYS}, or $WIKICOURSE_GRACE_DAYS",
     type=click.IntRange(0), help="Keep following the wikis' past this many days after a course's end.")
@@ -253,7 +255,14 @@ grace_option = click.option(
 @pass_existing
 def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: bool | None, grace_days: int) -> None:
     """Bring a course's statistics up to date, following the wikis' past (moves, deletions,
-    restores, hidden revisions, renames) until the grace period after its end."""
+    restores, hidden revisions, renames) until the grace period after its end.
+
+    \b
+    Exit status:
+      0  done
+      1  error: nothing updated (an unknown course, bad input, another update running)
+      3  partial: a wiki failed (named on stderr by its domain); what was fetched counts,
+         the rest is fetched again at the next update"""
     from .changes import label, summarize
     from .update.cycle import update_course
 
@@ -272,7 +281,9 @@ def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: boo
         click.echo(f"  the course ended over {grace_days} days ago: changes to the wikis' past no longer followed "
                    "(--grace-days, or --full to rebuild)")
     for err in report.errors:
-        click.echo(f"  not fetched (retried next update): {err}", err=True)
+        click.echo(f"  not done, retried at the next update: {err}", err=True)
+    if report.status == "partial":
+        sys.exit(UPDATE_PARTIAL)  # for cron and CI: the figures lack what a wiki did not give
 
 
 def _reason(exc: BaseException) -> str:
