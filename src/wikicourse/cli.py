@@ -138,12 +138,17 @@ def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add
     """Change a course's dates, wikis or timeslice length; the next update adjusts its statistics."""
     from . import courses as course_api
 
-    course_api.edit_course(
+    if not (start or end or add_wiki or remove_wiki or timeslice_days is not None):
+        raise InvalidInput("nothing to change: give --start, --end, --add-wiki, --remove-wiki or --timeslice-days")
+    changes = course_api.edit_course(
         ctx.engine, slug,
         start=course_api.parse_date(start, "start date") if start else None,
         end=course_api.parse_date(end, "end date") if end else None,
         add_wikis=add_wiki, remove_wikis=remove_wiki, timeslice_days=timeslice_days)
-    click.echo(f"course {slug} changed; the next update adjusts its statistics")
+    if changes.nothing:
+        click.echo(f"course {slug}: nothing to change (it already has those values)")
+    else:
+        click.echo(f"course {slug} changed: {'; '.join(changes.describe())}; the next update adjusts its statistics")
 
 
 @cli.command()
@@ -155,8 +160,12 @@ def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> No
     """Enroll users (checked against the course's wikis)."""
     from .courses import enroll as enroll_users
 
-    names = enroll_users(ctx.engine, slug, usernames, role)
-    click.echo(f"enrolled in {slug} as {role}: {', '.join(names)}")
+    changes = enroll_users(ctx.engine, slug, usernames, role)
+    if new := [c.username for c in changes if c.before is None]:
+        click.echo(f"enrolled in {slug} as {role}: {', '.join(new)}")
+    for c in changes:  # a role changed, or none: said user by user
+        if c.before is not None:
+            click.echo(c.describe())
 
 
 @cli.command()
@@ -167,8 +176,11 @@ def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
     """Remove users from a course; their edits stop counting at the next update."""
     from .courses import disenroll as disenroll_users
 
-    names = disenroll_users(ctx.engine, slug, usernames)
-    click.echo(f"removed from {slug}: {', '.join(names)} (their edits stop counting at the next update)")
+    changes = disenroll_users(ctx.engine, slug, usernames)
+    if students := [c.username for c in changes if c.before == "student"]:
+        click.echo(f"removed from {slug}: {', '.join(students)} (their edits stop counting at the next update)")
+    if staff := [f"{c.username} ({c.before})" for c in changes if c.before != "student"]:
+        click.echo(f"removed from {slug}: {', '.join(staff)} (listed only: their edits never counted)")
 
 
 @cli.group()
