@@ -432,12 +432,20 @@ def token() -> None:
               help="An instructor's wiki username: act on the courses where they are instructor or staff.")
 @pass_ctx
 def token_create(ctx: Context, label: str, admin: bool, username: str | None) -> None:
-    """Create a token; its secret is printed once, to give to its holder."""
-    from .tokens import create_token
+    """Create a token: its secret, shown once, to give to its holder.
+
+    The secret alone goes to stdout; its number, label and role, and the reminder that it is
+    shown once, to stderr."""
+    from .tokens import issue_token
 
     if admin == bool(username):
         raise InvalidInput("give either --admin or --user USERNAME")
-    click.echo(create_token(ctx.engine, label, role="admin" if admin else "instructor", username=username))
+    made = issue_token(ctx.engine, label, role="admin" if admin else "instructor", username=username)
+    scope = "every course" if made.role == "admin" else f"the courses where {made.username} is instructor or staff"
+    # The secret alone on stdout, so that `$(wikicourse token create ...)` captures just it.
+    click.echo(f"token #{made.id} {made.label!r}: {made.role}, acts on {scope}", err=True)
+    click.echo(made.secret)
+    click.echo("(the secret above is shown this once: give it to its holder; only its hash is kept)", err=True)
 
 
 @token.command("list")

@@ -37,7 +37,7 @@ def prepared(tmp_path_factory):
     setup_course(engine, {WIKI: DEMO_XML}, slug=SLUG, start="2024-01-01", end="2024-01-31",
                  students=STUDENTS, instructors=[INSTRUCTOR])
     setup_course(engine, {WIKI: DEMO_XML}, slug="other", start="2024-01-01", end="2024-01-31",
-                 students=["Jonas Berg"])
+                 instructors=["Jonas Berg"])  # the "stranger": teaches another course
     update(engine, SLUG, "2024-01-20T00:00:00Z")
     engine.dispose()
     return path
