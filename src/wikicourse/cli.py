@@ -66,7 +66,10 @@ def pass_existing(command: Callable) -> Callable:
 @click.version_option(package_name="wikicourse")
 @click.pass_context
 def cli(ctx: click.Context, url: str | None) -> None:
-    """Course statistics for Wikimedia education programs, kept in timeslices."""
+    """Statistics of Wikimedia education courses.
+
+    Each course's figures are kept in timeslices and kept correct as the course changes. Dates
+    are YYYY-MM-DD, days in UTC; times (--as-of) are ISO 8601, UTC unless a zone is given."""
     ctx.obj = Context(url)
 
 
@@ -108,11 +111,12 @@ def course() -> None:
 
 @course.command("create")
 @click.argument("slug")
-@click.option("--title", required=True)
-@click.option("--start", required=True, metavar="DATE")
-@click.option("--end", required=True, metavar="DATE")
-@click.option("--wiki", "wikis", multiple=True, required=True, metavar="DOMAIN")
-@click.option("--timeslice-days", default=1, show_default=True, type=int)
+@click.option("--title", required=True, help="The course's title, as the dashboard shows it.")
+@click.option("--start", required=True, metavar="DATE", help="Its first day: YYYY-MM-DD (UTC).")
+@click.option("--end", required=True, metavar="DATE", help="Its last day, counted in full: YYYY-MM-DD (UTC).")
+@click.option("--wiki", "wikis", multiple=True, required=True, metavar="DOMAIN",
+              help="A registered wiki to track; repeat it for each wiki.")
+@click.option("--timeslice-days", default=1, show_default=True, type=int, help="The length of a timeslice, in days.")
 @pass_ctx
 def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wikis: tuple[str, ...],
                   timeslice_days: int) -> None:
@@ -127,15 +131,20 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
 
 @course.command("edit")
 @click.argument("slug")
-@click.option("--start", metavar="DATE")
-@click.option("--end", metavar="DATE")
-@click.option("--add-wiki", multiple=True, metavar="DOMAIN")
-@click.option("--remove-wiki", multiple=True, metavar="DOMAIN")
+@click.option("--start", metavar="DATE", help="A new first day: YYYY-MM-DD (UTC).")
+@click.option("--end", metavar="DATE", help="A new last day: YYYY-MM-DD (UTC).")
+@click.option("--add-wiki", multiple=True, metavar="DOMAIN", help="Track this registered wiki too; repeatable.")
+@click.option("--remove-wiki", multiple=True, metavar="DOMAIN",
+              help="Stop tracking this wiki (its edits stop counting); repeatable.")
 @click.option("--timeslice-days", type=int, help="New timeslice length (the next update rebuilds the windows from the stored revisions).")
 @pass_existing
 def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
                 remove_wiki: tuple[str, ...], timeslice_days: int | None) -> None:
-    """Change a course's dates, wikis or timeslice length; the next update adjusts its statistics."""
+    """Change a course's dates, wikis or timeslices.
+
+    The next update adjusts its statistics. Says what changed; with values the course already
+    has, says "nothing to change", writes nothing and exits 0; with no option at all, it is an
+    error (exit 1)."""
     from . import courses as course_api
 
     if not (start or end or add_wiki or remove_wiki or timeslice_days is not None):
@@ -154,10 +163,15 @@ def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add
 @cli.command()
 @click.argument("slug")
 @click.argument("usernames", nargs=-1, required=True)
-@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
+@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True,
+              help="Only students' edits count; instructors and staff are listed.")
 @pass_ctx
 def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> None:
-    """Enroll users (checked against the course's wikis)."""
+    """Enroll users in a course, or change a role.
+
+    Usernames are checked against the course's wikis. Only students' edits count: a role
+    change says what it does to the figures; a user already enrolled in that role is said so,
+    and nothing changes (exit 0)."""
     from .courses import enroll as enroll_users
 
     changes = enroll_users(ctx.engine, slug, usernames, role)
@@ -173,7 +187,10 @@ def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> No
 @click.argument("usernames", nargs=-1, required=True)
 @pass_existing
 def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...]) -> None:
-    """Remove users from a course; their edits stop counting at the next update."""
+    """Remove users from a course.
+
+    A student's edits stop counting at the next update; an instructor's or staff's never
+    counted."""
     from .courses import disenroll as disenroll_users
 
     changes = disenroll_users(ctx.engine, slug, usernames)
@@ -190,7 +207,7 @@ def campaign() -> None:
 
 @campaign.command("create")
 @click.argument("slug")
-@click.option("--title", required=True)
+@click.option("--title", required=True, help="The campaign's title, as the dashboard shows it.")
 @pass_ctx
 def campaign_create(ctx: Context, slug: str, title: str) -> None:
     """Create an empty campaign."""
@@ -205,7 +222,9 @@ def campaign_create(ctx: Context, slug: str, title: str) -> None:
 @click.argument("course_slugs", nargs=-1, required=True)
 @pass_existing
 def campaign_add(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None:
-    """Put courses in a campaign (a course may be in several)."""
+    """Put courses in a campaign.
+
+    A course may be in several campaigns."""
     from .campaigns import add_courses
 
     added = add_courses(ctx.engine, slug, course_slugs)
@@ -217,7 +236,9 @@ def campaign_add(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None
 @click.argument("course_slugs", nargs=-1, required=True)
 @pass_existing
 def campaign_remove(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None:
-    """Take courses out of a campaign (the courses themselves stay)."""
+    """Take courses out of a campaign.
+
+    The courses themselves stay."""
     from .campaigns import remove_courses
 
     click.echo(f"removed from {slug}: {', '.join(remove_courses(ctx.engine, slug, course_slugs))}")
@@ -227,7 +248,9 @@ def campaign_remove(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @pass_existing
 def campaign_list(ctx: Context, as_json: bool) -> None:
-    """Every campaign with its number of courses and its figures."""
+    """List every campaign with its figures.
+
+    Each campaign with its number of courses and its figures."""
     from .campaign_stats import campaign_list as listing
     from .report import render_campaigns
 
@@ -238,10 +261,12 @@ def campaign_list(ctx: Context, as_json: bool) -> None:
 @campaign.command("stats")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole document as JSON.")
-@click.option("--until", metavar="DATE", help="Count only revisions of that day (UTC) or earlier.")
+@click.option("--until", metavar="DATE", help="Count only revisions of that day or earlier: YYYY-MM-DD (UTC).")
 @pass_existing
 def campaign_stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
-    """A campaign's figures (each revision counted once), then its courses' own."""
+    """Show a campaign's figures, then its courses'.
+
+    The campaign's figures count each revision once, however many of its courses count it."""
     from .campaign_stats import campaign_stats as stats_of
     from .courses import parse_date
     from .report import render_campaign
@@ -260,21 +285,25 @@ grace_option = click.option(
 @cli.command()
 @click.argument("slug")
 @click.option("--full", is_flag=True, help="Rebuild from scratch: recreate the timeslices, re-fetch everything.")
-@click.option("--as-of", metavar="DATETIME", help="Fix the clock: nothing after it is fetched.")
+@click.option("--as-of", metavar="DATETIME",
+              help="Fix the clock: nothing after it is fetched. ISO 8601, e.g. 2024-01-31T12:00:00Z "
+                   "(UTC unless a zone is given; a date alone is its 00:00).")
 @click.option("--progress/--no-progress", default=None,
               help="Show the update's progress on stderr [default: when stderr is a terminal].")
 @grace_option
 @pass_existing
 def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: bool | None, grace_days: int) -> None:
-    """Bring a course's statistics up to date, following the wikis' past (moves, deletions,
-    restores, hidden revisions, renames) until the grace period after its end.
+    """Bring a course's statistics up to date.
+
+    Fetches only what is new, and follows the wikis' past (moves, deletions, restores, hidden
+    revisions, renames) until the grace period after the course's end.
 
     \b
     Exit status:
       0  done
-      1  error: nothing updated (an unknown course, bad input, another update running)
-      3  partial: a wiki failed (named on stderr by its domain); what was fetched counts,
-         the rest is fetched again at the next update"""
+      1  refused (unknown course, bad input, another update running) or failed
+      3  partial: a wiki failed (named by its domain on stderr); what the others
+         gave counts, and the next update fetches the rest"""
     from .changes import label, summarize
     from .update.cycle import update_course
 
@@ -313,7 +342,7 @@ def _show_progress(p) -> None:
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC §5.")
 @click.option("--until", metavar="DATE",
-              help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices.")
+              help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices: YYYY-MM-DD.")
 @pass_existing
 def stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
     """Show a course's statistics."""
@@ -336,7 +365,9 @@ def stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @pass_existing
 def changes(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
-    """Why a course's figures moved: each recent update's moved figures and their reasons."""
+    """Explain why a course's figures moved.
+
+    Each recent update's moved figures, before and after, and their reasons."""
     from .changes import course_changes, render
 
     found = course_changes(ctx.engine, slug, limit)
@@ -365,7 +396,9 @@ redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", m
 @pass_ctx
 def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interval: float, log_max_age: float,
            round_age: float, log_format: str) -> None:
-    """Run course updates from the queues until stopped (SIGTERM lets running updates finish)."""
+    """Run course updates from the queues.
+
+    Runs until stopped; SIGTERM lets the running updates finish."""
     from . import logs
     from .workers.broker import QUEUES
     from .workers.worker import run_worker
@@ -388,7 +421,9 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
 @grace_option
 @pass_ctx
 def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float | None, grace_days: int) -> None:
-    """Queue an update of every course that needs one (or of SLUGS), sorted into queues by cost."""
+    """Queue updates of the courses that need one.
+
+    Every course that needs an update, or the courses SLUGS, each on a queue chosen by its cost."""
     import time
 
     from redis.exceptions import RedisError
@@ -414,7 +449,9 @@ def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float 
 @redis_option
 @pass_existing
 def status(ctx: Context, redis_url: str) -> None:
-    """The queues, running and failed updates, and each course's last update."""
+    """Show the queues and the updates' state.
+
+    The queues, the running and failed updates, and each course's last update."""
     from .workers.status import render_status
 
     click.echo(render_status(ctx.engine, redis_url))
@@ -422,7 +459,9 @@ def status(ctx: Context, redis_url: str) -> None:
 
 @cli.group()
 def token() -> None:
-    """Access tokens for the web actions (shown once, stored hashed)."""
+    """Access tokens for the web actions.
+
+    A token's secret is shown once, when it is created; only its hash is stored."""
 
 
 @token.command("create")
@@ -432,7 +471,7 @@ def token() -> None:
               help="An instructor's wiki username: act on the courses where they are instructor or staff.")
 @pass_ctx
 def token_create(ctx: Context, label: str, admin: bool, username: str | None) -> None:
-    """Create a token: its secret, shown once, to give to its holder.
+    """Create a token and show its secret once.
 
     The secret alone goes to stdout; its number, label and role, and the reminder that it is
     shown once, to stderr."""
@@ -464,7 +503,9 @@ def token_list(ctx: Context) -> None:
 @click.argument("token_id", type=int)
 @pass_existing
 def token_revoke(ctx: Context, token_id: int) -> None:
-    """Revoke a token by its number (from `token list`)."""
+    """Revoke a token by its number.
+
+    Its number is the one `token list` shows."""
     from .tokens import revoke_token
 
     revoke_token(ctx.engine, token_id)
@@ -472,7 +513,7 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="The port to listen on (0: any free one).")
 @click.option("--redis", "redis_url", metavar="URL",
@@ -480,8 +521,9 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 @click.option("--access-log", is_flag=True, help="Log each request on stdout (off by default).")
 @pass_existing
 def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log: bool) -> None:
-    """Serve the dashboard and the HTTP API (API description at /docs).
+    """Serve the dashboard and the HTTP API.
 
+    The API's description is at /docs.
     A port in use is a one-line error and exit status 1."""
     from .web import create_app
     from .web.serving import address, listen, run
