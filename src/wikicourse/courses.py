@@ -98,9 +98,8 @@ class CourseChanges:
 
     def describe(self) -> list[str]:
         """One phrase per change, e.g. "end 2024-01-10 -> 2024-01-20", "wiki added: fr.wikipedia.org"."""
-        moved = [f"{name} {old} -> {new}" for name, pair in
-                 (("start", self.start), ("end", self.end), ("timeslice length (days)", self.timeslice_days))
-                 if pair for old, new in [pair]]
+        pairs = (("start", self.start), ("end", self.end), ("timeslice length (days)", self.timeslice_days))
+        moved = [f"{name} {pair[0]} -> {pair[1]}" for name, pair in pairs if pair]
         return moved + [f"wiki added: {d}" for d in self.added_wikis] + \
             [f"wiki removed: {d}" for d in self.removed_wikis]
 
