@@ -51,7 +51,7 @@ def test_create_add_list_stats_and_remove(built):
     assert [c["slug"] for c in json.loads(cli("campaign", "stats", "spring", "--json")[1])["courses"]] == ["c2"]
 
 
-def test_an_empty_list_says_how_to_start(cli):
+def test_an_empty_list_says_how_to_start(cli, engine):  # engine: the database exists, empty
     assert "wikicourse campaign create" in cli("campaign", "list")[1]
 
 

@@ -133,6 +133,8 @@ BAD = [
     (["token", "create", "t"], "either --admin or --user"),
     (["token", "create", "t", "--admin", "--user", "Ann"], "either --admin or --user"),
     (["token", "create", " ", "--admin"], "label"),
+    (["token", "create", "t", "--user", "Nobody"], "Nobody is not instructor or staff in any course"),
+    (["token", "create", "t", "--user", "bob_Two"], "Bob Two is not instructor or staff in any course"),
     (["token", "revoke", "99"], "no active token #99"),
     (["serve", "--port", "70000"], "Invalid value for '--port'"),
 ]
@@ -190,10 +192,15 @@ def test_a_new_timeslice_length_regrids_the_course_like_a_rebuild(cli, course):
 
 
 def test_tokens_are_shown_once_listed_without_their_secret_and_revoked(cli, course, sqlite_url):
-    code, secret, _ = cli("token", "create", "Helen", "--user", "helen_carter")
-    assert code == 0 and secret.startswith("wct_")
+    cli("enroll", course, "ann", "--role", "instructor")
+    code, secret, err = cli("token", "create", "Ann's laptop", "--user", "ann")
+    secret = secret.removesuffix("\n")
+    header, note = err.splitlines()
+    assert code == 0 and secret.startswith("wct_") and len(secret) > 40 and "\n" not in secret
+    assert header == "token #1 \"Ann's laptop\": instructor, acts on the courses where Ann is instructor or staff"
+    assert note == "(the secret above is shown this once: give it to its holder; only its hash is kept)"
     code, listing, _ = cli("token", "list")
-    assert "#1\tHelen\tinstructor\tHelen carter\tactive\tlast used never" in listing
+    assert "#1\tAnn's laptop\tinstructor\tAnn\tactive\tlast used never" in listing
     assert secret.strip() not in repr(snapshot(sqlite_url))  # stored hashed only
     assert cli("token", "revoke", "1") == (0, "token #1 revoked\n", "")
     assert "revoked" in cli("token", "list")[1]

@@ -57,5 +57,6 @@ def test_stats_on_a_database_at_the_newest_schema_loads_no_alembic(cli, sqlite_u
 
 def test_a_new_database_is_still_migrated_by_alembic(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.sqlite'}"
-    _, modules = loaded_by("-c", RUN_CLI, "--db", url, "wiki", "list")
+    # A command that writes: one that only reads refuses a new database (tests/test_cli_database.py).
+    _, modules = loaded_by("-c", RUN_CLI, "--db", url, "wiki", "add", "x.org", "--api-url", "https://x.org/w/api.php")
     assert "alembic" in modules

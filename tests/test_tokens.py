@@ -9,7 +9,8 @@ from support.exports import write_export
 from wikicourse import courses
 from wikicourse.courses import course_id
 from wikicourse.errors import InvalidInput
-from wikicourse.tokens import access_tokens, authenticate, create_token, digest, list_tokens, may_manage, revoke_token
+from wikicourse.tokens import (access_tokens, authenticate, create_token, digest, issue_token, list_tokens, may_manage,
+                               revoke_token)
 
 
 @pytest.fixture
@@ -68,3 +69,13 @@ def test_bad_token_requests_are_refused(engine, kwargs, message):
     with pytest.raises(InvalidInput, match=message):
         create_token(engine, "label", **kwargs)
     assert list_tokens(engine) == []
+
+
+def test_an_instructor_token_needs_a_user_who_teaches_a_course(engine, course):
+    for name in ("Nobody", "ann"):  # unknown; a student only
+        with pytest.raises(InvalidInput, match="is not instructor or staff in any course"):
+            create_token(engine, "label", role="instructor", username=name)
+    assert list_tokens(engine) == []
+    made = issue_token(engine, " Tess's laptop ", role="instructor", username="tess")
+    assert (made.label, made.role, made.username) == ("Tess's laptop", "instructor", "Tess")
+    assert [t["id"] for t in list_tokens(engine)] == [made.id] and authenticate(engine, made.secret).token_id == made.id

@@ -1,10 +1,11 @@
 """The command line (docs/cli.md): a thin layer over wikicourse's Python API."""
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import click
 
@@ -34,6 +35,7 @@ class Context:
     def __init__(self, url: str | None):
         self.url = url
         self.connections: int | None = None  # a command that runs many updates at once sets it first
+        self.create = True  # False: a command with nothing to do on a new database (pass_existing)
         self._engine: Engine | None = None
 
     @property
@@ -41,11 +43,21 @@ class Context:
         if self._engine is None:
             from .db import open_db
 
-            self._engine = open_db(self.url, connections=self.connections)
+            self._engine = open_db(self.url, connections=self.connections, create=self.create)
         return self._engine
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def pass_existing(command: Callable) -> Callable:
+    """pass_ctx for a command that reads, or changes only what must exist already: a missing
+    database is then an error, and is not created."""
+    @functools.wraps(command)
+    def run(ctx: Context, *args, **kwargs):
+        ctx.create = False
+        return command(ctx, *args, **kwargs)
+    return pass_ctx(run)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,7 +66,10 @@ pass_ctx = click.make_pass_decorator(Context)
 @click.version_option(package_name="wikicourse")
 @click.pass_context
 def cli(ctx: click.Context, url: str | None) -> None:
-    """Course statistics for Wikimedia education programs, kept in timeslices."""
+    """Statistics of Wikimedia education courses.
+
+    Each course's figures are kept in timeslices and kept correct as the course changes. Dates
+    are YYYY-MM-DD, days in UTC; times (--as-of) are ISO 8601, UTC unless a zone is given."""
     ctx.obj = Context(url)
 
 
@@ -76,7 +91,7 @@ def wiki_add(ctx: Context, domain: str, api_url: str | None) -> None:
 
 
 @wiki.command("list")
-@pass_ctx
+@pass_existing
 def wiki_list(ctx: Context) -> None:
     """List the registered wikis."""
     from .wikis import list_wikis
@@ -92,11 +107,12 @@ def course() -> None:
 
 @course.command("create")
 @click.argument("slug")
-@click.option("--title", required=True)
-@click.option("--start", required=True, metavar="DATE")
-@click.option("--end", required=True, metavar="DATE")
-@click.option("--wiki", "wikis", multiple=True, required=True, metavar="DOMAIN")
-@click.option("--timeslice-days", default=1, show_default=True, type=int)
+@click.option("--title", required=True, help="The course's title, as the dashboard shows it.")
+@click.option("--start", required=True, metavar="DATE", help="Its first day: YYYY-MM-DD (UTC).")
+@click.option("--end", required=True, metavar="DATE", help="Its last day, counted in full: YYYY-MM-DD (UTC).")
+@click.option("--wiki", "wikis", multiple=True, required=True, metavar="DOMAIN",
+              help="A registered wiki to track; repeat it for each wiki.")
+@click.option("--timeslice-days", default=1, show_default=True, type=int, help="The length of a timeslice, in days.")
 @pass_ctx
 def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wikis: tuple[str, ...],
                   timeslice_days: int) -> None:
@@ -111,23 +127,33 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
 
 @course.command("edit")
 @click.argument("slug")
-@click.option("--start", metavar="DATE")
-@click.option("--end", metavar="DATE")
-@click.option("--add-wiki", multiple=True, metavar="DOMAIN")
-@click.option("--remove-wiki", multiple=True, metavar="DOMAIN")
+@click.option("--start", metavar="DATE", help="A new first day: YYYY-MM-DD (UTC).")
+@click.option("--end", metavar="DATE", help="A new last day: YYYY-MM-DD (UTC).")
+@click.option("--add-wiki", multiple=True, metavar="DOMAIN", help="Track this registered wiki too; repeatable.")
+@click.option("--remove-wiki", multiple=True, metavar="DOMAIN",
+              help="Stop tracking this wiki (its edits stop counting); repeatable.")
 @click.option("--timeslice-days", type=int, help="New timeslice length (the next update rebuilds the windows from the stored revisions).")
-@pass_ctx
+@pass_existing
 def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
                 remove_wiki: tuple[str, ...], timeslice_days: int | None) -> None:
-    """Change a course's dates, wikis or timeslice length; the next update adjusts its statistics."""
+    """Change a course's dates, wikis or timeslices.
+
+    The next update adjusts its statistics. Says what changed; with values the course already
+    has, says "nothing to change", writes nothing and exits 0; with no option at all, it is an
+    error (exit 1)."""
     from . import courses as course_api
 
-    course_api.edit_course(
+    if not (start or end or add_wiki or remove_wiki or timeslice_days is not None):
+        raise InvalidInput("nothing to change: give --start, --end, --add-wiki, --remove-wiki or --timeslice-days")
+    changes = course_api.edit_course(
         ctx.engine, slug,
         start=course_api.parse_date(start, "start date") if start else None,
         end=course_api.parse_date(end, "end date") if end else None,
         add_wikis=add_wiki, remove_wikis=remove_wiki, timeslice_days=timeslice_days)
-    click.echo(f"course {slug} changed; the next update adjusts its statistics")
+    if changes.nothing:
+        click.echo(f"course {slug}: nothing to change (it already has those values)")
+    else:
+        click.echo(f"course {slug} changed: {'; '.join(changes.describe())}; the next update adjusts its statistics")
 
 
 @course.command("list")
@@ -139,7 +165,7 @@ def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add
 @click.option("--desc/--asc", "descending", default=None,
               help="Order [default: A to Z for titles, else largest or newest first].")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@pass_ctx
+@pass_existing
 def course_list(ctx: Context, search: str | None, wiki: str | None, state: str | None, sort: str | None,
                 descending: bool | None, as_json: bool) -> None:
     """List the courses with their dates and headline figures."""
@@ -153,14 +179,23 @@ def course_list(ctx: Context, search: str | None, wiki: str | None, state: str |
 @cli.command()
 @click.argument("slug")
 @click.argument("usernames", nargs=-1, required=True)
-@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
+@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True,
+              help="Only students' edits count; instructors and staff are listed.")
 @pass_ctx
 def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> None:
-    """Enroll users (checked against the course's wikis)."""
+    """Enroll users in a course, or change a role.
+
+    Usernames are checked against the course's wikis. Only students' edits count: a role
+    change says what it does to the figures; a user already enrolled in that role is said so,
+    and nothing changes (exit 0)."""
     from .courses import enroll as enroll_users
 
-    names = enroll_users(ctx.engine, slug, usernames, role)
-    click.echo(f"enrolled in {slug} as {role}: {', '.join(names)}")
+    changes = enroll_users(ctx.engine, slug, usernames, role)
+    if new := [c.username for c in changes if c.before is None]:
+        click.echo(f"enrolled in {slug} as {role}: {', '.join(new)}")
+    for c in changes:  # a role changed, or none: said user by user
+        if c.before is not None:
+            click.echo(c.describe())
 
 
 @cli.command()
@@ -168,9 +203,12 @@ def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> No
 @click.argument("usernames", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True,
               help="Change nothing: print what each course figure would become at the next update.")
-@pass_ctx
+@pass_existing
 def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...], dry_run: bool) -> None:
-    """Remove users from a course; their edits stop counting at the next update."""
+    """Remove users from a course.
+
+    A student's edits stop counting at the next update; an instructor's or staff's never
+    counted."""
     if dry_run:
         from .removal import removal_preview, render_preview
 
@@ -178,8 +216,11 @@ def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...], dry_run: bool
         return
     from .courses import disenroll as disenroll_users
 
-    names = disenroll_users(ctx.engine, slug, usernames)
-    click.echo(f"removed from {slug}: {', '.join(names)} (their edits stop counting at the next update)")
+    changes = disenroll_users(ctx.engine, slug, usernames)
+    if students := [c.username for c in changes if c.before == "student"]:
+        click.echo(f"removed from {slug}: {', '.join(students)} (their edits stop counting at the next update)")
+    if staff := [f"{c.username} ({c.before})" for c in changes if c.before != "student"]:
+        click.echo(f"removed from {slug}: {', '.join(staff)} (listed only: their edits never counted)")
 
 
 @cli.group()
@@ -189,7 +230,7 @@ def campaign() -> None:
 
 @campaign.command("create")
 @click.argument("slug")
-@click.option("--title", required=True)
+@click.option("--title", required=True, help="The campaign's title, as the dashboard shows it.")
 @pass_ctx
 def campaign_create(ctx: Context, slug: str, title: str) -> None:
     """Create an empty campaign."""
@@ -202,9 +243,11 @@ def campaign_create(ctx: Context, slug: str, title: str) -> None:
 @campaign.command("add")
 @click.argument("slug")
 @click.argument("course_slugs", nargs=-1, required=True)
-@pass_ctx
+@pass_existing
 def campaign_add(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None:
-    """Put courses in a campaign (a course may be in several)."""
+    """Put courses in a campaign.
+
+    A course may be in several campaigns."""
     from .campaigns import add_courses
 
     added = add_courses(ctx.engine, slug, course_slugs)
@@ -214,9 +257,11 @@ def campaign_add(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None
 @campaign.command("remove")
 @click.argument("slug")
 @click.argument("course_slugs", nargs=-1, required=True)
-@pass_ctx
+@pass_existing
 def campaign_remove(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> None:
-    """Take courses out of a campaign (the courses themselves stay)."""
+    """Take courses out of a campaign.
+
+    The courses themselves stay."""
     from .campaigns import remove_courses
 
     click.echo(f"removed from {slug}: {', '.join(remove_courses(ctx.engine, slug, course_slugs))}")
@@ -224,9 +269,11 @@ def campaign_remove(ctx: Context, slug: str, course_slugs: tuple[str, ...]) -> N
 
 @campaign.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@pass_ctx
+@pass_existing
 def campaign_list(ctx: Context, as_json: bool) -> None:
-    """Every campaign with its number of courses and its figures."""
+    """List every campaign with its figures.
+
+    Each campaign with its number of courses and its figures."""
     from .campaign_stats import campaign_list as listing
     from .report import render_campaigns
 
@@ -237,10 +284,12 @@ def campaign_list(ctx: Context, as_json: bool) -> None:
 @campaign.command("stats")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole document as JSON.")
-@click.option("--until", metavar="DATE", help="Count only revisions of that day (UTC) or earlier.")
-@pass_ctx
+@click.option("--until", metavar="DATE", help="Count only revisions of that day or earlier: YYYY-MM-DD (UTC).")
+@pass_existing
 def campaign_stats(ctx: Context, slug: str, as_json: bool, until: str | None) -> None:
-    """A campaign's figures (each revision counted once), then its courses' own."""
+    """Show a campaign's figures, then its courses'.
+
+    The campaign's figures count each revision once, however many of its courses count it."""
     from .campaign_stats import campaign_stats as stats_of
     from .courses import parse_date
     from .report import render_campaign
@@ -248,6 +297,8 @@ def campaign_stats(ctx: Context, slug: str, as_json: bool, until: str | None) ->
     doc = stats_of(ctx.engine, slug, parse_date(until, "--until date") if until else None)
     click.echo(json.dumps(doc, indent=1, ensure_ascii=False) if as_json else render_campaign(doc))
 
+
+UPDATE_PARTIAL = 3  # `update`'s exit status when a wiki failed (documented in its --help and README.md)
 
 grace_option = click.option(
     "--grace-days", default=settings.grace_days, show_default=f"{settings.GRACE_DAYS}, or $WIKICOURSE_GRACE_DAYS",
@@ -257,14 +308,25 @@ grace_option = click.option(
 @cli.command()
 @click.argument("slug")
 @click.option("--full", is_flag=True, help="Rebuild from scratch: recreate the timeslices, re-fetch everything.")
-@click.option("--as-of", metavar="DATETIME", help="Fix the clock: nothing after it is fetched.")
+@click.option("--as-of", metavar="DATETIME",
+              help="Fix the clock: nothing after it is fetched. ISO 8601, e.g. 2024-01-31T12:00:00Z "
+                   "(UTC unless a zone is given; a date alone is its 00:00).")
 @click.option("--progress/--no-progress", default=None,
               help="Show the update's progress on stderr [default: when stderr is a terminal].")
 @grace_option
-@pass_ctx
+@pass_existing
 def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: bool | None, grace_days: int) -> None:
-    """Bring a course's statistics up to date, following the wikis' past (moves, deletions,
-    restores, hidden revisions, renames) until the grace period after its end."""
+    """Bring a course's statistics up to date.
+
+    Fetches only what is new, and follows the wikis' past (moves, deletions, restores, hidden
+    revisions, renames) until the grace period after the course's end.
+
+    \b
+    Exit status:
+      0  done
+      1  refused (unknown course, bad input, another update running) or failed
+      3  partial: a wiki failed (named by its domain on stderr); what the others
+         gave counts, and the next update fetches the rest"""
     from .changes import label, summarize
     from .update.cycle import update_course
 
@@ -283,7 +345,9 @@ def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: boo
         click.echo(f"  the course ended over {grace_days} days ago: changes to the wikis' past no longer followed "
                    "(--grace-days, or --full to rebuild)")
     for err in report.errors:
-        click.echo(f"  not fetched (retried next update): {err}", err=True)
+        click.echo(f"  not done, retried at the next update: {err}", err=True)
+    if report.status == "partial":
+        sys.exit(UPDATE_PARTIAL)  # for cron and CI: the figures lack what a wiki did not give
 
 
 def _reason(exc: BaseException) -> str:
@@ -301,9 +365,9 @@ def _show_progress(p) -> None:
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the course document as JSON (docs/json.md).")
 @click.option("--until", metavar="DATE",
-              help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices.")
+              help="The figures as of the end of DATE (23:59:59 UTC), from the stored timeslices: YYYY-MM-DD.")
 @click.option("--per-wiki", is_flag=True, help="Only the course figures split by wiki (with --json: {\"wikis\": [...]}).")
-@pass_ctx
+@pass_existing
 def stats(ctx: Context, slug: str, as_json: bool, until: str | None, per_wiki: bool) -> None:
     """Show a course's statistics."""
     from .courses import parse_date
@@ -337,9 +401,11 @@ def stats(ctx: Context, slug: str, as_json: bool, until: str | None, per_wiki: b
 @click.argument("slug")
 @click.option("--limit", default=20, show_default=True, type=int, help="How many runs to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@pass_ctx
+@pass_existing
 def changes(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
-    """Why a course's figures moved: each recent update's moved figures and their reasons."""
+    """Explain why a course's figures moved.
+
+    Each recent update's moved figures, before and after, and their reasons."""
     from .changes import course_changes, render
 
     found = course_changes(ctx.engine, slug, limit)
@@ -368,7 +434,9 @@ redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", m
 @pass_ctx
 def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interval: float, log_max_age: float,
            round_age: float, log_format: str) -> None:
-    """Run course updates from the queues until stopped (SIGTERM lets running updates finish)."""
+    """Run course updates from the queues.
+
+    Runs until stopped; SIGTERM lets the running updates finish."""
     from . import logs
     from .workers.broker import QUEUES
     from .workers.worker import run_worker
@@ -391,7 +459,9 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
 @grace_option
 @pass_ctx
 def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float | None, grace_days: int) -> None:
-    """Queue an update of every course that needs one (or of SLUGS), sorted into queues by cost."""
+    """Queue updates of the courses that need one.
+
+    Every course that needs an update, or the courses SLUGS, each on a queue chosen by its cost."""
     import time
 
     from redis.exceptions import RedisError
@@ -415,9 +485,11 @@ def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float 
 
 @cli.command()
 @redis_option
-@pass_ctx
+@pass_existing
 def status(ctx: Context, redis_url: str) -> None:
-    """The queues, running and failed updates, and each course's last update."""
+    """Show the queues and the updates' state.
+
+    The queues, the running and failed updates, and each course's last update."""
     from .workers.status import render_status
 
     click.echo(render_status(ctx.engine, redis_url))
@@ -425,7 +497,9 @@ def status(ctx: Context, redis_url: str) -> None:
 
 @cli.group()
 def token() -> None:
-    """Access tokens for the web actions (shown once, stored hashed)."""
+    """Access tokens for the web actions.
+
+    A token's secret is shown once, when it is created; only its hash is stored."""
 
 
 @token.command("create")
@@ -435,16 +509,24 @@ def token() -> None:
               help="An instructor's wiki username: act on the courses where they are instructor or staff.")
 @pass_ctx
 def token_create(ctx: Context, label: str, admin: bool, username: str | None) -> None:
-    """Create a token; its secret is printed once, to give to its holder."""
-    from .tokens import create_token
+    """Create a token and show its secret once.
+
+    The secret alone goes to stdout; its number, label and role, and the reminder that it is
+    shown once, to stderr."""
+    from .tokens import issue_token
 
     if admin == bool(username):
         raise InvalidInput("give either --admin or --user USERNAME")
-    click.echo(create_token(ctx.engine, label, role="admin" if admin else "instructor", username=username))
+    made = issue_token(ctx.engine, label, role="admin" if admin else "instructor", username=username)
+    scope = "every course" if made.role == "admin" else f"the courses where {made.username} is instructor or staff"
+    # The secret alone on stdout, so that `$(wikicourse token create ...)` captures just it.
+    click.echo(f"token #{made.id} {made.label!r}: {made.role}, acts on {scope}", err=True)
+    click.echo(made.secret)
+    click.echo("(the secret above is shown this once: give it to its holder; only its hash is kept)", err=True)
 
 
 @token.command("list")
-@pass_ctx
+@pass_existing
 def token_list(ctx: Context) -> None:
     """List tokens (never their secrets)."""
     from .tokens import list_tokens
@@ -457,9 +539,11 @@ def token_list(ctx: Context) -> None:
 
 @token.command("revoke")
 @click.argument("token_id", type=int)
-@pass_ctx
+@pass_existing
 def token_revoke(ctx: Context, token_id: int) -> None:
-    """Revoke a token by its number (from `token list`)."""
+    """Revoke a token by its number.
+
+    Its number is the one `token list` shows."""
     from .tokens import revoke_token
 
     revoke_token(ctx.engine, token_id)
@@ -467,19 +551,25 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port to listen on (0: any free one).")
 @click.option("--redis", "redis_url", metavar="URL",
               help="Where workers run: queue the updates started here for them (else they run in this process).")
-@pass_ctx
-def serve(ctx: Context, host: str, port: int, redis_url: str | None) -> None:
-    """Serve the dashboard and the HTTP API (API description at /docs)."""
-    import uvicorn
+@click.option("--access-log", is_flag=True, help="Log each request on stdout (off by default).")
+@pass_existing
+def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log: bool) -> None:
+    """Serve the dashboard and the HTTP API.
 
+    The API's description is at /docs.
+    A port in use is a one-line error and exit status 1."""
     from .web import create_app
+    from .web.serving import address, listen, run
 
-    click.echo(f"serving http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(create_app(ctx.engine, redis_url=redis_url), host=host, port=port, log_level="warning")
+    app = create_app(ctx.engine, redis_url=redis_url)
+    sock = listen(host, port)
+    click.echo(f"serving {address(sock)} (Ctrl-C stops)", err=True)
+    run(app, sock, access_log=access_log)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable, Sequence
 
@@ -93,10 +94,33 @@ def create_course(engine: Engine, slug: str, *, title: str, start: date, end: da
     return cid
 
 
+@dataclass(frozen=True)
+class CourseChanges:
+    """What an edit changed: (before, after) of the dates and timeslice length that moved, the wikis added and removed."""
+
+    start: tuple[date, date] | None = None
+    end: tuple[date, date] | None = None
+    timeslice_days: tuple[int, int] | None = None
+    added_wikis: list[str] = field(default_factory=list)
+    removed_wikis: list[str] = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.start or self.end or self.timeslice_days or self.added_wikis or self.removed_wikis)
+
+    def describe(self) -> list[str]:
+        """One phrase per change, e.g. "end 2024-01-10 -> 2024-01-20", "wiki added: fr.wikipedia.org"."""
+        pairs = (("start", self.start), ("end", self.end), ("timeslice length (days)", self.timeslice_days))
+        moved = [f"{name} {pair[0]} -> {pair[1]}" for name, pair in pairs if pair]
+        return moved + [f"wiki added: {d}" for d in self.added_wikis] + \
+            [f"wiki removed: {d}" for d in self.removed_wikis]
+
+
 def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: date | None = None,
                 add_wikis: Sequence[str] = (), remove_wikis: Sequence[str] = (),
-                timeslice_days: int | None = None) -> None:
-    """Change dates, wikis or the timeslice length (of every tracked wiki)."""
+                timeslice_days: int | None = None) -> CourseChanges:
+    """Change dates, wikis or the timeslice length (of every tracked wiki); returns what changed
+    (nothing, when every value given is already the course's: then nothing is written)."""
     if timeslice_days is not None:
         _check_days(timeslice_days)
     with engine.begin() as conn:
@@ -105,14 +129,22 @@ def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: da
                            .where(courses.c.id == cid)).one()
         _check_period(start or row.start, end or row.end)
         tracked = set(conn.scalars(select(course_wikis.c.wiki_id).where(course_wikis.c.course_id == cid)))
-        add = set(wiki_ids(conn, list(add_wikis)).values())
+        add = wiki_ids(conn, list(add_wikis))
         remove = wiki_ids(conn, list(remove_wikis))
         for domain, wid in remove.items():
             if wid not in tracked:
                 raise InvalidInput(f"course {slug!r} does not track {domain}")
-        if not (tracked | add) - set(remove.values()):
+        if not (tracked | set(add.values())) - set(remove.values()):
             raise InvalidInput("a course tracks at least one wiki")
         days = timeslice_days or row.timeslice_days
+        new = {d: w for d, w in add.items() if w not in tracked}
+        changes = CourseChanges(
+            start=(row.start, start) if start and start != row.start else None,
+            end=(row.end, end) if end and end != row.end else None,
+            timeslice_days=(row.timeslice_days, days) if days != row.timeslice_days else None,
+            added_wikis=sorted(new), removed_wikis=sorted(remove))
+        if changes.nothing:
+            return changes
         conn.execute(update(courses).where(courses.c.id == cid).values(
             start=start or row.start, end=end or row.end, timeslice_days=days))
         if timeslice_days is not None:
@@ -120,9 +152,10 @@ def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: da
         if remove:
             conn.execute(delete(course_wikis).where(course_wikis.c.course_id == cid,
                                                     course_wikis.c.wiki_id.in_(remove.values())))
-        new = sorted(add - tracked)
         if new:
-            conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=days) for w in new])
+            conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=days)
+                                                for w in sorted(set(new.values()))])
+    return changes
 
 
 def canonical_usernames(names: Sequence[str], sources: Sequence[RevisionSource]) -> dict[str, str]:
@@ -143,9 +176,44 @@ def canonical_usernames(names: Sequence[str], sources: Sequence[RevisionSource])
     return found
 
 
+COUNTED_ROLE = "student"  # only students' edits count; instructors and staff are listed
+
+
+@dataclass(frozen=True)
+class RosterChange:
+    """One user's role in a course before and after an enroll or a dis-enroll (None: not enrolled)."""
+
+    username: str
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def describe(self) -> str:
+        """One line fit for a person, e.g. "Alice: student -> instructor; their edits stop counting
+        at the next update"."""
+        if not self.changed:
+            return f"{self.username}: already enrolled as {self.after}"
+        if self.after is None:
+            what = f"removed (was {self.before})"
+        elif self.before is None:
+            what = f"enrolled as {self.after}"
+        else:
+            what = f"{self.before} -> {self.after}"
+        counted = (self.before == COUNTED_ROLE, self.after == COUNTED_ROLE)
+        effect = {(False, True): "their edits count from the next update",
+                  (True, False): "their edits stop counting at the next update"}.get(counted)
+        if effect is None and self.after not in (None, COUNTED_ROLE):
+            effect = "listed only: their edits do not count"
+        return f"{self.username}: {what}; {effect}" if effect else f"{self.username}: {what}"
+
+
 def enroll(engine: Engine, slug: str, usernames: Sequence[str], role: str = "student",
-           source_factory: Callable[[str], RevisionSource] = open_source) -> list[str]:
-    """Enroll users (an enrolled user's role is changed); returns their canonical names."""
+           source_factory: Callable[[str], RevisionSource] = open_source) -> list[RosterChange]:
+    """Enroll users, or give enrolled ones `role`; returns each user's change, by canonical name
+    (unchanged for those already enrolled as `role`)."""
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}: one of {', '.join(ROLES)}")
     if not usernames or any(not n.strip() for n in usernames):
@@ -169,28 +237,41 @@ def enroll(engine: Engine, slug: str, usernames: Sequence[str], role: str = "stu
             s.close()
     canonical = sorted(set(names.values()))
     with engine.begin() as conn:
-        upsert(conn, users, [dict(username=n) for n in canonical], keys=["username"])
-        uids = dict(conn.execute(select(users.c.username, users.c.id).where(users.c.username.in_(canonical))).all())
-        upsert(conn, enrollments, [dict(course_id=cid, user_id=uids[n], role=role) for n in canonical],
-               keys=["course_id", "user_id"], update=["role"])
-    return canonical
+        before = _roles(conn, cid, canonical)
+        changes = [RosterChange(n, before.get(n), role) for n in canonical]
+        moved = [c.username for c in changes if c.changed]
+        if moved:
+            upsert(conn, users, [dict(username=n) for n in moved], keys=["username"])
+            uids = dict(conn.execute(select(users.c.username, users.c.id).where(users.c.username.in_(moved))).all())
+            upsert(conn, enrollments, [dict(course_id=cid, user_id=uids[n], role=role) for n in moved],
+                   keys=["course_id", "user_id"], update=["role"])
+    return changes
 
 
-def disenroll(engine: Engine, slug: str, usernames: Sequence[str]) -> list[str]:
-    """Remove users from the course; their figures go at the next update, with no wiki request."""
+def _roles(conn: Connection, cid: int, usernames: Sequence[str]) -> dict[str, str]:
+    """The enrolled among `usernames`, with their role in the course."""
+    return dict(conn.execute(
+        select(users.c.username, enrollments.c.role).join(enrollments, enrollments.c.user_id == users.c.id)
+        .where(enrollments.c.course_id == cid, users.c.username.in_(list(usernames)))).all())
+
+
+def disenroll(engine: Engine, slug: str, usernames: Sequence[str]) -> list[RosterChange]:
+    """Remove users from the course; a student's figures go at the next update, with no wiki
+    request. Returns each user's change (the role they had), by canonical name."""
     with engine.begin() as conn:
         return disenroll_in(conn, slug, usernames)
 
 
-def disenroll_in(conn: Connection, slug: str, usernames: Sequence[str]) -> list[str]:
+def disenroll_in(conn: Connection, slug: str, usernames: Sequence[str]) -> list[RosterChange]:
     """disenroll() within the caller's transaction (the dis-enrollment preview rolls it back)."""
     wanted = {normalize_username(n) for n in usernames}
     cid = course_id(conn, slug)
-    enrolled = dict(conn.execute(
-        select(users.c.username, enrollments.c.id).join(enrollments, enrollments.c.user_id == users.c.id)
-        .where(enrollments.c.course_id == cid, users.c.username.in_(wanted))).all())
+    enrolled = {r.username: r for r in conn.execute(
+        select(users.c.username, enrollments.c.id, enrollments.c.role)
+        .join(enrollments, enrollments.c.user_id == users.c.id)
+        .where(enrollments.c.course_id == cid, users.c.username.in_(wanted)))}
     missing = sorted(wanted - enrolled.keys())
     if missing:
         raise InvalidInput(f"not enrolled in {slug!r}: {', '.join(missing)}")
-    conn.execute(delete(enrollments).where(enrollments.c.id.in_(enrolled.values())))
-    return sorted(enrolled)
+    conn.execute(delete(enrollments).where(enrollments.c.id.in_([r.id for r in enrolled.values()])))
+    return [RosterChange(n, enrolled[n].role, None) for n in sorted(enrolled)]

@@ -8,10 +8,11 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, create_engine, event, func, select
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, create_engine, event, func, inspect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
-from .errors import WikicourseError
+from .errors import NoDatabase, WikicourseError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -53,15 +54,26 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
-def open_db(url: str | None = None, *, migrate: bool = True, connections: int | None = None) -> Engine:
+def open_db(url: str | None = None, *, migrate: bool = True, connections: int | None = None,
+            create: bool = True) -> Engine:
     """An engine on `url` (default: default_url()), with the schema brought up to date;
-    `connections` sizes the pool for that many used at once (SQLAlchemy's default: 15)."""
+    `connections` sizes the pool for that many used at once (SQLAlchemy's default: 15).
+    With create=False a missing database, or one without wikicourse's tables, is NoDatabase
+    and nothing is created: no folder, no file, no tables."""
     url = url or default_url()
     try:
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None and create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif path is not None and not path.exists():  # connecting would create the file
+            raise NoDatabase(_no_database(str(path)))
         sizing = {"pool_size": connections, "max_overflow": 5} if connections else {}
         engine = create_engine(url, **sizing)
+        # Checked before the pragmas are set: WAL mode would change a stray SQLite file.
+        if not create and not has_schema(engine):
+            engine.dispose()
+            raise NoDatabase(_no_database(str(path) if path else _safe(url), "it has no wikicourse tables"))
+        engine.dispose()  # any connection the check made had no pragmas
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         if migrate and not at_head(engine):
@@ -70,6 +82,25 @@ def open_db(url: str | None = None, *, migrate: bool = True, connections: int | 
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise WikicourseError(f"cannot open database {_safe(url)}: {reason}") from None
     return engine
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL names; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.query.get("uri") == "true":
+        return None
+    return Path(parsed.database)
+
+
+def has_schema(engine: Engine) -> bool:
+    """Whether the database holds wikicourse's tables (Alembic's record of them)."""
+    return inspect(engine).has_table(alembic_version.name)
+
+
+def _no_database(where: str, why: str = "") -> str:
+    because = f" ({why})" if why else ""
+    return f"no wikicourse database at {where}{because}: `wikicourse wiki add` creates one"
 
 
 @cache

@@ -45,3 +45,7 @@ class AccountRenamed(WikiError):
 
 class CourseBusy(WikicourseError):
     """Another update of the course is running (one update per course at a time)."""
+
+
+class NoDatabase(WikicourseError):
+    """A command that needs an existing database found none (or one without wikicourse's tables)."""

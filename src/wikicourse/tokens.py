@@ -43,8 +43,19 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(engine: Engine, label: str, *, role: str, username: str | None = None) -> str:
-    """A new token's secret (only ever shown here)."""
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: its number and what it is, and its secret (shown this once only)."""
+
+    id: int
+    label: str
+    role: str  # admin or instructor
+    username: str | None
+    secret: str
+
+
+def issue_token(engine: Engine, label: str, *, role: str, username: str | None = None) -> NewToken:
+    """Make a token; an instructor token's user must be instructor or staff of a course now."""
     if role not in TOKEN_ROLES:
         raise InvalidInput(f"unknown token role {role!r}: one of {', '.join(TOKEN_ROLES)}")
     if not label.strip() or len(label) > 100:
@@ -53,12 +64,27 @@ def create_token(engine: Engine, label: str, *, role: str, username: str | None 
         raise InvalidInput("an instructor token names the instructor's wiki username (--user)")
     if role == "admin" and username:
         raise InvalidInput("an admin token acts on every course: give no --user")
+    name = normalize_username(username) if username else None
     secret = PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        conn.execute(insert(access_tokens).values(
-            label=label.strip(), token_hash=digest(secret), role=role,
-            username=normalize_username(username) if username else None, created_at=now_utc()))
-    return secret
+        if name is not None and not _manages_a_course(conn, name):
+            # Such a token could act on nothing: most likely a misspelt name.
+            raise InvalidInput(f"{name} is not instructor or staff in any course: enroll them with "
+                               f"--role instructor first")
+        token_id = conn.execute(insert(access_tokens).values(
+            label=label.strip(), token_hash=digest(secret), role=role, username=name,
+            created_at=now_utc())).inserted_primary_key[0]
+    return NewToken(token_id, label.strip(), role, name, secret)
+
+
+def create_token(engine: Engine, label: str, *, role: str, username: str | None = None) -> str:
+    """A new token's secret (only ever shown here); issue_token tells its number too."""
+    return issue_token(engine, label, role=role, username=username).secret
+
+
+def _manages_a_course(conn: Connection, username: str) -> bool:
+    return conn.scalar(select(enrollments.c.id).join(users, users.c.id == enrollments.c.user_id).where(
+        users.c.username == username, enrollments.c.role.in_(MANAGING_ROLES)).limit(1)) is not None
 
 
 def list_tokens(engine: Engine) -> list[dict]:

@@ -66,3 +66,13 @@ def wiki_ids(conn: Connection, domains: list[str]) -> dict[str, int]:
 
 def wiki_urls(conn: Connection, ids: list[int]) -> dict[int, str]:
     return dict(conn.execute(select(wikis.c.id, wikis.c.api_url).where(wikis.c.id.in_(ids))).all())
+
+
+def wiki_domains(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """Each wiki's domain: how users and every message name a wiki (never by its id)."""
+    return dict(conn.execute(select(wikis.c.id, wikis.c.domain).where(wikis.c.id.in_(ids))).all())
+
+
+def on_wiki(domain: str, message: str) -> str:
+    """A wiki's error, led by the wiki's domain (unless the message already is)."""
+    return message if message.startswith(f"{domain} ") or message.startswith(f"{domain}:") else f"{domain}: {message}"

@@ -68,7 +68,7 @@ def test_a_wiki_answering_503_leaves_its_windows_marked_and_the_next_update_catc
     assert report.status == "partial"
     # Its log could not be read either: both are said, and both are done next time.
     assert len(report.errors) == 2 and all("503" in e for e in report.errors), report.errors
-    assert report.errors[0].startswith("log not read"), report.errors
+    assert report.errors[0].startswith(f"{TWO}: log not read: ") and report.errors[1].startswith(TWO), report.errors
     assert run_statuses(engine) == ["done", "partial"]
     doc = course.stats()
     # The database holds wiki one up to T2 and wiki two up to T1: nothing lost, nothing half-written.

@@ -90,7 +90,7 @@ class Course:
         return f"Course {self.slug}"  # what setup_course names it
 
     def enroll(self, names: Sequence[str], role: str = "student") -> list[str]:
-        canonical = courses.enroll(self.engine, self.slug, list(names), role)
+        canonical = [c.username for c in courses.enroll(self.engine, self.slug, list(names), role)]
         for name in canonical:
             self.students.discard(name)
             self.instructors.discard(name)
@@ -98,9 +98,9 @@ class Course:
         return canonical
 
     def disenroll(self, names: Sequence[str]) -> None:
-        for name in courses.disenroll(self.engine, self.slug, list(names)):
-            self.students.discard(name)
-            self.instructors.discard(name)
+        for change in courses.disenroll(self.engine, self.slug, list(names)):
+            self.students.discard(change.username)
+            self.instructors.discard(change.username)
 
     def edit(self, *, start: date | None = None, end: date | None = None, add: Sequence[str] = (),
              remove: Sequence[str] = ()) -> None:

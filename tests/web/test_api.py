@@ -37,7 +37,7 @@ def prepared(tmp_path_factory):
     setup_course(engine, {WIKI: DEMO_XML}, slug=SLUG, start="2024-01-01", end="2024-01-31",
                  students=STUDENTS, instructors=[INSTRUCTOR])
     setup_course(engine, {WIKI: DEMO_XML}, slug="other", start="2024-01-01", end="2024-01-31",
-                 students=["Jonas Berg"])
+                 instructors=["Jonas Berg"])  # the "stranger": teaches another course
     update(engine, SLUG, "2024-01-20T00:00:00Z")
     engine.dispose()
     return path
@@ -200,9 +200,16 @@ def test_an_instructor_enrolls_and_dis_enrolls_with_canonical_names(env):
     done = client.post(f"/api/courses/{SLUG}/users", headers=auth(tokens["instructor"]),
                        json={"usernames": ["jonas_Berg"], "role": "student"})
     assert done.status_code == 200 and done.json()["enrolled"] == ["Jonas Berg"]
+    assert done.json()["changes"] == [{"username": "Jonas Berg", "before": None, "after": "student",
+                                       "text": "Jonas Berg: enrolled as student; their edits count from the next update"}]
     assert "Jonas Berg" in [u["username"] for u in client.get(f"/api/courses/{SLUG}/users").json()["users"]]
+    again = client.post(f"/api/courses/{SLUG}/users", headers=auth(tokens["instructor"]),
+                        json={"usernames": ["Jonas Berg"], "role": "staff"})
+    assert again.json()["changes"] == [{"username": "Jonas Berg", "before": "student", "after": "staff",
+                                        "text": "Jonas Berg: student -> staff; their edits stop counting at the next update"}]
     gone = client.delete(f"/api/courses/{SLUG}/users/Mei Chen", headers=auth(tokens["instructor"]))
     assert gone.status_code == 200 and gone.json()["removed"] == ["Mei Chen"]
+    assert gone.json()["changes"][0]["text"] == "Mei Chen: removed (was student); their edits stop counting at the next update"
     assert "Mei Chen" not in [u["username"] for u in stats(engine, SLUG)["users"]]
 
 

@@ -1,7 +1,6 @@
 """Ingest new data: fetch every planned job (one thread per wiki) into the shared store as it arrives."""
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -13,13 +12,13 @@ from ..errors import AccountRenamed, WikiError
 from ..sources.base import RevisionSource
 from ..sql import chunks
 from ..models.tables import revision_refs
+from ..wikis import on_wiki, wiki_domains
 from .fetch import JobFailed, Contributions, WikiDone, fetch_wiki
 from .plan import FetchJob
 from .runs import Progress
 from .wiki_logs import rename_account
 from .writer import StoreWriter
 
-log = logging.getLogger(__name__)
 BATCHES_PER_CHECKPOINT = 10
 
 
@@ -39,6 +38,8 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
     work = {wiki_id: js for wiki_id, js in jobs.items() if js}
     if not work:
         return result
+    with engine.connect() as conn:
+        domains = wiki_domains(conn, list(work))
     out: queue.Queue = queue.Queue(maxsize=16)
     stop = threading.Event()
     threads = [threading.Thread(target=fetch_wiki, args=(sources[w], js, _refs_lookup(engine, w, not full),
@@ -82,15 +83,16 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
                     progress.advance(done=len(event.job.users))
             except AccountRenamed as exc:  # the log has not told yet: take the new names now
                 failed.add(key)
-                result.errors.append(str(exc))
+                result.errors.append(on_wiki(domains[event.job.wiki_id], str(exc)))
                 with engine.begin() as conn:
                     for old, new in exc.renamed.items():
                         if new and rename_account(conn, old, new) is not None:
                             result.renamed[old] = new
             except WikiError as exc:  # what was checkpointed stands; the rest stays marked
                 failed.add(key)
-                result.errors.append(str(exc))
-                log.warning("fetch failed on wiki %s: %s", event.job.wiki_id, exc)
+                # Not logged here: the caller reports result.errors (the update's report and run
+                # record, which the command line, the dashboard and the workers' log show).
+                result.errors.append(on_wiki(domains[event.job.wiki_id], str(exc)))
     finally:
         stop.set()
         for t in threads:

@@ -22,6 +22,7 @@ from ..sql import chunks
 from ..models.tables import (articles, wiki_change_edits, course_wikis, courses, revision_refs, revisions,
                                  update_runs, users, wiki_changes, wikis)
 from ..timeslices.windows import day_start
+from ..wikis import on_wiki, wiki_domains
 from .spans import forget_seconds
 
 # A log entry can show in the API a little after its timestamp (replication): each read
@@ -40,7 +41,9 @@ def read_logs(engine: Engine, sources: dict[int, RevisionSource], max_age: float
         try:
             read_wiki_log(engine, wiki_id, source, max_age=max_age)
         except WikiError as exc:
-            errors.append(f"log not read: {exc}")
+            with engine.connect() as conn:
+                domain = wiki_domains(conn, [wiki_id])[wiki_id]
+            errors.append(on_wiki(domain, f"log not read: {exc}"))
     return errors
 
 

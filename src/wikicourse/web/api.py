@@ -125,16 +125,23 @@ def start_update(request: Request, slug: str, caller: Caller, body: StartUpdate 
              responses=errors(*ACT))
 def enroll(request: Request, slug: str, body: Enroll, caller: Caller) -> dict:
     require_manager(request, caller, slug)
-    names = course_api.enroll(request.app.state.engine, slug, body.usernames, body.role,
-                              source_factory=request.app.state.source_factory)
-    return {"enrolled": names, "role": body.role, "note": "their edits count from the next update"}
+    changes = course_api.enroll(request.app.state.engine, slug, body.usernames, body.role,
+                                source_factory=request.app.state.source_factory)
+    return {"enrolled": [c.username for c in changes], "role": body.role, "changes": _roster(changes),
+            "note": "a student's edits count from the next update"}
 
 
 @router.delete("/courses/{slug:path}/users/{username}", summary="Dis-enroll a user", responses=errors(*ACT))
 def disenroll(request: Request, slug: str, username: str, caller: Caller) -> dict:
     require_manager(request, caller, slug)
-    names = course_api.disenroll(request.app.state.engine, slug, [username])
-    return {"removed": names, "note": "their edits stop counting at the next update"}
+    changes = course_api.disenroll(request.app.state.engine, slug, [username])
+    return {"removed": [c.username for c in changes], "changes": _roster(changes),
+            "note": "a student's edits stop counting at the next update"}
+
+
+def _roster(changes: list[course_api.RosterChange]) -> list[dict]:
+    """Each user's role before and after (null: not enrolled), and what that means."""
+    return [{"username": c.username, "before": c.before, "after": c.after, "text": c.describe()} for c in changes]
 
 
 @router.get("/courses/{slug:path}/users/{username}/removal",

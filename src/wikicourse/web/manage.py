@@ -114,13 +114,16 @@ def enroll(request: Request, slug: str, csrf: Csrf = None, usernames: Text = "",
     acting(request, slug, csrf)
     names = [line.strip() for line in usernames.splitlines() if line.strip()]
     try:
-        enrolled = course_api.enroll(request.app.state.engine, slug, names, role,
-                                     source_factory=request.app.state.source_factory)
+        changes = course_api.enroll(request.app.state.engine, slug, names, role,
+                                    source_factory=request.app.state.source_factory)
     except InvalidInput as exc:
         return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nobody enrolled: {exc}"},
                            typed={"usernames": usernames, "role": role})
-    return back_to_manage(request, slug, f"Enrolled as {role}: {', '.join(enrolled)}. "
-                                "Their edits count from the next update.")
+    new = [c.username for c in changes if c.before is None]
+    said = [f"Enrolled as {role}: {', '.join(new)}." + (" Their edits count from the next update." if
+                                                         role == "student" else "")] if new else []
+    said += [c.describe() + "." for c in changes if c.before is not None]  # a role changed, or none
+    return back_to_manage(request, slug, " ".join(said))
 
 
 @router.get("/courses/{slug:path}/disenroll")
@@ -140,8 +143,10 @@ def confirm_disenroll(request: Request, slug: str, username: str = ""):
 @router.post("/courses/{slug:path}/disenroll")
 def disenroll(request: Request, slug: str, csrf: Csrf = None, username: Text = ""):
     acting(request, slug, csrf)
-    removed = course_api.disenroll(request.app.state.engine, slug, [username])
-    return back_to_manage(request, slug, f"Removed {', '.join(removed)}. Their edits stop counting at the next update.")
+    (removed,) = course_api.disenroll(request.app.state.engine, slug, [username])
+    effect = "Their edits stop counting at the next update." if removed.before == "student" else \
+        f"As {removed.before}, their edits never counted."
+    return back_to_manage(request, slug, f"Removed {removed.username}. {effect}")
 
 
 @router.post("/courses/{slug:path}/edit")
@@ -154,7 +159,7 @@ def edit(request: Request, slug: str, csrf: Csrf = None, start: Text = "", end: 
         days = course_api.parse_days(timeslice_days) if timeslice_days.strip() else None
         if days == course_stats(engine, slug, ("course",))["course"]["timeslice_days"]:
             days = None  # the form always sends the length: unchanged, it is no edit
-        course_api.edit_course(
+        changes = course_api.edit_course(
             engine, slug,
             start=course_api.parse_date(start, "start date") if start.strip() else None,
             end=course_api.parse_date(end, "end date") if end.strip() else None,
@@ -164,7 +169,10 @@ def edit(request: Request, slug: str, csrf: Csrf = None, start: Text = "", end: 
         return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nothing changed: {exc}"},
                            typed={"start": start, "end": end, "add_wiki": add_wiki,
                                   "timeslice_days": timeslice_days})
-    return back_to_manage(request, slug, "Course changed. The next update adjusts the statistics.")
+    if changes.nothing:
+        return back_to_manage(request, slug, "Nothing to change: the course already has those values.")
+    return back_to_manage(request, slug, f"Course changed: {'; '.join(changes.describe())}. "
+                                         "The next update adjusts the statistics.")
 
 
 @router.post("/courses/{slug:path}/update")

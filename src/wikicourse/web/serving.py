@@ -1,0 +1,38 @@
+"""Running the dashboard: the port is taken here, before uvicorn starts, so that a port in use
+or a host that is not this machine's is one line of error rather than uvicorn's log and exit."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from ..errors import WikicourseError
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port (port 0: any free one)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:  # socket.gaierror too: an unknown host
+        # create_server's own message adds the address again: the errno's text is enough
+        known = exc.errno and not isinstance(exc, socket.gaierror)
+        reason = (os.strerror(exc.errno) if known else exc.strerror or str(exc)).strip()
+        raise WikicourseError(f"cannot listen on {host}:{port}: {reason[:1].lower()}{reason[1:]}") from None
+
+
+def address(sock: socket.socket) -> str:
+    """http://host:port/ of a listening socket (its actual port when 0 was asked for)."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def run(app, sock: socket.socket, *, access_log: bool = False) -> None:
+    """Serve `app` on `sock` until stopped; uvicorn logs only warnings, and each request when
+    `access_log` (on standard output, one line each)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=access_log)
+    if access_log:  # requests are logged at INFO, below the warnings uvicorn's own messages keep to
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    uvicorn.Server(config).run(sockets=[sock])
