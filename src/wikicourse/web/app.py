@@ -14,7 +14,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
-from ..errors import CourseBusy, InvalidInput, UnknownCampaign, UnknownCourse, WikiError, WikicourseError
+from ..errors import (CourseBusy, InvalidInput, UnknownArticle, UnknownCampaign, UnknownCourse, UnknownStudent,
+                      WikiError, WikicourseError)
 from ..wikis import open_source
 from ..update.cycle import SourceFactory
 from . import api, campaign_api, campaign_views, manage, views
@@ -48,7 +49,7 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
 
 
 def _status(exc: Exception) -> int:
-    if isinstance(exc, (UnknownCourse, UnknownCampaign)):
+    if isinstance(exc, (UnknownCourse, UnknownCampaign, UnknownStudent, UnknownArticle)):
         return 404
     if isinstance(exc, InvalidInput):
         return 422
