@@ -323,7 +323,7 @@ def article_drilldown(engine: Engine, slug: str, article_id: int, paging: Paging
                      "references_count": e.references_count, "created": bool(e.created)} for e in editors],
         "windows": [{"wiki": page.domain, "start": iso(w.window_start), "end": iso(w.window_end),
                      "revision_count": w.revision_count, "character_sum": w.character_sum,
-                     "references_count": w.references_count, "needs_update": False} for w in windows],
+                     "references_count": w.references_count} for w in windows],
         "revisions": listed,
         "paging": _pages(paging, total),
     }
@@ -369,7 +369,7 @@ def course_articles(engine: Engine, slug: str, *, kind: str | None = None, wiki:
             if conn.scalar(select(literal(1)).select_from(enrollments).join(users, users.c.id == enrollments.c.user_id)
                            .where(enrollments.c.course_id == cid, users.c.username == name)) is None:
                 raise InvalidInput(f"{name!r} is not enrolled in {slug!r}")
-        rows = _articles(conn, cid, None if until is None else Until(until), ids=True,
+        rows = _articles(conn, cid, None if until is None else Until(until), with_ids=True,
                          new=None if kind is None else kind == "new", wiki=wiki)
     # The editors are those the list shows, so the filter and the column agree.
     return rows if name is None else [a for a in rows if name in a["editors"]]

@@ -223,9 +223,9 @@ def _course_articles(cid: int, until: Until | None):
     )
 
 
-def _articles(conn, cid: int, until: Until | None = None, *, ids: bool = False, new: bool | None = None,
+def _articles(conn, cid: int, until: Until | None = None, *, with_ids: bool = False, new: bool | None = None,
               wiki: str | None = None) -> list[dict]:
-    """The course's articles; with `ids` their article ids too, only the `new` (or not new) ones,
+    """The course's articles; with `with_ids` their article ids too, only the `new` (or not new) ones,
     only those on `wiki` (drilldowns.course_articles filters the lists this way)."""
     # Editors: the student ids each article course timeslice holds, across its (counted) windows.
     editor_ids: dict[int, set[int]] = defaultdict(set)
@@ -260,7 +260,7 @@ def _articles(conn, cid: int, until: Until | None = None, *, ids: bool = False, 
     )
     return [
         {
-            **({"id": r.article_id} if ids else {}),
+            **({"id": r.article_id} if with_ids else {}),
             "wiki": r.domain,
             "title": r.title,
             "namespace": r.namespace,
