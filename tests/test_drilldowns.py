@@ -62,8 +62,13 @@ def world(request, exports, tmp_path):
                           wikis=[ONE, TWO])
     courses.enroll(engine, SLUG, STUDENTS, source_factory=sources.__getitem__)
     courses.enroll(engine, SLUG, [INSTRUCTOR], role="instructor", source_factory=sources.__getitem__)
+    # Another course reads the same students further: the store then holds edits this course
+    # does not count yet (past its students' ingested_until).
+    courses.create_course(engine, "ahead", title="Ahead", start=date(2024, 1, 1), end=date(2024, 1, 20), wikis=[ONE])
+    courses.enroll(engine, "ahead", STUDENTS[:3], source_factory=sources.__getitem__)
     world = World(engine, sources, paths, facts)
     world.update("2024-01-12T06:00:00Z")
+    world.update("2024-01-16T00:00:00Z", "ahead")
     yield world
     engine.dispose()
     if request.param == "postgresql":
@@ -76,8 +81,8 @@ class World:
     def __init__(self, engine, sources, paths, facts):
         self.engine, self.sources, self.paths, self.facts = engine, sources, paths, facts
 
-    def update(self, as_of: str) -> None:
-        report = update_course(self.engine, SLUG, as_of=utc(as_of), source_factory=self.sources.__getitem__)
+    def update(self, as_of: str, slug: str = SLUG) -> None:
+        report = update_course(self.engine, slug, as_of=utc(as_of), source_factory=self.sources.__getitem__)
         assert report.status == "done", report
 
     def change(self, domain: str, kind: str, title: str, new_title: str = "") -> None:
@@ -150,6 +155,9 @@ def assert_exact(engine) -> dict[str, list[dict]]:
 def test_the_lists_sum_to_the_figures_through_page_changes_and_a_dis_enrollment(world):
     engine = world.engine
     before = assert_exact(engine)
+    stored_later = course_stats(engine, "ahead")["course"]["last_update"]
+    assert stored_later == "2024-01-16T00:00:00Z"
+    assert max(r["timestamp"] for rs in before.values() for r in rs) < "2024-01-12T06:00:01Z"
     # A page deleted and another moved out of main space: their edits stop counting.
     leaving = max(STUDENTS, key=lambda s: len(before[s]))
     main_pages = sorted({(r["wiki"], r["title"]) for name, rs in before.items() if name != leaving
@@ -216,6 +224,13 @@ def test_the_articles_list_filters_by_kind_wiki_and_editor(world):
     theirs = course_articles(engine, SLUG, editor=name.replace(" ", "_"), kind="new", wiki=ONE)
     assert theirs and {a["id"] for a in theirs} == \
         {a["id"] for a in every if name in a["editors"] and a["new_article"] and a["wiki"] == ONE}
+    # As of a day too: the stats document's articles of that day, filtered.
+    day = date(2024, 1, 8)
+    then = course_stats(engine, SLUG, ("articles",), until=day)["articles"]
+    for kind, new in (("new", True), ("edited", False)):
+        got = course_articles(engine, SLUG, kind=kind, until=day)
+        assert [{k: v for k, v in a.items() if k != "id"} for a in got] == [a for a in then if a["new_article"] is new]
+    assert len(then) < len(every)
     for bad, message in ((dict(kind="old"), "kind must be new or edited"), (dict(wiki="three.wiki"), "does not track"),
                          (dict(editor="Nobody"), "is not enrolled")):
         with pytest.raises(InvalidInput, match=message):
