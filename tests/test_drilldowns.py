@@ -177,6 +177,11 @@ def test_the_lists_sum_to_the_figures_through_page_changes_and_a_dis_enrollment(
     after = assert_exact(engine)
     assert leaving not in after
     assert all((r["wiki"], r["title"]) != (wiki_a, deleted) for rs in after.values() for r in rs)
+    # The deleted page keeps a drill-down that says why its edits no longer count.
+    gone_id = next(r["article_id"] for rs in before.values() for r in rs if (r["wiki"], r["title"]) == (wiki_a, deleted))
+    gone = article_drilldown(engine, SLUG, gone_id)
+    assert (gone["article"]["deleted"], gone["article"]["counted"], gone["revisions"], gone["windows"]) == \
+        (True, False, [], [])
     drafts = [r for rs in after.values() for r in rs if r["title"] == f"Draft:{moved}"]
     assert drafts and all(r["namespace"] == 118 and r["references"] == 0 for r in drafts)
     # The moved page's drill-down says where it went.

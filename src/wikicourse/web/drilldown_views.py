@@ -82,7 +82,7 @@ def article_page(request: Request, slug: str, article_id: int, sort: str = "time
     a = drill["article"]
     windows = [{**w, "needs_update": False} for w in drill["windows"]]
     figure = chart.chart(windows, "character_sum", start=course["start"], end=course["end"],
-                         svg_id="chart-article", label="Characters added")
+                         svg_id="chart-article", label="Characters added") if windows else None
     return render(request, "article.html", {
         "course": course, "tab": "articles", "drill": drill, "article": a, "chart": figure,
         "url": None if a["deleted"] else article_url(a["wiki"], a["title"]),
