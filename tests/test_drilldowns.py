@@ -147,7 +147,8 @@ def assert_exact(engine) -> dict[str, list[dict]]:
         assert sum(w["character_sum"] for w in drill["windows"]) == a["character_sum"]
     # The latest edits are the newest of all the lists.
     recent = recent_activity(engine, SLUG, 15)["revisions"]
-    newest = sorted(total, key=lambda r: (r["timestamp"], r["rev_id"]), reverse=True)[:15]
+    by_wiki = sorted(sorted(total, key=lambda r: -r["rev_id"]), key=lambda r: r["wiki"])  # ties: wiki, newest revision
+    newest = sorted(by_wiki, key=lambda r: r["timestamp"], reverse=True)[:15]
     assert [(r["wiki"], r["rev_id"]) for r in recent] == [(r["wiki"], r["rev_id"]) for r in newest]
     return lists
 

@@ -161,14 +161,16 @@ def _revision_list(conn: Connection, rows, paging: Paging | None, limit: int | N
         .join(wikis, wikis.c.id == rows.c.wiki_id)
         .join(users, users.c.id == rows.c.user_id)
     )
+    # Ties by time, then (wiki, revision): a total order, so pages neither skip nor repeat.
+    ties = (rows.c.timestamp.desc(), rows.c.wiki_id, rows.c.rev_id.desc())
     if paging is None:
-        listed = listed.order_by(rows.c.timestamp.desc(), rows.c.rev_id.desc()).limit(limit)
+        listed = listed.order_by(*ties).limit(limit)
         total = None
     else:
         column = {"wiki": wikis.c.domain, "username": users.c.username}.get(paging.sort, None)
         column = rows.c[paging.sort] if column is None else column
         first = column.desc() if paging.direction == "desc" else column.asc()
-        listed = (listed.order_by(first, rows.c.timestamp.desc(), rows.c.rev_id.desc())
+        listed = (listed.order_by(first, *ties)
                   .limit(paging.per_page).offset((paging.page - 1) * paging.per_page))
         total = conn.scalar(select(func.count()).select_from(rows))
     found = [
