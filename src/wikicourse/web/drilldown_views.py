@@ -59,7 +59,7 @@ def _one_wiki(columns: list, course: dict) -> list:
 
 
 @router.get("/courses/{slug:path}/students/{username}", response_class=HTMLResponse)
-def student_page(request: Request, slug: str, username: str, sort: str = "timestamp", dir: str | None = None,
+def student_view(request: Request, slug: str, username: str, sort: str = "timestamp", dir: str | None = None,
                  page: Annotated[int, Query(ge=1)] = 1):
     engine = request.app.state.engine
     course = course_stats(engine, slug, ("course",))["course"]
@@ -74,7 +74,7 @@ def student_page(request: Request, slug: str, username: str, sort: str = "timest
 
 
 @router.get("/courses/{slug:path}/articles/{article_id:int}", response_class=HTMLResponse)
-def article_page(request: Request, slug: str, article_id: int, sort: str = "timestamp", dir: str | None = None,
+def article_view(request: Request, slug: str, article_id: int, sort: str = "timestamp", dir: str | None = None,
                  page: Annotated[int, Query(ge=1)] = 1):
     engine = request.app.state.engine
     course = course_stats(engine, slug, ("course",))["course"]
@@ -91,7 +91,7 @@ def article_page(request: Request, slug: str, article_id: int, sort: str = "time
 
 
 @router.get("/courses/{slug:path}/recent", response_class=HTMLResponse)
-def recent_page(request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=MAX_RECENT)] = RECENT_SHOWN):
+def recent_view(request: Request, slug: str, limit: Annotated[int, Query(ge=1, le=MAX_RECENT)] = RECENT_SHOWN):
     engine = request.app.state.engine
     course = course_stats(engine, slug, ("course",))["course"]
     return render(request, "recent.html", {
