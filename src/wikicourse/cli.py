@@ -412,6 +412,80 @@ def changes(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
     click.echo(json.dumps(found, indent=1, ensure_ascii=False) if as_json else render(slug, found))
 
 
+sort_option = click.option("--sort", default="timestamp", show_default=True,
+                           help="timestamp, wiki, title, namespace, characters, references, new or rev_id "
+                                "(username too for an article)")
+dir_option = click.option("--dir", "direction", type=click.Choice(["asc", "desc"]),
+                          help="[default: newest or largest first, text A to Z]")
+page_option = click.option("--page", default=1, show_default=True, type=int, help="Which page of revisions.")
+per_page_option = click.option("--per-page", default=50, show_default=True, type=int, help="Revisions per page.")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("username")
+@sort_option
+@dir_option
+@page_option
+@per_page_option
+@click.option("--json", "as_json", is_flag=True, help="Print the drill-down as JSON.")
+@pass_existing
+def student(ctx: Context, slug: str, username: str, sort: str, direction: str | None, page: int, per_page: int,
+            as_json: bool) -> None:
+    """A student's counted revisions, their pages and their figures per wiki."""
+    from .drilldowns import Paging, student_drilldown
+
+    doc = student_drilldown(ctx.engine, slug, username, Paging(sort, direction, page, per_page))
+    if as_json:
+        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        return
+    from .drilldown_report import render_student
+
+    click.echo(render_student(doc))
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("article_id", type=int)
+@sort_option
+@dir_option
+@page_option
+@per_page_option
+@click.option("--json", "as_json", is_flag=True, help="Print the drill-down as JSON.")
+@pass_existing
+def article(ctx: Context, slug: str, article_id: int, sort: str, direction: str | None, page: int, per_page: int,
+            as_json: bool) -> None:
+    """An article's counted revisions in a course, its editors and figures per window
+    (ARTICLE_ID: as `student` and `recent` list them)."""
+    from .drilldowns import Paging, article_drilldown
+
+    doc = article_drilldown(ctx.engine, slug, article_id, Paging(sort, direction, page, per_page))
+    if as_json:
+        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        return
+    from .drilldown_report import render_article
+
+    click.echo(render_article(doc))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--limit", default=20, show_default=True, type=int, help="How many revisions to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@pass_existing
+def recent(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
+    """A course's latest counted revisions, newest first."""
+    from .drilldowns import recent_activity
+
+    doc = recent_activity(ctx.engine, slug, limit)
+    if as_json:
+        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        return
+    from .drilldown_report import render_recent
+
+    click.echo(render_recent(doc))
+
+
 redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", metavar="URL",
                             default="redis://127.0.0.1:6379/0", show_default=True,
                             help="The workers' broker [env WIKICOURSE_REDIS]")

@@ -24,7 +24,10 @@ SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
 # A slug's last part may not be the name of a course's own page or resource on the web
 # (slugs hold "/"): /courses/x/students must be x's students, not course "x/students".
 RESERVED_ENDINGS = ("activity", "students", "articles", "manage", "enroll", "disenroll", "edit", "update",
-                    "users", "timeslices", "updates", "changes", "wikis", "removal")
+                    "users", "timeslices", "updates", "changes", "wikis", "removal", "recent")
+# Nor may a later part be a page holding a course's drill-downs: /courses/x/students/Ann is
+# x's student Ann, so no course may be "x/students/Ann".
+DRILLDOWN_PARTS = ("students", "articles")
 
 
 def parse_date(value: str, what: str = "date") -> date:
@@ -76,6 +79,9 @@ def create_course(engine: Engine, slug: str, *, title: str, start: date, end: da
     last = slug.rsplit("/", 1)[-1]
     if "/" in slug and (last in RESERVED_ENDINGS or last.endswith(".csv")):
         raise InvalidInput(f"a course slug may not end in /{last}: the dashboard's pages use that name")
+    inner = next((p for p in slug.split("/")[1:-1] if p in DRILLDOWN_PARTS), None)
+    if inner:
+        raise InvalidInput(f"a course slug may not hold /{inner}/: the dashboard's pages use that name")
     if not title.strip():
         raise InvalidInput("the title is empty")
     _check_period(start, end)

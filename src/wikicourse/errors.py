@@ -17,6 +17,14 @@ class UnknownCampaign(InvalidInput):
     """No campaign has that slug."""
 
 
+class UnknownStudent(InvalidInput):
+    """Nobody by that name is enrolled in the course."""
+
+
+class UnknownArticle(InvalidInput):
+    """No article of that id was edited in the course."""
+
+
 class WikiError(WikicourseError):
     """A wiki could not give what was asked."""
 

@@ -222,7 +222,10 @@ def _course_articles(cid: int, until: Until | None):
     )
 
 
-def _articles(conn, cid: int, until: Until | None = None) -> list[dict]:
+def _articles(conn, cid: int, until: Until | None = None, *, with_ids: bool = False, new: bool | None = None,
+              wiki: str | None = None) -> list[dict]:
+    """The course's articles; with `with_ids` their article ids too, only the `new` (or not new) ones,
+    only those on `wiki` (drilldowns.course_articles filters the lists this way)."""
     # Editors: the student ids each article course timeslice holds, across its (counted) windows.
     editor_ids: dict[int, set[int]] = defaultdict(set)
     for article_id, ids in conn.execute(
@@ -250,9 +253,12 @@ def _articles(conn, cid: int, until: Until | None = None) -> list[dict]:
         )
         .join(articles, articles.c.id == counted.c.article_id)
         .join(wikis, wikis.c.id == articles.c.wiki_id)
+        .where(*([] if new is None else [counted.c.new_article if new else ~counted.c.new_article]),
+               *([] if wiki is None else [wikis.c.domain == wiki]))
     )
     listed = [
         {
+            **({"id": r.article_id} if with_ids else {}),
             "wiki": r.domain,
             "title": r.title,
             "namespace": r.namespace,

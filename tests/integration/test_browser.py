@@ -336,9 +336,12 @@ def test_the_activity_charts_and_the_articles_table_show_both_wikis(page: Page, 
     expect(rows).to_have_count(len(doc["articles"]))
     expect(page.locator("table#articles span.new")).to_have_count(doc["course"]["new_article_count"])
     article = doc["articles"][0]
-    link = page.locator("table#articles").get_by_role("link", name=article["title"], exact=True).first
-    href = unquote(link.get_attribute("href")).replace("_", " ")
+    row = page.locator("table#articles tbody tr").filter(
+        has=page.get_by_role("link", name=article["title"], exact=True)).first
+    href = unquote(row.locator("a.wiki-link").get_attribute("href")).replace("_", " ")
     assert href == f"https://{article['wiki']}/wiki/{article['title']}", href
+    assert row.get_by_role("link", name=article["title"], exact=True).get_attribute("href").startswith(
+        f"/courses/{SLUG}/articles/")  # the title opens the article's drill-down
 
 
 def test_signed_out_visitors_sign_in_before_managing_and_bad_tokens_are_refused(page: Page, site: Site):

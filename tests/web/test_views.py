@@ -347,14 +347,15 @@ def test_students_sort_by_each_column_both_ways(reader, field, direction):
     doc = page(reader.get(f"/courses/{SLUG}/students", params={"sort": field, "dir": direction}).text)
     table = doc.one("table", id="students")
     rows = table.rows()
+    names = [tr.one("a", class_="student").text for tr in table.one("tbody").all("tr")]
     users = course_stats(reader.engine, SLUG)["users"]
-    assert sorted(r[0] for r in rows) == sorted(u["username"] for u in users)
+    assert sorted(names) == sorted(u["username"] for u in users)
     by_name = {u["username"]: u for u in users}
-    keys = [by_name[r[0]][field] for r in rows]
+    keys = [by_name[name][field] for name in names]
     keys = [plain(k) for k in keys] if isinstance(keys[0], str) else keys
     assert keys == sorted(keys, reverse=direction == "desc")
-    for r in rows:  # the cells show the stats
-        assert [number(v) for v in r[2:]] == [by_name[r[0]][f] for f in STUDENT_COLUMNS[2:]]
+    for name, r in zip(names, rows):  # the cells show the stats
+        assert [number(v) for v in r[2:]] == [by_name[name][f] for f in STUDENT_COLUMNS[2:]]
     active = [th for th in table.all("th") if th.get("aria-sort")]
     assert len(active) == 1 and active[0].one("a", class_="sort").get("data-sort") == field
     assert active[0].get("aria-sort") == ("ascending" if direction == "asc" else "descending")
@@ -362,14 +363,15 @@ def test_students_sort_by_each_column_both_ways(reader, field, direction):
     assert active[0].one("a").get("href") == f"?sort={field}&dir={toggled}"
 
 
-def test_students_link_to_their_contributions_and_default_to_name_order(reader):
+def test_students_link_to_their_page_and_contributions_and_default_to_name_order(reader):
     table = page(reader.get(f"/courses/{SLUG}/students").text).one("table", id="students")
-    names = [r[0] for r in table.rows()]
+    names = [a.text for a in table.all("a", class_="student")]
     assert names == sorted(names, key=plain)
     assert names.index("Mei Chen") < names.index("Ólafur Jónsson") < names.index("Tomás Ibáñez")  # not after Z
-    link = table.one("tr", data_username="Helen Carter (Wiki Ed)").one("a")
-    assert link.get("href") == ("https://demo.wikicourse.invalid/wiki/Special:Contributions/"
-                                "Helen_Carter_(Wiki_Ed)")
+    row = table.one("tr", data_username="Helen Carter (Wiki Ed)")
+    assert row.one("a", class_="wiki-link").get("href") == (
+        "https://demo.wikicourse.invalid/wiki/Special:Contributions/Helen_Carter_(Wiki_Ed)")
+    assert row.one("a", class_="student").get("href") == f"/courses/{SLUG}/students/Helen_Carter_(Wiki_Ed)"
     assert table.one("th", aria_sort="ascending").one("a").get("data-sort") == "username"
 
 
@@ -394,13 +396,19 @@ def test_articles_sort_and_show_the_stats(reader, field, direction):
         return len(v) if isinstance(v, list) else plain(v) if isinstance(v, str) else v
     keys = [key(articles[tr.get("data-title")]) for tr in rows]
     assert keys == sorted(keys, reverse=direction == "desc")
-    for tr in rows:
+    for tr in rows:  # one wiki: no wiki column
         a = articles[tr.get("data-title")]
         cells = [c.text for c in tr.all("td")]
-        assert [number(v) for v in cells[3:6]] == [a["revision_count"], a["character_sum"], a["references_count"]]
+        assert [number(v) for v in cells[2:5]] == [a["revision_count"], a["character_sum"], a["references_count"]]
         assert bool(tr.all("span", class_="new")) == a["new_article"]
-        assert cells[6] == ", ".join(a["editors"])
-        assert unquote(tr.one("a").get("href")) == f"https://{DEMO_WIKI}/wiki/" + a["title"].replace(" ", "_")
+        editors = tr.one("td", class_="editors").all("a")
+        assert [e.text for e in editors] == a["editors"]
+        assert [unquote(e.get("href")) for e in editors] == \
+            [f"/courses/{SLUG}/students/" + name.replace(" ", "_") for name in a["editors"]]
+        assert unquote(tr.one("a", class_="wiki-link").get("href")) == \
+            f"https://{DEMO_WIKI}/wiki/" + a["title"].replace(" ", "_")
+        assert tr.one("a", class_="article").get("href") == f"/courses/{SLUG}/articles/{tr.get('data-article')}"
+    assert "Wiki" not in [th.text for th in table.all("th")]
     assert len(table.all("span", class_="new")) == course_stats(reader.engine, SLUG)["course"]["new_article_count"]
 
 

@@ -81,12 +81,6 @@ def course_users(request: Request, slug: str, until: UntilDate = None) -> dict:
     return {"users": course_stats(request.app.state.engine, slug, ("users",), until=_day(until))["users"]}
 
 
-@router.get("/courses/{slug:path}/articles", summary="The articles the course's students edited",
-            responses=errors(*READ))
-def course_articles(request: Request, slug: str, until: UntilDate = None) -> dict:
-    return {"articles": course_stats(request.app.state.engine, slug, ("articles",), until=_day(until))["articles"]}
-
-
 @router.get("/courses/{slug:path}/timeslices", summary="Per-wiki figures for each timeslice window",
             responses=errors(*READ))
 def course_timeslices(request: Request, slug: str,

@@ -14,10 +14,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
-from ..errors import CourseBusy, InvalidInput, UnknownCampaign, UnknownCourse, WikiError, WikicourseError
+from ..errors import (CourseBusy, InvalidInput, UnknownArticle, UnknownCampaign, UnknownCourse, UnknownStudent,
+                      WikiError, WikicourseError)
 from ..wikis import open_source
 from ..update.cycle import SourceFactory
-from . import api, campaign_api, campaign_views, manage, views
+from . import api, campaign_api, campaign_views, drilldown_api, drilldown_views, manage, views
 from .jobs import QueuedUpdater, Updater
 
 log = logging.getLogger(__name__)
@@ -39,17 +40,19 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
     app.state.updater = QueuedUpdater(engine, redis_url) if redis_url else Updater(engine, source_factory)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(drilldown_api.router)  # before the API's bare /courses/{slug:path}
     app.include_router(api.router)
     app.include_router(campaign_api.router)
     app.include_router(manage.router)  # before the views: its /courses/{slug}/... routes precede the bare one
     app.include_router(campaign_views.router)
+    app.include_router(drilldown_views.router)  # before the views' bare /courses/{slug:path} too
     app.include_router(views.router)
     _error_handlers(app)
     return app
 
 
 def _status(exc: Exception) -> int:
-    if isinstance(exc, (UnknownCourse, UnknownCampaign)):
+    if isinstance(exc, (UnknownCourse, UnknownCampaign, UnknownStudent, UnknownArticle)):
         return 404
     if isinstance(exc, InvalidInput):
         return 422

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from .. import settings
 from ..changes import course_changes, summarize
 from ..collation import name_key
+from ..drilldowns import course_articles
 from ..errors import InvalidInput
 from ..stats import course_stats, per_wiki
 from ..history import last_moves, update_history
@@ -73,6 +74,15 @@ def article_url(wiki: str, title: str) -> str:
     return f"https://{wiki}/wiki/{quote(title.replace(' ', '_'), safe='/()_,:!*')}"
 
 
+def student_page(slug: str, username: str) -> str:
+    """A student's drill-down (drilldown_views): underscores for spaces, as on the wikis."""
+    return f"/courses/{slug}/students/{quote(username.replace(' ', '_'), safe='()_,:!*')}"
+
+
+def article_page(slug: str, article_id: int) -> str:
+    return f"/courses/{slug}/articles/{article_id}"
+
+
 def set_flash(request: Request, response: Response, message: str, kind: str = "ok") -> None:
     """A message for the next page this browser shows (a cookie, so no URL can forge it)."""
     response.set_cookie(FLASH, quote(f"{kind}|{message}"), max_age=60, httponly=True, samesite="lax",
@@ -82,7 +92,8 @@ def set_flash(request: Request, response: Response, message: str, kind: str = "o
 def setup_templates(templates) -> None:
     """Give the templates their helpers, so error pages (rendered by app.py) show the header too."""
     templates.env.filters.update(num=num, when=when, summarize=summarize, took=took, as_of=figures_as_of)
-    templates.env.globals.update(page_actor=page_actor, csrf_token=csrf_token)
+    templates.env.globals.update(page_actor=page_actor, csrf_token=csrf_token, student_page=student_page,
+                                 article_page=article_page)
 
 
 def render(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
@@ -177,11 +188,24 @@ def students_page(request: Request, slug: str, sort: str | None = None, dir: str
                                              "headers": headers, "links": links, "csv_order": _order(sort, dir)})
 
 
+def article_filters(request: Request) -> dict[str, str]:
+    """The articles list's filters set in the query (an empty choice is no filter)."""
+    return {k: v for k in ("kind", "wiki", "editor") if (v := request.query_params.get(k, "").strip())}
+
+
 @router.get("/courses/{slug:path}/articles", response_class=HTMLResponse)
 def articles_page(request: Request, slug: str, sort: str | None = None, dir: str | None = None,
                   page: Annotated[int, Query(ge=1)] = 1):
-    doc = course_stats(request.app.state.engine, slug, ("course", "articles"))
-    rows, headers = sorted_table(doc["articles"], ARTICLE_COLUMNS, sort, dir)
+    engine = request.app.state.engine
+    doc = course_stats(engine, slug, ("course", "users"))
+    filters = article_filters(request)
+    listed = course_articles(engine, slug, **filters)
+    one_wiki = len(doc["course"]["wikis"]) == 1
+    columns = [c for c in ARTICLE_COLUMNS if not (one_wiki and c[0] == "wiki")]
+    rows, headers = sorted_table(listed, columns, sort, dir)
+    query = urlencode(filters)
+    for h in headers:  # sorting keeps the filters
+        h["href"] += "&" + query if query else ""
     # A big course edits thousands of articles: pages of ARTICLES_PER_PAGE keep the page light.
     pages = max(1, -(-len(rows) // ARTICLES_PER_PAGE))
     if page > pages:
@@ -192,10 +216,14 @@ def articles_page(request: Request, slug: str, sort: str | None = None, dir: str
         a["url"] = article_url(a["wiki"], a["title"])
     order = {k: v for k, v in (("sort", sort), ("dir", dir)) if v}
     pager = {"page": page, "pages": pages, "first": first + 1, "last": first + len(shown), "total": len(rows),
-             "prev": "?" + urlencode({**order, "page": page - 1}) if page > 1 else None,
-             "next": "?" + urlencode({**order, "page": page + 1}) if page < pages else None}
+             "prev": "?" + urlencode({**order, **filters, "page": page - 1}) if page > 1 else None,
+             "next": "?" + urlencode({**order, **filters, "page": page + 1}) if page < pages else None}
+    students = [u["username"] for u in doc["users"] if u["role"] == "student"]
     return render(request, "articles.html", {"course": doc["course"], "tab": "articles", "articles": shown,
-                                             "headers": headers, "pager": pager, "csv_order": _order(sort, dir)})
+                                             "headers": headers, "pager": pager, "order": order,
+                                             "filters": {**filters, "query": query}, "students": students,
+                                             "csv_query": "?" + urlencode({**order, **filters}) if order or filters
+                                             else ""})
 
 
 def _order(sort: str | None, direction: str | None) -> str:
@@ -211,7 +239,10 @@ CSV_TABLES = {"students": ("users", STUDENT_COLUMNS), "articles": ("articles", A
 def _csv_route(kind: str) -> None:
     def download(request: Request, slug: str, sort: str | None = None, dir: str | None = None) -> Response:
         engine = request.app.state.engine
-        doc = course_stats(engine, slug, {"overview": ("course",), "students": ("users",)}.get(kind, (kind,)))
+        if kind == "articles":  # filtered as the page is
+            doc = {"articles": course_articles(engine, slug, **article_filters(request))}
+        else:
+            doc = course_stats(engine, slug, {"overview": ("course",), "students": ("users",)}.get(kind, (kind,)))
         if kind in CSV_TABLES:
             part, columns = CSV_TABLES[kind]
             doc[part] = sorted_table(doc[part], columns, sort, dir)[0]
