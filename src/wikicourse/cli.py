@@ -168,7 +168,9 @@ def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add
 @pass_existing
 def course_list(ctx: Context, search: str | None, wiki: str | None, state: str | None, sort: str | None,
                 descending: bool | None, as_json: bool) -> None:
-    """List the courses with their dates and headline figures."""
+    """List, search and sort the courses.
+
+    Each course with its dates, state and headline figures."""
     from .listing import list_courses, render_courses
 
     found = list_courses(ctx.engine, search=search, wiki=wiki, state=state, sort=sort, descending=descending,
@@ -432,7 +434,9 @@ per_page_option = click.option("--per-page", default=50, show_default=True, type
 @pass_existing
 def student(ctx: Context, slug: str, username: str, sort: str, direction: str | None, page: int, per_page: int,
             as_json: bool) -> None:
-    """A student's counted revisions, their pages and their figures per wiki."""
+    """Show a student's counted revisions.
+
+    Each revision the course counts (with its diff link), their pages and their figures per wiki."""
     from .drilldowns import Paging, student_drilldown
 
     doc = student_drilldown(ctx.engine, slug, username, Paging(sort, direction, page, per_page))
@@ -455,8 +459,10 @@ def student(ctx: Context, slug: str, username: str, sort: str, direction: str | 
 @pass_existing
 def article(ctx: Context, slug: str, article_id: int, sort: str, direction: str | None, page: int, per_page: int,
             as_json: bool) -> None:
-    """An article's counted revisions in a course, its editors and figures per window
-    (ARTICLE_ID: as `student` and `recent` list them)."""
+    """Show an article's counted revisions.
+
+    Its revisions the course counts, its editors and its figures per window (ARTICLE_ID: as
+    `student` and `recent` list them)."""
     from .drilldowns import Paging, article_drilldown
 
     doc = article_drilldown(ctx.engine, slug, article_id, Paging(sort, direction, page, per_page))
@@ -474,7 +480,9 @@ def article(ctx: Context, slug: str, article_id: int, sort: str, direction: str 
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @pass_existing
 def recent(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
-    """A course's latest counted revisions, newest first."""
+    """Show a course's latest counted edits.
+
+    The revisions the course counts, newest first."""
     from .drilldowns import recent_activity
 
     doc = recent_activity(ctx.engine, slug, limit)
