@@ -54,7 +54,7 @@ def served(url: str, *args: str) -> tuple[str, str]:
     try:
         for _ in range(200):
             try:
-                assert httpx.get(f"http://127.0.0.1:{port}/api/courses").json() == {"courses": []}
+                assert httpx.get(f"http://127.0.0.1:{port}/api/courses").json()["courses"] == []
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
