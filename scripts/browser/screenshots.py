@@ -5,7 +5,8 @@
     .venv/bin/python scripts/browser/screenshots.py --url http://127.0.0.1:8765 \\
         --slug demo-2024 --campaign january-2024 --token "$TOKEN"
 
-Writes docs/screenshots/{courses,overview,activity,students,manage,campaign}.png, whole pages at
+Writes docs/screenshots/{courses,overview,activity,students,student,article,manage,campaign}.png,
+whole pages at
 1280 px wide, with Debian's Chromium (scripts/browser/install.sh): never `playwright install`.
 """
 from __future__ import annotations
@@ -51,6 +52,11 @@ def main() -> int:
                           ("students", course + "/students"),
                           ("campaign", f"{base}/campaigns/{quote(args.campaign)}")):
             sizes[name] = shoot(page, url, args.out / f"{name}.png")
+        # The drill-downs of the busiest student and of the most edited article, as the tables link them.
+        for name, table, sort in (("student", "students", "revision_count"), ("article", "articles", "revision_count")):
+            page.goto(f"{course}/{table}?sort={sort}&dir=desc")
+            href = page.locator(f"table a.{name}").first.get_attribute("href")
+            sizes[name] = shoot(page, base + href, args.out / f"{name}.png")
         page.goto(f"{base}/login?next={quote(f'/courses/{args.slug}/manage')}")
         page.fill("form#login input#token", args.token)
         page.locator("form#login").locator("button, input[type=submit]").first.click()

@@ -232,7 +232,9 @@ def test_filtering_the_articles_list_by_kind_wiki_and_editor(page: Page, site: S
     expect(page.locator("table#articles tbody tr")).to_have_count(len(want))
     assert parse_qs(urlsplit(page.url).query)["editor"] == [name]
     csv_href = page.locator("a.csv").get_attribute("href")
-    assert parse_qs(urlsplit(csv_href).query) == {"kind": ["new"], "wiki": [wiki], "editor": [name]}
+    # The CSV is the table as shown: the same filters, in the same order.
+    assert parse_qs(urlsplit(csv_href).query) == {"kind": ["new"], "wiki": [wiki], "editor": [name],
+                                                  "sort": ["character_sum"], "dir": ["desc"]}
     page.get_by_role("link", name="Show all").click()
     expect(page.locator("table#articles tbody tr")).to_have_count(len(every))
     # The editors link to their pages.
