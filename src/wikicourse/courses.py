@@ -15,7 +15,6 @@ from .wikis import open_source
 from .sources.base import normalize_username
 from .sql import upsert
 from .models.tables import course_wikis, courses, enrollments, users
-from .collation import search_key
 from .wikis import wiki_ids, wiki_urls
 
 # Characters no MediaWiki title, and so no username, can hold.
@@ -92,7 +91,7 @@ def create_course(engine: Engine, slug: str, *, title: str, start: date, end: da
         ids = wiki_ids(conn, list(wikis))
         if conn.scalar(select(courses.c.id).where(courses.c.slug == slug)) is not None:
             raise InvalidInput(f"course {slug!r} already exists")
-        cid = conn.execute(insert(courses).values(slug=slug, title=title.strip(), title_key=search_key(title),
+        cid = conn.execute(insert(courses).values(slug=slug, title=title.strip(),
                                                   start=start, end=end, timeslice_days=timeslice_days)
                            ).inserted_primary_key[0]
         conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=timeslice_days)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, and_, case, distinct, exists, func, literal, or_, select
 
+from .collation import name_key
 from .courses import course_id
 from .errors import InvalidInput, UnknownArticle, UnknownStudent
 from .models.tables import (
@@ -41,6 +42,8 @@ from .stats import iso
 
 PER_PAGE = 50
 MAX_PER_PAGE = 500
+MAX_PAGE = (2**31 - 1) // MAX_PER_PAGE  # any further offset would overflow the databases' integers
+MAX_ID = 2**31 - 1  # the largest article id a database holds (PostgreSQL's integer)
 RECENT = 20
 MAX_RECENT = 500
 # The columns a revision list may be sorted by (whitelisted: a sort is never free SQL), and the
@@ -139,8 +142,8 @@ class Paging:
             raise InvalidInput(f"cannot sort by {self.sort!r}: sort by one of {', '.join(allowed)}")
         if self.direction not in (None, "asc", "desc"):
             raise InvalidInput(f"dir must be asc or desc, not {self.direction!r}")
-        if self.page < 1:
-            raise InvalidInput(f"page must be 1 or more, not {self.page}")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise InvalidInput(f"page must be 1 to {MAX_PAGE}, not {self.page}")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise InvalidInput(f"per_page must be 1 to {MAX_PER_PAGE}, not {self.per_page}")
         return Paging(self.sort, self.direction or allowed[self.sort], self.page, self.per_page)
@@ -246,8 +249,9 @@ def student_drilldown(engine: Engine, slug: str, username: str, paging: Paging =
             )
             .join(wikis, wikis.c.id == mine.c.wiki_id)
             .group_by(mine.c.article_id, wikis.c.domain, mine.c.title, mine.c.namespace)
-            .order_by(wikis.c.domain, mine.c.namespace, mine.c.title)
         ).all()
+    # In the one name order (databases collate titles differently).
+    pages.sort(key=lambda p: (p.domain, p.namespace, name_key(p.title)))
     shown = sorted(set(course["wikis"]) | set(by_wiki))
     per_wiki = [{"wiki": w, **{f: by_wiki.get(w, {}).get(f, 0) for f in FIGURES}} for w in shown]
     return {
@@ -277,6 +281,8 @@ def article_drilldown(engine: Engine, slug: str, article_id: int, paging: Paging
     paging = paging.checked(REVISION_SORTS)
     with engine.connect() as conn:
         cid = course_id(conn, slug)
+        if not 1 <= article_id <= MAX_ID:
+            raise UnknownArticle(f"no article {article_id} in {slug!r}")
         page = conn.execute(
             select(articles, wikis.c.domain).join(wikis, wikis.c.id == articles.c.wiki_id)
             .where(articles.c.id == article_id)
@@ -294,8 +300,9 @@ def article_drilldown(engine: Engine, slug: str, article_id: int, paging: Paging
                    _sum(rows.c.characters).label("character_sum"), _sum(rows.c.references).label("references_count"),
                    (func.max(case((rows.c.new, 1), else_=0)) > 0).label("created"))
             .join(users, users.c.id == rows.c.user_id)
-            .group_by(users.c.username).order_by(users.c.username)
+            .group_by(users.c.username)
         ).all()
+        editors.sort(key=lambda e: name_key(e.username))
         windows = conn.execute(
             select(rows.c.window_start, rows.c.window_end, func.count().label("revision_count"),
                    _sum(rows.c.characters).label("character_sum"), _sum(rows.c.references).label("references_count"))

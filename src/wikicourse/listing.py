@@ -19,6 +19,7 @@ from .wikis import wiki_ids, wikis
 
 PER_PAGE = 50  # the dashboard's and the API's page
 MAX_LIMIT = 500
+MAX_OFFSET = 2**31 - 1  # far past any list; larger numbers overflow the databases' integers
 MAX_SEARCH = 200  # characters: a title is at most 500, a search longer than this is a mistake
 
 # Sort name -> the column it orders by; anything else is refused (no column from a URL).
@@ -66,8 +67,8 @@ def list_courses(engine: Engine, *, search: str | None = None, wiki: str | None 
         raise InvalidInput(f"unknown state {state!r}: one of {', '.join(STATES)}")
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"the limit is 1 to {MAX_LIMIT}, not {limit}")
-    if offset < 0:
-        raise InvalidInput(f"the offset is at least 0, not {offset}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"the offset is 0 to {MAX_OFFSET}, not {offset}")
     if search and len(search) > MAX_SEARCH:
         raise InvalidInput(f"the search is at most {MAX_SEARCH} characters")
     today = today or now_utc().date()
@@ -124,8 +125,8 @@ def wiki_domains(engine: Engine) -> list[str]:
 
 def page_offset(page: int, limit: int) -> int:
     """The offset of a 1-based page."""
-    if page < 1:
-        raise InvalidInput(f"the page is at least 1, not {page}")
+    if not 1 <= page <= MAX_OFFSET // limit:
+        raise InvalidInput(f"the page is 1 to {MAX_OFFSET // limit}, not {page}")
     return (page - 1) * limit
 
 

@@ -139,6 +139,17 @@ def test_an_unknown_course_is_a_404_and_no_slug_may_hide_a_drilldown(client):
         create_course(client.engine, "Uni/students/Ann", title="x", start=DEMO_START, end=DEMO_END, wikis=[DEMO_WIKI])
 
 
+def test_numbers_past_what_a_database_holds_are_refused_in_one_line(client):
+    """An offset or id beyond the databases' integers once crashed inside the driver (a 500)."""
+    student = busiest(client)["username"]
+    huge = 10**20
+    assert "page must be 1 to" in refused(client, f"/api/courses/{SLUG}/students/{student}", 422, page=huge // 10**10)
+    assert "no article" in refused(client, f"/api/courses/{SLUG}/articles/{huge}", 404)
+    assert "the offset is 0 to" in refused(client, "/api/courses", 422, offset=huge)
+    assert "the page is 1 to" in refused(client, "/api/courses", 422, page=huge)
+    assert client.get("/", params={"page": huge}, headers=HTML).status_code == 422
+
+
 # ---- the pages ----------------------------------------------------------------------------------
 
 def html(client, path: str, **params):

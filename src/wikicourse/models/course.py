@@ -6,12 +6,18 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..collation import search_key
 from .base import Base, UTCDateTime
 
 # A course's headline figures (docs/metrics.md), cached on its row.
 HEADLINE = ("student_count", "revision_count", "character_sum", "character_sum_user", "character_sum_draft",
             "references_count", "article_count", "new_article_count")
 
+
+
+def _title_key(context) -> str:
+    """Every insert that gives a title gets its key, whoever inserts the course."""
+    return search_key(context.get_current_parameters()["title"])
 
 class Course(Base):
     __tablename__ = "courses"
@@ -21,7 +27,7 @@ class Course(Base):
     slug: Mapped[str] = mapped_column(String(255), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     # The title folded case- and accent-blind (collation.search_key): searched and sorted in SQL.
-    title_key: Mapped[str] = mapped_column(String(500), default="", server_default="", index=True)
+    title_key: Mapped[str] = mapped_column(String(500), default=_title_key, server_default="", index=True)
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)
     timeslice_days: Mapped[int] = mapped_column(Integer, default=1)
