@@ -152,7 +152,7 @@ def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: da
             return changes
         conn.execute(update(courses).where(courses.c.id == cid).values(
             start=start or row.start, end=end or row.end, timeslice_days=days))
-        if timeslice_days is not None:
+        if changes.timeslice_days:  # only a new length re-grids every wiki (their lengths may differ)
             conn.execute(update(course_wikis).where(course_wikis.c.course_id == cid).values(timeslice_days=days))
         if remove:
             conn.execute(delete(course_wikis).where(course_wikis.c.course_id == cid,

@@ -157,8 +157,6 @@ def edit(request: Request, slug: str, csrf: Csrf = None, start: Text = "", end: 
     engine = request.app.state.engine
     try:
         days = course_api.parse_days(timeslice_days) if timeslice_days.strip() else None
-        if days == course_stats(engine, slug, ("course",))["course"]["timeslice_days"]:
-            days = None  # the form always sends the length: unchanged, it is no edit
         changes = course_api.edit_course(
             engine, slug,
             start=course_api.parse_date(start, "start date") if start.strip() else None,
