@@ -236,49 +236,42 @@ def test_a_never_updated_course_with_a_slash_in_its_slug_renders_every_page(read
     assert "No figures yet" in reader.get(f"/courses/{OTHER}/activity").text
 
 
-def test_overview_lists_recent_changes_with_their_reasons(writer):
+def test_the_overview_history_lists_each_run_with_its_moves_and_reasons(writer):
     older = add_run(writer.engine, SLUG, "2024-02-02T00:00:00Z", figures={"student_count": [8, 15]},
                     reasons=[{"kind": "students_added", "subject": f"Student {i}"} for i in range(1, 8)])
-    add_run(writer.engine, SLUG, "2024-02-03T00:00:00Z")  # found nothing new: not shown
+    quiet = add_run(writer.engine, SLUG, "2024-02-03T00:00:00Z")  # found nothing new: listed, moving nothing
     drop = add_run(writer.engine, SLUG, "2024-02-04T06:30:00Z", "partial",
                    figures={"revision_count": [120, 98], "character_sum": [12400, 11900]},
                    reasons=[{"kind": "deleted", "subject": "Siege of Kaunas", "detail": DEMO_WIKI},
                             {"kind": "students_removed", "subject": "<b>Ana</b>"}])
     r = writer.get(f"/courses/{SLUG}")
     assert "<b>Ana</b>" not in r.text and "&lt;b&gt;Ana&lt;/b&gt;" in r.text
-    section = page(r.text).one("section", id="recent-changes")
-    assert section.one("h2").text == "Recent changes"
-    items = section.all("li", class_="change")
-    assert [li.get("data-run") for li in items[:2]] == [str(drop), str(older)]
-    assert len(items) <= 5  # the latest few only
-    first = items[0]
-    assert first.one("time").get("datetime") == "2024-02-04T06:30:00Z" and "2024-02-04 06:30 UTC" in first.text
+    doc = page(r.text)
+    assert not doc.all(id="recent-changes")  # one history on the overview, not two
+    rows = doc.one("section", id="update-history").one("tbody").all("tr")
+    assert [tr.get("data-run") for tr in rows[:3]] == [str(drop), str(quiet), str(older)]
+    first = rows[0]
+    assert first.one("time", class_="as-of").get("datetime") == "2024-02-04T06:30:00Z"
     assert first.one("span", class_="run-status").text == "partial"
     assert [(m.get("data-field"), m.text) for m in first.all("span", class_="moved")] == [
-        ("revision_count", "revisions 120 → 98"), ("character_sum", "characters added to articles 12,400 → 11,900")]
+        ("revision_count", "revisions 120 → 98"), ("character_sum", "characters 12,400 → 11,900")]
     assert all("down" in m.get("class") for m in first.all("span", class_="moved"))
     assert [x.text for x in first.all("span", class_="reason")] == [
         f"page deleted: Siege of Kaunas ({DEMO_WIKI})", "student removed: <b>Ana</b>"]
-    # As a browser shows it (Node.text spaces out the elements).
-    shown = {m[0]: " ".join(html.unescape(re.sub(r"<[^>]+>", "", m[1])).split())
-             for m in re.findall(r'<li class="change" data-run="(\d+)">(.*?)</li>', r.text, re.S)}
-    assert shown[str(drop)] == ("Update as of 2024-02-04 06:30 UTC partial: revisions 120 → 98, characters added to "
-                                f"articles 12,400 → 11,900 — page deleted: Siege of Kaunas ({DEMO_WIKI}); "
-                                "student removed: <b>Ana</b>")
-    assert shown[str(older)] == ("Update as of 2024-02-02 00:00 UTC: students 8 → 15 — student added: "
-                                 "Student 1, Student 2, Student 3, Student 4, Student 5 and 2 more")  # one line
-    second = items[1]
-    assert not second.all("span", class_="run-status")  # done: no status shown
-    assert "up" in second.one("span", class_="moved").get("class")
+    assert "nothing" in rows[1].one("td", class_="changed").text and not rows[1].all("span", class_="reason")
+    assert "up" in rows[2].one("span", class_="moved").get("class")
+    assert [x.text for x in rows[2].all("span", class_="reason")] == ["student added: Student 1, Student 2 and 5 more"]
+    # The headline marks what the last finished update moved, old -> new.
+    marks = {f.one("span", class_="value").get("data-field"): f.one("span", class_="last-move").text
+             for f in doc.all("div", class_="figure") if f.all("span", class_="last-move")}
+    assert marks == {"revision_count": "120 → 98", "character_sum": "12,400 → 11,900"}
 
 
-def test_overview_shows_no_changes_without_history(writer):
-    assert not page(writer.get(f"/courses/{OTHER}").text).all(id="recent-changes")
-    add_run(writer.engine, OTHER, "2024-02-02T00:00:00Z")  # a run that moved nothing, for no reason
-    assert not page(writer.get(f"/courses/{OTHER}").text).all(id="recent-changes")
+def test_overview_shows_no_history_before_a_run(writer):
+    assert not page(writer.get(f"/courses/{OTHER}").text).all(id="update-history")
     add_run(writer.engine, OTHER, "2024-02-03T00:00:00Z", "failed")
-    item = page(writer.get(f"/courses/{OTHER}").text).one("section", id="recent-changes").one("li")
-    assert item.one("span", class_="run-status").text == "failed" and "no figure moved" in item.text
+    row = page(writer.get(f"/courses/{OTHER}").text).one("section", id="update-history").one("tbody").one("tr")
+    assert row.one("span", class_="run-status").text == "failed" and "nothing" in row.text
 
 
 def test_unknown_course_is_a_404_page(reader):

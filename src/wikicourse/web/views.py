@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from .. import settings
-from ..changes import course_changes, summarize
+from ..changes import summarize
 from ..collation import name_key
 from ..drilldowns import course_articles
 from ..errors import InvalidInput
@@ -24,7 +24,6 @@ from .auth import csrf_token, page_actor
 
 FLASH = "wikicourse_flash"
 ARTICLES_PER_PAGE = 500
-CHANGES_SHOWN = 5  # the overview's "Recent changes": this many runs
 HISTORY_SHOWN = 10  # the overview's "Update history": this many runs, whatever they did
 # The figures as the update history's compact rows name them.
 FIGURE_SHORT = {"student_count": "students", "article_count": "articles", "new_article_count": "new articles",
@@ -270,5 +269,4 @@ def overview_page(request: Request, slug: str):
                                              "history": runs, "last_moves": last_moves(runs),
                                              "figure_short": FIGURE_SHORT,
                                              "csvs": exports.KINDS, "figure_labels": FIGURE_LABELS,
-                                             "changes": course_changes(engine, slug, CHANGES_SHOWN),
                                              "grace_days": settings.grace_days()})
