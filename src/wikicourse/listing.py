@@ -117,12 +117,6 @@ def _conditions(conn, search: str | None, wiki: str | None, state: str | None, t
     return where
 
 
-def wiki_domains(engine: Engine) -> list[str]:
-    """The registered wikis, for a filter's choices."""
-    with engine.connect() as conn:
-        return list(conn.scalars(select(wikis.c.domain).order_by(wikis.c.domain)))
-
-
 def page_offset(page: int, limit: int) -> int:
     """The offset of a 1-based page."""
     if not 1 <= page <= MAX_OFFSET // limit:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from .. import listing
 from ..errors import InvalidInput
+from ..wikis import list_wikis
 
 # The table's columns: (label, [(sort name, link text)], numeric); the dates share one column.
 COLUMNS = [("Course", [("title", "Course")], False), ("Dates", [("start", "Start"), ("end", "end")], False),
@@ -49,5 +50,5 @@ def courses_listing(engine: Engine, *, q: str, wiki: str, state: str, sort: str,
              "prev": link(**order, page=page - 1) if page > 1 else None,
              "next": link(**order, page=page + 1) if page < pages else None}
     return {"courses": shown, "total": total, "headers": headers, "pager": pager, "chosen": chosen,
-            "order": order, "filtered": bool(filters), "wikis": listing.wiki_domains(engine),
+            "order": order, "filtered": bool(filters), "wikis": [w["domain"] for w in list_wikis(engine)],
             "states": listing.STATES}

@@ -14,7 +14,7 @@ class ErrorBody(BaseModel):
 WHY = {
     401: "No valid token: send `Authorization: Bearer TOKEN` (`wikicourse token create`)",
     403: "The token's holder may not do this (not an instructor of the course, nor an admin)",
-    404: "No such course or campaign",
+    404: "No such course or campaign (or, in a drill-down, student or article)",
     409: "An update of the course is already running",
     422: "Bad input (a malformed date or body, an unknown user or wiki): the message says which",
     503: "The workers' queue cannot be reached: try again later",
