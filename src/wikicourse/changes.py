@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, exists, or_, select
+from sqlalchemy import Connection, Engine, and_, exists, or_, select
 
 from .courses import course_id
 from .errors import InvalidInput
@@ -45,20 +45,27 @@ def course_changes(engine: Engine, slug: str, limit: int = 20) -> list[dict]:
             .where(r.course_id == cid, r.status.in_(FINISHED),
                    or_(r.status != "done", and_(r.figures.is_not(None), r.figures != "{}"), has_reasons))
             .order_by(r.id.desc()).limit(limit)).all()
-        reasons: dict[int, list[dict]] = {run.id: [] for run in runs}
-        if runs:
-            for row in conn.execute(
-                    select(update_reasons.c.run_id, update_reasons.c.kind, update_reasons.c.subject,
-                           update_reasons.c.detail, update_reasons.c.count)
-                    .where(update_reasons.c.run_id.in_(list(reasons)))
-                    .order_by(update_reasons.c.run_id, update_reasons.c.id)):
-                reasons[row.run_id].append({"kind": row.kind, "label": label(row.kind), "subject": row.subject or "",
-                                            "detail": row.detail or "", "count": row.count or 0})
+        reasons = reasons_of(conn, [run.id for run in runs])
     return [{"run": run.id, "as_of": iso(run.as_of), "started_at": iso(run.started_at),
              "finished_at": iso(run.finished_at), "duration_seconds": duration(run.started_at, run.finished_at),
              "status": run.status, "full": bool(run.full), "figures": figures_of(run.figures),
              "reasons": reasons[run.id]}
             for run in runs]
+
+
+def reasons_of(conn: Connection, run_ids: list[int]) -> dict[int, list[dict]]:
+    """Each run's reasons, {"kind", "label", "subject", "detail", "count"}, in recorded order:
+    one query for all the runs."""
+    reasons: dict[int, list[dict]] = {i: [] for i in run_ids}
+    if run_ids:
+        for row in conn.execute(
+                select(update_reasons.c.run_id, update_reasons.c.kind, update_reasons.c.subject,
+                       update_reasons.c.detail, update_reasons.c.count)
+                .where(update_reasons.c.run_id.in_(run_ids))
+                .order_by(update_reasons.c.run_id, update_reasons.c.id)):
+            reasons[row.run_id].append({"kind": row.kind, "label": label(row.kind), "subject": row.subject or "",
+                                        "detail": row.detail or "", "count": row.count or 0})
+    return reasons
 
 
 def duration(started: datetime | None, finished: datetime | None) -> int | None:

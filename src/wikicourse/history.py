@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from .changes import FINISHED, duration, figures_of, label, update_reasons, update_runs
+from .changes import FINISHED, duration, figures_of, reasons_of, update_runs
 from .stats import iso
 from .update.runs import recent_runs
 
@@ -18,18 +18,12 @@ def update_history(engine: Engine, slug: str, limit: int = 10) -> list[dict]:
     runs = recent_runs(engine, slug, limit)
     ids = [r["id"] for r in runs]
     moved: dict[int, str | None] = {}
-    reasons: dict[int, list[dict]] = {i: [] for i in ids}
+    reasons: dict[int, list[dict]] = {}
     if ids:
         with engine.connect() as conn:
             moved = dict(conn.execute(select(update_runs.c.id, update_runs.c.figures)
                                       .where(update_runs.c.id.in_(ids))).all())
-            for row in conn.execute(
-                    select(update_reasons.c.run_id, update_reasons.c.kind, update_reasons.c.subject,
-                           update_reasons.c.detail, update_reasons.c.count)
-                    .where(update_reasons.c.run_id.in_(ids))
-                    .order_by(update_reasons.c.run_id, update_reasons.c.id)):
-                reasons[row.run_id].append({"kind": row.kind, "label": label(row.kind), "subject": row.subject or "",
-                                            "detail": row.detail or "", "count": row.count or 0})
+            reasons = reasons_of(conn, ids)
     return [{**{k: iso(v) if isinstance(v, datetime) else v for k, v in run.items()},
              "duration_seconds": duration(run["started_at"], run["finished_at"]),
              "figures": figures_of(moved.get(run["id"])), "reasons": reasons[run["id"]]}
