@@ -141,3 +141,26 @@ def new_db(tmp_path: Path):
     yield make
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright, for a module of browser tests."""
+    from playwright.sync_api import sync_playwright
+    from support.browser import ARGS, CHROMIUM
+
+    pw = sync_playwright().start()
+    try:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh desktop-sized page (no cookies) per test."""
+    from support.browser import fresh_page
+
+    yield from fresh_page(browser)

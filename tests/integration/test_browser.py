@@ -9,9 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,8 +19,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-from support import ports
+from playwright.sync_api import Locator, Page, expect
+from support.browser import CHROMIUM, number, served
 from twowikis import DOMAINS, END, QUIET, START, USERS
 
 from wikicourse import courses
@@ -33,9 +30,6 @@ from wikicourse.tokens import create_token
 from wikicourse.update.cycle import update_course
 from wikicourse.wikis import add_wiki
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SLUG = "Uni/Browser_(2024)"  # a "/" in the slug, as real course slugs have
 TITLE = "Writing Wikipedia in a browser"
 OTHER = "other-course"  # a course the instructor does not teach
@@ -61,19 +55,6 @@ class Site:
             return json.load(r)
 
 
-def _wait_until_serving(server: subprocess.Popen, url: str, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"wikicourse serve exited: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/courses", timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
-    raise RuntimeError(f"wikicourse serve did not answer at {url} within {timeout}s")
-
-
 @pytest.fixture(scope="module")
 def site(wikis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A course over both wikis, updated once, served by `wikicourse serve` on a free port."""
@@ -92,58 +73,14 @@ def site(wikis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert report.status == "done", report
     finally:
         engine.dispose()
-    port = ports.free_port(8600, 8699)
-    url = f"http://127.0.0.1:{port}"
-    script = Path(sys.executable).with_name("wikicourse")  # .venv/bin/wikicourse
-    log = folder / "serve.log"  # a file, not a pipe nobody reads that could fill and stall the server
-    with log.open("w") as out:
-        server = subprocess.Popen([str(script), "--db", db, "serve", "--port", str(port)],
-                                  stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_serving(server, url, log)
+    with served(db, folder) as url:
         site = Site(url, token, {})
         site.before = site.api()
         assert site.before["course"]["revision_count"] > 0, "the first update found nothing"
         yield site
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-    finally:
-        pw.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context (no cookies) per test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def number(text: str) -> int:
-    """A figure as a page shows it: thousands separators (",", spaces, thin spaces) allowed."""
-    digits = re.sub(r"[,\s\u00a0\u202f\u2009']", "", text.strip())
-    assert re.fullmatch(r"-?\d+", digits), f"not a number: {text!r}"
-    return int(digits)
 
 
 def numbers_in(text: str) -> set[int]:

@@ -7,9 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,16 +14,13 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from support import campaigns as world
-from support import ports
+from support.browser import CHROMIUM, number, served
 from wikicourse.campaigns import add_courses, create_campaign
 from wikicourse.db import open_db
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SLUG = "uni/Spring_(2024)"
 TITLE = "Spring campaign 2024"
 
@@ -43,60 +37,13 @@ def site(tmp_path_factory) -> Iterator[str]:
     create_campaign(engine, SLUG, title=TITLE)
     add_courses(engine, SLUG, ["c1", "c2"])
     engine.dispose()
-    port = ports.free_port(8700, 8799)
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", db, "serve", "--port", str(port)],
-                                  stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                urllib.request.urlopen(f"{url}/api/campaigns", timeout=2).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "wikicourse serve did not answer"
-                time.sleep(0.1)
+    with served(db, folder) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def api(url: str) -> dict:
     with urllib.request.urlopen(f"{url}/api/campaigns/{quote(SLUG)}", timeout=30) as r:
         return json.load(r)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-    finally:
-        pw.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def number(text: str) -> int:
-    return int(re.sub(r"[,\s\u00a0\u202f\u2009]", "", text))
 
 
 def column(page: Page, field: str) -> tuple[list[int], str | None]:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,8 +19,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from support import ports
+from playwright.sync_api import Page, expect
+from support.browser import CHROMIUM, number, served
 from twowikis import DOMAINS, END, START, USERS
 
 from wikicourse import courses
@@ -33,9 +30,6 @@ from wikicourse.stats import COURSE_FIELDS, course_stats
 from wikicourse.update.cycle import update_course
 from wikicourse.wikis import add_wiki
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SLUG = "Uni/Lodz_history_(2024)"  # a "/" in the slug, as real course slugs have
 TITLE = "Historia Łodzi: écrire sur Wikipédia"
 STUDENTS = USERS[:6]
@@ -56,24 +50,6 @@ class Site:
         query = f"?{urlencode(params)}" if params else ""
         with urllib.request.urlopen(f"{self.url}/api/{path}{query}", timeout=30) as r:
             return json.load(r)
-
-
-def _serve(db: str, folder: Path) -> tuple[subprocess.Popen, str]:
-    port = ports.free_port(8800, 8899)
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "serve.log"  # a file, not a pipe nobody reads
-    with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", db, "serve", "--port", str(port)],
-                                  stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        assert server.poll() is None, log.read_text()
-        try:
-            urllib.request.urlopen(f"{url}/api/courses", timeout=2).close()
-            return server, url
-        except (urllib.error.URLError, ConnectionError):
-            assert time.monotonic() < deadline, "wikicourse serve did not answer"
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -97,42 +73,8 @@ def site(wikis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                                   end=start + timedelta(days=10), wikis=[DOMAINS[i % 2]])
     finally:
         engine.dispose()
-    server, url = _serve(db, folder)
-    try:
+    with served(db, folder) as url:
         yield Site(url, doc["course"], leaver)
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-    finally:
-        pw.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context (no cookies) per test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def number(text: str) -> int:
-    return int(re.sub(r"[,\s\u00a0\u202f\u2009]", "", text))
 
 
 def listed(page: Page) -> list[str]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 import unicodedata
 import urllib.request
 from collections.abc import Iterator
@@ -20,9 +18,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from support import ports
-from test_browser import ARGS, CHROMIUM, _wait_until_serving
+from playwright.sync_api import Browser, Page, expect
+from support.browser import CHROMIUM, fresh_page, served
 from twowikis import DOMAINS, END, QUIET, START, USERS
 
 from wikicourse import courses
@@ -34,7 +31,6 @@ from wikicourse.wikis import add_wiki
 SLUG = "Uni/Phones_(2024)"
 AS_OF = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)  # mid-course: the course ends 2024-03-23
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 CHARTS = ("characters", "revisions")
 READABLE_PX = 9  # a label's rendered height at least this
 
@@ -70,56 +66,16 @@ def site(wikis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert report.status == "done", report
     finally:
         engine.dispose()
-    port = ports.free_port(8600, 8699)
-    url = f"http://127.0.0.1:{port}"
-    script = Path(sys.executable).with_name("wikicourse")
-    log = folder / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([str(script), "--db", db, "serve", "--port", str(port)],
-                                  stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_serving(server, url, log)
+    with served(db, folder) as url:
         site = Site(url)
         assert site.api()["course"]["revision_count"] > 0, "the update found nothing"
         yield site
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-    finally:
-        pw.stop()
-
-
-def _page(browser: Browser, viewport: dict) -> Iterator[Page]:
-    context = browser.new_context(viewport=viewport, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     """A fresh 390-px-wide context: a phone held upright."""
-    yield from _page(browser, PHONE)
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    yield from _page(browser, DESKTOP)
+    yield from fresh_page(browser, PHONE)
 
 
 # -- helpers ----------------------------------------------------------------------------

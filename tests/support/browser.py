@@ -1,0 +1,71 @@
+"""What the browser tests share: a real `wikicourse serve` on a free port, Debian's Chromium
+through Playwright (never `playwright install`), and figures read as a page shows them."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page
+
+from support import ports
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@contextmanager
+def served(db: str, folder: Path, timeout: float = 30) -> Iterator[str]:
+    """`wikicourse serve` over the database `db` until the block ends; yields its base URL.
+    Its output goes to folder/serve.log (a file, not a pipe nobody reads), shown if it dies."""
+    port = ports.free_port(8600, 8899)
+    url = f"http://127.0.0.1:{port}"
+    log = folder / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", db, "serve", "--port", str(port)],
+                                  stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"wikicourse serve exited: {log.read_text()}")
+            try:
+                urllib.request.urlopen(f"{url}/api/courses", timeout=2).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"wikicourse serve did not answer at {url} within {timeout}s") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def fresh_page(browser: Browser, viewport: dict = DESKTOP) -> Iterator[Page]:
+    """A page in a context of its own (no cookies), downloads accepted."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def number(text: str) -> int:
+    """A figure as a page shows it: thousands separators (",", spaces, thin spaces) allowed."""
+    digits = re.sub(r"[,\s\u00a0\u202f\u2009']", "", text.strip())
+    assert re.fullmatch(r"-?\d+", digits), f"not a number: {text!r}"
+    return int(digits)
