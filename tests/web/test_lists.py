@@ -29,7 +29,7 @@ from wikicourse.web import create_app
 from wikicourse.web.views import took
 
 SECOND = "second.wikicourse.invalid"
-TODAY = now_utc().date()
+TODAY = now_utc().date()  # the fixtures' today: passed to list_courses, so a run across midnight stays right
 HTML = {"accept": "text/html"}
 # The updated courses: slug -> (title, students, wikis).
 UPDATED = {"demo-2024": ("Écrire Wikipédia", DEMO_STUDENTS, [DEMO_WIKI]),
@@ -137,14 +137,14 @@ def slugs(found: dict) -> list[str]:
 @pytest.mark.parametrize("descending", [False, True])
 def test_every_sort_in_both_directions_orders_as_computed_from_the_stats(engine, sort, descending):
     rows = expected_rows(engine)
-    found = list_courses(engine, sort=sort, descending=descending, limit=None)
+    found = list_courses(engine, today=TODAY, sort=sort, descending=descending, limit=None)
     assert found["total"] == len(rows) == len(found["courses"])
     assert slugs(found) == expected_order(rows, sort, descending)
     assert len({KEYS[sort](r) for r in rows}) > 2, f"{sort}: too few distinct values to show an order"
 
 
 def test_each_listed_course_carries_the_figures_of_its_stats_document(engine):
-    listed = {c["slug"]: c for c in list_courses(engine, limit=None)["courses"]}
+    listed = {c["slug"]: c for c in list_courses(engine, today=TODAY, limit=None)["courses"]}
     for r in expected_rows(engine):
         c = listed[r["slug"]]
         assert {f: c[f] for f in COURSE_FIELDS} == {f: r[f] for f in COURSE_FIELDS}
@@ -160,7 +160,7 @@ def test_each_listed_course_carries_the_figures_of_its_stats_document(engine):
     ("100%", ["filler-pct"]), ("%", ["filler-pct"]), ("it_all", ["filler-pct"]), ("_", ["filler-pct"]),
     ("no such course", []), ("", None)])
 def test_search_finds_the_text_in_the_title_or_slug_case_and_accent_blind(engine, text, found):
-    result = list_courses(engine, search=text, sort="title", limit=None)
+    result = list_courses(engine, today=TODAY, search=text, sort="title", limit=None)
     if found is None:  # an empty search is no filter
         assert result["total"] == len(expected_rows(engine))
         return
@@ -174,12 +174,12 @@ def test_filters_by_wiki_and_state_combine_with_the_search(engine):
     for wiki in (DEMO_WIKI, SECOND, SECOND.upper()):
         for state in (None, "running", "ended", "upcoming"):
             want = [r for r in rows if wiki.lower() in r["wikis"] and state in (None, r["state"])]
-            found = list_courses(engine, wiki=wiki, state=state, sort="title", limit=None)
+            found = list_courses(engine, today=TODAY, wiki=wiki, state=state, sort="title", limit=None)
             assert slugs(found) == expected_order(want, "title", False), (wiki, state)
             assert want, (wiki, state)
-    assert {"ends-today", "filler-pct"} <= set(slugs(list_courses(engine, state="running", limit=None)))
-    assert "starts-tomorrow" in slugs(list_courses(engine, state="upcoming", limit=None))
-    assert slugs(list_courses(engine, search="filler course 0", wiki=SECOND, state="ended", sort="title",
+    assert {"ends-today", "filler-pct"} <= set(slugs(list_courses(engine, today=TODAY, state="running", limit=None)))
+    assert "starts-tomorrow" in slugs(list_courses(engine, today=TODAY, state="upcoming", limit=None))
+    assert slugs(list_courses(engine, today=TODAY, search="filler course 0", wiki=SECOND, state="ended", sort="title",
                               limit=None)) == expected_order(
         [r for r in rows if r["title"].startswith("Filler course 0") and SECOND in r["wikis"]
          and r["state"] == "ended"], "title", False)
@@ -189,8 +189,8 @@ def test_filters_by_wiki_and_state_combine_with_the_search(engine):
 
 
 def test_pages_follow_one_another_without_overlap_and_say_the_total(engine):
-    every = slugs(list_courses(engine, sort="characters", limit=None))
-    pages = [list_courses(engine, sort="characters", limit=7, offset=o) for o in range(0, len(every) + 7, 7)]
+    every = slugs(list_courses(engine, today=TODAY, sort="characters", limit=None))
+    pages = [list_courses(engine, today=TODAY, sort="characters", limit=7, offset=o) for o in range(0, len(every) + 7, 7)]
     assert [s for p in pages for s in slugs(p)] == every
     assert {p["total"] for p in pages} == {len(every)} and slugs(pages[-1]) == []
     assert len(every) > PER_PAGE  # the page shows two pages
@@ -203,7 +203,7 @@ def test_pages_follow_one_another_without_overlap_and_say_the_total(engine):
     ({"search": "x" * 201}, "at most 200 characters")])
 def test_bad_choices_are_refused_in_one_line(engine, kw, message):
     with pytest.raises(InvalidInput, match=message) as err:
-        list_courses(engine, **kw)
+        list_courses(engine, today=TODAY, **kw)
     assert "\n" not in str(err.value)
 
 
@@ -218,15 +218,15 @@ def test_the_same_on_postgresql_and_sqlite(any_url, tmp_path):
         for i, (slug, title) in enumerate(titles.items()):
             courses.create_course(eng, slug, title=title, start=TODAY + timedelta(days=i - 3),
                                   end=TODAY + timedelta(days=i - 2), wikis=[DEMO_WIKI])
-        assert slugs(list_courses(eng, sort="title", wiki=DEMO_WIKI, limit=None)) == ["d", "e", "f", "c", "a", "b"]
-        assert slugs(list_courses(eng, sort="title", descending=True, limit=3)) == ["b", "a", "c"]
-        assert slugs(list_courses(eng, search="ZOE", sort="title", limit=None)) == ["a", "b"]
-        assert slugs(list_courses(eng, search="ale", sort="title", limit=None)) == ["d"]
-        assert slugs(list_courses(eng, wiki=SECOND, limit=None)) == ["setup"]
+        assert slugs(list_courses(eng, today=TODAY, sort="title", wiki=DEMO_WIKI, limit=None)) == ["d", "e", "f", "c", "a", "b"]
+        assert slugs(list_courses(eng, today=TODAY, sort="title", descending=True, limit=3)) == ["b", "a", "c"]
+        assert slugs(list_courses(eng, today=TODAY, search="ZOE", sort="title", limit=None)) == ["a", "b"]
+        assert slugs(list_courses(eng, today=TODAY, search="ale", sort="title", limit=None)) == ["d"]
+        assert slugs(list_courses(eng, today=TODAY, wiki=SECOND, limit=None)) == ["setup"]
         # a (days -3..-2) and b (-2..-1) ended; c (-1..0) and d (0..1) run; e and f are to come.
-        assert [slugs(list_courses(eng, state=s, wiki=DEMO_WIKI, sort="start", descending=False, limit=None))
+        assert [slugs(list_courses(eng, today=TODAY, state=s, wiki=DEMO_WIKI, sort="start", descending=False, limit=None))
                 for s in ("ended", "running", "upcoming")] == [["a", "b"], ["c", "d"], ["e", "f"]]
-        found = list_courses(eng, sort="start", descending=False, limit=2, offset=2)
+        found = list_courses(eng, today=TODAY, sort="start", descending=False, limit=2, offset=2)
         assert slugs(found) == ["b", "c"] and found["total"] == 7
     finally:
         eng.dispose()
@@ -242,7 +242,7 @@ def test_the_api_gives_the_same_pages_with_the_total(client, engine):
     assert client.get("/api/courses", params=params).json() == list_courses(
         engine, search="filler", wiki=DEMO_WIKI, state="ended", sort="title", descending=True)
     second = client.get("/api/courses", params={"sort": "edits", "limit": 5, "page": 2}).json()
-    assert second == list_courses(engine, sort="edits", limit=5, offset=5) and second["offset"] == 5
+    assert second == list_courses(engine, today=TODAY, sort="edits", limit=5, offset=5) and second["offset"] == 5
     assert client.get("/api/courses", params={"sort": "edits", "limit": 5, "offset": 5}).json() == second
 
 
@@ -265,7 +265,7 @@ def rows_of(html: str) -> list[str]:
 
 
 def test_the_page_shows_the_first_page_the_count_and_links_to_the_next(client, engine):
-    every = slugs(list_courses(engine, limit=None))
+    every = slugs(list_courses(engine, today=TODAY, limit=None))
     r = client.get("/", headers=HTML)
     doc = page(r.text)
     assert doc.one(id="course-count").text == f"{len(every)} courses"
@@ -282,7 +282,7 @@ def test_the_page_shows_the_first_page_the_count_and_links_to_the_next(client, e
 def test_the_page_searches_filters_and_sorts_keeping_the_choices_in_the_form_and_links(client, engine):
     r = client.get("/", params={"q": "filler", "wiki": SECOND, "state": "ended", "sort": "title", "dir": "desc"},
                    headers=HTML)
-    want = slugs(list_courses(engine, search="filler", wiki=SECOND, state="ended", sort="title", descending=True))
+    want = slugs(list_courses(engine, today=TODAY, search="filler", wiki=SECOND, state="ended", sort="title", descending=True))
     assert want and rows_of(r.text) == want
     doc = page(r.text)
     assert doc.one(id="course-count").text == f"{len(want)} course{'s' if len(want) != 1 else ''} found"
@@ -298,7 +298,7 @@ def test_the_page_searches_filters_and_sorts_keeping_the_choices_in_the_form_and
     assert head.one("th", aria_sort=True).get("aria-sort") == "descending"
     students = head.one("a", data_sort="students")
     again = client.get(students.get("href"), headers=HTML)
-    assert rows_of(again.text) == slugs(list_courses(engine, search="filler", wiki=SECOND, state="ended",
+    assert rows_of(again.text) == slugs(list_courses(engine, today=TODAY, search="filler", wiki=SECOND, state="ended",
                                                      sort="students", descending=True))
     assert "q=filler" in students.get("href") and "state=ended" in students.get("href")
     none = client.get("/", params={"q": "no such course"}, headers=HTML)
@@ -372,8 +372,8 @@ def test_a_course_inserted_without_create_course_still_gets_its_title_key(tmp_pa
         with eng.begin() as conn:
             conn.execute(insert(courses_table).values(slug="bare", title="Ólafur’s  Łódź class",
                                                       start=date(2024, 1, 1), end=date(2024, 2, 1)))
-        assert slugs(list_courses(eng, search="olafur")) == ["bare"]
-        assert slugs(list_courses(eng, search="LODZ")) == ["bare"]
+        assert slugs(list_courses(eng, today=TODAY, search="olafur")) == ["bare"]
+        assert slugs(list_courses(eng, today=TODAY, search="LODZ")) == ["bare"]
     finally:
         eng.dispose()
 
