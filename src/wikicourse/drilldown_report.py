@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .report import table
+from .sources.base import NAMESPACE_NAMES as NAMESPACES
 
-NAMESPACES = {0: "article", 2: "user", 118: "draft"}
 WIKI_FIGURES = ["wiki", "revisions", "characters", "user space", "drafts", "references", "articles", "new"]
 
 

@@ -14,13 +14,13 @@ from fastapi.responses import HTMLResponse
 
 from ..drilldowns import MAX_RECENT, PER_PAGE, REVISION_SORTS, Paging, article_drilldown, recent_activity
 from ..drilldowns import student_drilldown
+from ..sources.base import NAMESPACE_NAMES as NAMESPACES
 from ..stats import course_stats
 from . import chart
 from .views import article_url, contributions_url, render
 
 router = APIRouter(include_in_schema=False)
 RECENT_SHOWN = 50
-NAMESPACES = {0: "article", 2: "user", 118: "draft"}
 
 # (field, label, numeric): the sortable columns of a revision list, in the order shown.
 STUDENT_REVISION_COLUMNS = [("timestamp", "Date", False), ("wiki", "Wiki", False), ("title", "Page", False),
