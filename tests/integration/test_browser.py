@@ -20,15 +20,13 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from support.browser import CHROMIUM, number, served
+from support.browser import CHROMIUM, course_over_wikis, number, served
 from twowikis import DOMAINS, END, QUIET, START, USERS
 
 from wikicourse import courses
 from wikicourse.db import open_db
 from wikicourse.stats import COURSE_FIELDS, USER_FIELDS
 from wikicourse.tokens import create_token
-from wikicourse.update.cycle import update_course
-from wikicourse.wikis import add_wiki
 
 SLUG = "Uni/Browser_(2024)"  # a "/" in the slug, as real course slugs have
 TITLE = "Writing Wikipedia in a browser"
@@ -62,15 +60,9 @@ def site(wikis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     db = f"sqlite:///{folder / 'web.sqlite'}"
     engine = open_db(db)
     try:
-        for domain, w in wikis.items():
-            add_wiki(engine, domain, w.api_url)
-        courses.create_course(engine, SLUG, title=TITLE, start=START, end=END, wikis=list(DOMAINS))
-        courses.enroll(engine, SLUG, STUDENTS)
-        courses.enroll(engine, SLUG, [INSTRUCTOR], role="instructor")
+        course_over_wikis(engine, wikis, SLUG, TITLE, START, END, STUDENTS, instructor=INSTRUCTOR)
         courses.create_course(engine, OTHER, title="Another course", start=START, end=END, wikis=[DOMAINS[0]])
         token = create_token(engine, "browser tests", role="instructor", username=INSTRUCTOR)
-        report = update_course(engine, SLUG)
-        assert report.status == "done", report
     finally:
         engine.dispose()
     with served(db, folder) as url:

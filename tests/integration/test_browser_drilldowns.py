@@ -17,13 +17,10 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
-from support.browser import CHROMIUM, number, served
+from support.browser import CHROMIUM, course_over_wikis, number, served
 from twowikis import DOMAINS, END, QUIET, START, USERS
 
-from wikicourse import courses
 from wikicourse.db import open_db
-from wikicourse.update.cycle import update_course
-from wikicourse.wikis import add_wiki
 
 SLUG = "Uni/Drill_(2024)"  # a "/" in the slug, as real course slugs have
 TITLE = "Drilling down in a browser"
@@ -55,13 +52,7 @@ def site(wikis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     db = f"sqlite:///{folder / 'web.sqlite'}"
     engine = open_db(db)
     try:
-        for domain, w in wikis.items():
-            add_wiki(engine, domain, w.api_url)
-        courses.create_course(engine, SLUG, title=TITLE, start=START, end=END, wikis=list(DOMAINS))
-        courses.enroll(engine, SLUG, STUDENTS)
-        courses.enroll(engine, SLUG, [INSTRUCTOR], role="instructor")
-        report = update_course(engine, SLUG)
-        assert report.status == "done", report
+        course_over_wikis(engine, wikis, SLUG, TITLE, START, END, STUDENTS, instructor=INSTRUCTOR)
     finally:
         engine.dispose()
     with served(db, folder) as url:

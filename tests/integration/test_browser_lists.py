@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
-from support.browser import CHROMIUM, number, served
+from support.browser import CHROMIUM, course_over_wikis, number, served
 from twowikis import DOMAINS, END, START, USERS
 
 from wikicourse import courses
@@ -28,7 +28,6 @@ from wikicourse.clock import now_utc
 from wikicourse.db import open_db
 from wikicourse.stats import COURSE_FIELDS, course_stats
 from wikicourse.update.cycle import update_course
-from wikicourse.wikis import add_wiki
 
 SLUG = "Uni/Lodz_history_(2024)"  # a "/" in the slug, as real course slugs have
 TITLE = "Historia Łodzi: écrire sur Wikipédia"
@@ -58,11 +57,7 @@ def site(wikis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     db = f"sqlite:///{folder / 'web.sqlite'}"
     engine = open_db(db)
     try:
-        for domain, w in wikis.items():
-            add_wiki(engine, domain, w.api_url)
-        courses.create_course(engine, SLUG, title=TITLE, start=START, end=END, wikis=list(DOMAINS))
-        courses.enroll(engine, SLUG, STUDENTS)
-        assert update_course(engine, SLUG).status == "done"
+        course_over_wikis(engine, wikis, SLUG, TITLE, START, END, STUDENTS)
         doc = course_stats(engine, SLUG, ("course", "users"))
         leaver = max((u for u in doc["users"] if u["revision_count"]), key=lambda u: u["revision_count"])["username"]
         courses.disenroll(engine, SLUG, [leaver])

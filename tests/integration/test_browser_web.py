@@ -19,14 +19,11 @@ from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from support.browser import CHROMIUM, fresh_page, served
+from support.browser import CHROMIUM, course_over_wikis, fresh_page, served
 from twowikis import DOMAINS, END, QUIET, START, USERS
 
-from wikicourse import courses
 from wikicourse.db import open_db
-from wikicourse.update.cycle import update_course
 from wikicourse.web import chart
-from wikicourse.wikis import add_wiki
 
 SLUG = "Uni/Phones_(2024)"
 AS_OF = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)  # mid-course: the course ends 2024-03-23
@@ -57,13 +54,7 @@ def site(wikis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     db = f"sqlite:///{folder / 'web.sqlite'}"
     engine = open_db(db)
     try:
-        for domain, w in wikis.items():
-            add_wiki(engine, domain, w.api_url)
-        courses.create_course(engine, SLUG, title="Phones and charts", start=START, end=END, wikis=list(DOMAINS))
-        courses.enroll(engine, SLUG, USERS)
-        courses.enroll(engine, SLUG, [QUIET[0]], role="instructor")
-        report = update_course(engine, SLUG, as_of=AS_OF)
-        assert report.status == "done", report
+        course_over_wikis(engine, wikis, SLUG, "Phones and charts", START, END, USERS, instructor=QUIET[0], as_of=AS_OF)
     finally:
         engine.dispose()
     with served(db, folder) as url:

@@ -69,3 +69,20 @@ def number(text: str) -> int:
     digits = re.sub(r"[,\s\u00a0\u202f\u2009']", "", text.strip())
     assert re.fullmatch(r"-?\d+", digits), f"not a number: {text!r}"
     return int(digits)
+
+
+def course_over_wikis(engine, wikis: dict, slug: str, title: str, start, end, students, *,
+                      instructor: str | None = None, as_of=None) -> None:
+    """Register the test wikis, create `slug` over all of them, enroll, and update it once."""
+    from wikicourse import courses
+    from wikicourse.update.cycle import update_course
+    from wikicourse.wikis import add_wiki
+
+    for domain, w in wikis.items():
+        add_wiki(engine, domain, w.api_url)
+    courses.create_course(engine, slug, title=title, start=start, end=end, wikis=list(wikis))
+    courses.enroll(engine, slug, students)
+    if instructor:
+        courses.enroll(engine, slug, [instructor], role="instructor")
+    report = update_course(engine, slug, as_of=as_of)
+    assert report.status == "done", report
