@@ -48,9 +48,11 @@ def alembic_config(engine: Engine | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # Alembic's options go through configparser, which reads "%" as interpolation: a path or
+    # a percent-encoded password with "%" would fail (and print the URL) unless doubled.
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if engine is not None:
-        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
 
 
@@ -78,6 +80,8 @@ def open_db(url: str | None = None, *, migrate: bool = True, connections: int | 
             event.listen(engine, "connect", _sqlite_pragmas)
         if migrate and not at_head(engine):
             upgrade(engine)
+    except ImportError as exc:  # the dialect is known, its driver not installed (mysql:// without MySQLdb)
+        raise WikicourseError(f"cannot open database {_safe(url)}: its driver is not installed ({exc})") from None
     except (ArgumentError, NoSuchModuleError, OperationalError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise WikicourseError(f"cannot open database {_safe(url)}: {reason}") from None
