@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 import wikicourse
+from wikicourse.redact import without_credentials
 
 # Wikimedia's User-Agent policy asks for a name, a version and a way to reach the operator.
 CONTACT = "https://github.com/wikicourse/wikicourse; wikicourse@example.org"
@@ -42,8 +43,8 @@ class Transport:
     ) -> None:
         self.api_url = api_url
         self.gate = gate
-        # The wiki's name in messages: its host (and port, for a local test wiki).
-        self.wiki = urlsplit(api_url).netloc or api_url
+        # The wiki's name in messages: its host (and port, for a local test wiki), never its credentials.
+        self.wiki = urlsplit(without_credentials(api_url)).netloc or api_url
         self.timeout = timeout
         self.request_count = 0
         # Wikimedia asks for serial requests per wiki, even if a caller shares the source.

@@ -18,6 +18,7 @@ import redis
 from redis.exceptions import LockError, RedisError
 
 from ..errors import WikiUnavailable
+from ..redact import without_credentials
 from ..sources import RevisionSource
 from ..wikis import open_source
 from ..update.cycle import SourceFactory
@@ -75,6 +76,6 @@ def gated_sources(redis_url: str, interval: float) -> SourceFactory:
     client = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=5)
 
     def open_gated(api_url: str) -> RevisionSource:
-        return open_source(api_url, gate=WikiGate(client, urlsplit(api_url).netloc, interval))
+        return open_source(api_url, gate=WikiGate(client, urlsplit(without_credentials(api_url)).netloc, interval))
 
     return open_gated
