@@ -121,3 +121,26 @@ def test_serve_shows_a_read_only_database(replica):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_read_only_database_behind_the_schema_says_so_in_one_line(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from wikicourse.db import alembic_config
+
+    path = tmp_path / "old" / "wikicourse.sqlite"
+    path.parent.mkdir()
+    engine = create_engine(f"sqlite:///{path}")
+    command.upgrade(alembic_config(engine), "0006")  # an older wikicourse's schema
+    engine.dispose()
+    path.chmod(0o444)
+    path.parent.chmod(0o555)
+    try:
+        done = wikicourse_cli(f"sqlite:///{path}", "stats", SLUG)
+        assert (done.returncode, done.stdout) == (1, "")
+        assert done.stderr == (f"error: cannot open database {path}: it is read-only, and its schema is older than "
+                               "this wikicourse's (open it once with write access to upgrade it)\n")
+        assert sorted(p.name for p in path.parent.iterdir()) == ["wikicourse.sqlite"]
+    finally:
+        path.parent.chmod(0o755)
