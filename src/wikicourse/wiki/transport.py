@@ -9,7 +9,6 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 import wikicourse
-from wikicourse.redact import without_credentials
 
 # Wikimedia's User-Agent policy asks for a name, a version and a way to reach the operator.
 CONTACT = "https://github.com/wikicourse/wikicourse; wikicourse@example.org"
@@ -44,7 +43,7 @@ class Transport:
         self.api_url = api_url
         self.gate = gate
         # The wiki's name in messages: its host (and port, for a local test wiki), never its credentials.
-        self.wiki = urlsplit(without_credentials(api_url)).netloc or api_url
+        self.wiki = urlsplit(api_url).netloc.rpartition("@")[2] or api_url
         self.timeout = timeout
         self.request_count = 0
         # Wikimedia asks for serial requests per wiki, even if a caller shares the source.
