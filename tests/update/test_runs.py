@@ -113,10 +113,32 @@ def test_a_finished_update_records_its_steps_outcome(engine, slug):
     assert row["as_of"] == utc(AS_OF)
 
 
-def test_a_live_holder_on_this_host_keeps_the_lock_however_old_its_heartbeat(engine, slug):
-    foreign_run(engine, cid(engine, slug), holder=this_holder(), heartbeat_age=STALE_AFTER * 3)
+@pytest.fixture
+def live_pid():
+    """The pid of a live process on this host: what a dead holder's pid, given to another process, looks like."""
+    sleeper = subprocess.Popen(["sleep", "600"])
+    yield sleeper.pid
+    sleeper.kill()
+    sleeper.wait()
+
+
+def test_a_live_pid_on_this_host_with_a_fresh_heartbeat_keeps_the_lock(engine, slug, live_pid):
+    held = foreign_run(engine, cid(engine, slug), holder=f"{socket.gethostname()}:{live_pid}:its-incarnation",
+                       heartbeat_age=timedelta(minutes=1))
     with pytest.raises(CourseBusy):
         update(engine, slug, AS_OF)
+    assert status(engine, held) == "running" and recent_runs(engine, slug, 1)[0]["status"] == "running"
+
+
+@pytest.mark.parametrize("holder", ["reused pid", "this process"])
+def test_a_stale_heartbeat_loses_the_lock_though_its_pid_lives_on_this_host(engine, slug, live_pid, holder):
+    """A pid reused by another process (a restarted machine), or a holder stalled for a week, is not an update."""
+    held = foreign_run(engine, cid(engine, slug), heartbeat_age=timedelta(days=7),
+                       holder=this_holder() if holder == "this process"
+                       else f"{socket.gethostname()}:{live_pid}:its-incarnation")
+    assert recent_runs(engine, slug, 1)[0]["status"] == "interrupted"  # as status and the API show it
+    assert update(engine, slug, AS_OF).status == "done"
+    assert status(engine, held) == "interrupted"
 
 
 def test_a_run_that_fails_records_why_in_words_fit_to_publish_and_releases_the_lock(engine, slug):
