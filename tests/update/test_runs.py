@@ -18,8 +18,8 @@ from wikicourse.errors import CourseBusy
 from wikicourse.models.tables import courses
 from wikicourse.clock import now_utc
 from wikicourse.errors import InvalidInput
-from wikicourse.update.runs import (STALE_AFTER, LockLost, Progress, begin_run, end_run, recent_runs, this_holder,
-                                    update_runs)
+from wikicourse.update.runs import (STALE_AFTER, LockLost, Progress, begin_run, end_run, recent_runs, release_lock,
+                                    this_holder, update_runs)
 
 AS_OF = "2024-02-01T00:00:00Z"
 
@@ -216,3 +216,20 @@ def test_the_heartbeat_records_progress_while_a_step_runs(engine, slug, monkeypa
         assert recent_runs(engine, slug, 1)[0]["done"] == 1 and 7 in seen
     finally:
         progress.close()
+
+
+def test_release_lock_closes_the_running_run_and_says_whose_it_was(any_url, tmp_path):
+    engine = open_db(any_url)
+    export = write_export(tmp_path / "wiki.xml", {("Page", 0): [("2024-01-02T10:00:00Z", "Ann", "Text")]})
+    slug = setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10")
+    held = foreign_run(engine, cid(engine, slug), holder="worker-3:4242:abc", heartbeat_age=timedelta(minutes=2))
+    released = release_lock(engine, slug)
+    with engine.connect() as conn:
+        row = conn.execute(select(update_runs).where(update_runs.c.id == held)).one()
+    assert released == {"run": held, "holder": "worker-3:4242:abc", "host": "worker-3", "pid": 4242,
+                        "started_at": row.started_at, "heartbeat_at": row.heartbeat_at, "step": None}
+    assert row.status == "interrupted" and row.finished_at is not None
+    assert release_lock(engine, slug) is None  # nothing left to release
+    with pytest.raises(InvalidInput, match="no course 'nope'"):
+        release_lock(engine, "nope")
+    engine.dispose()
