@@ -115,6 +115,9 @@ BAD = [
     (["course", "edit", "c1", "--end", "2023-12-01"], "before the start"),
     (["course", "create", "uni/students", "--title", "T", "--start", "2024-03-01", "--end", "2024-04-01",
       "--wiki", "test.wiki"], "may not end in /students"),
+    *[(["course", "create", bad, "--title", "T", "--start", "2024-03-01", "--end", "2024-04-01",
+        "--wiki", "test.wiki"], f"not a course slug: '{bad}' (no part between slashes may be empty, . or ..)")
+      for bad in ("x/../c1", "x/./y", "x/..", "x/", "x//y")],  # a browser would rewrite their links
     (["course", "edit", "c1", "--start", "1999-12-01"], "when no wiki had edits"),
     (["course", "edit", "c1", "--end", "2040-01-01"], "longer than a course can run"),
     (["course", "edit", "c1", "--remove-wiki", "test.wiki"], "at least one wiki"),

@@ -577,6 +577,31 @@ def status(ctx: Context, redis_url: str) -> None:
     click.echo(render_status(ctx.engine, redis_url))
 
 
+@cli.command()
+@click.argument("slug")
+@pass_existing
+def unlock(ctx: Context, slug: str) -> None:
+    """Release a course's update lock.
+
+    Closes its running update as interrupted and says what it released: the holder (host and
+    pid), since when it held the lock, its last heartbeat. The next update resumes from the last
+    checkpoint; a holder still running stops at its next progress write. A course not locked is
+    said so (exit 0)."""
+    from .clock import now_utc
+    from .update.runs import release_lock
+
+    held = release_lock(ctx.engine, slug)
+    if held is None:
+        click.echo(f"course {slug}: not locked (no update is running)")
+        return
+    beat = held["heartbeat_at"]
+    click.echo(f"course {slug}: update lock released (run {held['run']}, now interrupted)\n"
+               f"  holder: {held['holder']} (host {held['host'] or '?'}, pid {held['pid'] or '?'})\n"
+               f"  since: {held['started_at']:%Y-%m-%d %H:%M:%S}Z\n"
+               f"  last heartbeat: " + (f"{beat:%Y-%m-%d %H:%M:%S}Z ({(now_utc() - beat).total_seconds():.0f} s ago)"
+                                        if beat else "none"))
+
+
 @cli.group()
 def token() -> None:
     """Access tokens for the web actions.

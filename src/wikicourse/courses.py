@@ -71,10 +71,19 @@ def course_id(conn: Connection, slug: str) -> int:
     return cid
 
 
+def check_slug(slug: str, kind: str) -> None:
+    """Refuse a `kind` ("course", "campaign") slug that is malformed, or that a link cannot carry
+    as it is: a browser resolves "." and ".." parts (a form of "x/../demo" posts to "demo"),
+    and an empty part ("x//y", "x/") names no page of its own."""
+    if not SLUG.match(slug):
+        raise InvalidInput(f"not a {kind} slug: {slug!r} (letters, digits, . _ - / ( ))")
+    if any(part in ("", ".", "..") for part in slug.split("/")):
+        raise InvalidInput(f"not a {kind} slug: {slug!r} (no part between slashes may be empty, . or ..)")
+
+
 def create_course(engine: Engine, slug: str, *, title: str, start: date, end: date,
                   wikis: Sequence[str], timeslice_days: int = 1) -> int:
-    if not SLUG.match(slug):
-        raise InvalidInput(f"not a course slug: {slug!r} (letters, digits, . _ - / ( ))")
+    check_slug(slug, "course")
     last = slug.rsplit("/", 1)[-1]
     if "/" in slug and (last in RESERVED_ENDINGS or last.endswith(".csv")):
         raise InvalidInput(f"a course slug may not end in /{last}: the dashboard's pages use that name")
