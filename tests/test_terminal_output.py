@@ -5,6 +5,7 @@ A username with a C1 control is refused at enrollment (command line, API, web fo
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 
 from support.exports import write_export
 from test_cli import snapshot
+from wikicourse import logs
 from wikicourse.db import open_db
 from wikicourse.models.tables import articles, courses, users
 from wikicourse.web import create_app
@@ -138,3 +140,18 @@ def test_the_api_and_the_web_form_refuse_a_c1_username(cli, course, sqlite_url):
             assert r.status_code == 422 and "Nobody enrolled: not a username" in r.text, (typed, r.text[-500:])
     engine.dispose()
     assert roster() == before
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_the_workers_log_lines_escape_what_they_quote(capsys, json_lines):
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        logs.setup(json_lines=json_lines)
+        logging.getLogger("wikicourse.update.cycle").warning("update round not read: %s", EVIL_TITLE + EVIL_NAME)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and not RAW.search(err), err
+    assert (r"\u001b]0;pwned" if json_lines else r"Evil\x1b]0;pwned\x07\x1b[2J\nfake row") in err
