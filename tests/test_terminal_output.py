@@ -87,8 +87,9 @@ def test_every_terminal_rendering_escapes_control_characters(cli, course):
 
 def test_errors_that_quote_the_input_stay_one_escaped_line(cli, course):
     for args in (["student", SLUG, "Nobody\x1b[2J\nfake row"], ["disenroll", SLUG, "Nobody\x9b2J"],
-                 ["stats", "no\x1b[2Jsuch"], ["course", "list", "--wiki", "x\x1b[2J"]):
-        text = shown(cli, *args, code=1)
+                 ["stats", "no\x1b[2Jsuch"], ["course", "list", "--wiki", "x\x1b[2J"],
+                 ["stats", SLUG, "--per\x1b[2J\nfake row"]):  # a usage error (exit 2) too
+        text = shown(cli, *args, code=2 if args[-1].startswith("--") else 1)
         assert text.startswith("error: ") and text.count("\n") == 1, text
 
 
