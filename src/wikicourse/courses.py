@@ -17,8 +17,9 @@ from .sql import upsert
 from .models.tables import course_wikis, courses, enrollments, users
 from .wikis import wiki_ids, wiki_urls
 
-# Characters no MediaWiki title, and so no username, can hold.
-_NOT_IN_USERNAMES = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")
+# Characters no MediaWiki title, and so no username, can hold; and C1 controls (U+0080-U+009F),
+# which MediaWiki lets through but would drive the terminal of whoever lists the course.
+_NOT_IN_USERNAMES = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f-\x9f]")
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
 # A slug's last part may not be the name of a course's own page or resource on the web
 # (slugs hold "/"): /courses/x/students must be x's students, not course "x/students".

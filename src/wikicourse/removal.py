@@ -29,6 +29,7 @@ from .models.tables import (
 )
 from .sources.base import normalize_username
 from .stats import USER_FIELDS, iso
+from .terminal import renders
 from .update.context import UpdateContext
 from .update.prepare_users import remove_users, removed_users
 from .update.refresh import refresh
@@ -151,6 +152,7 @@ def _lock_wait(exc: OperationalError) -> bool:
     return code == "55P03" or "database is locked" in str(exc.orig)
 
 
+@renders
 def render_preview(preview: dict) -> str:
     """The preview for the terminal (`wikicourse disenroll --dry-run`): each figure, now -> then."""
     names = ", ".join(u["username"] for u in preview["users"])

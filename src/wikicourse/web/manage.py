@@ -112,7 +112,9 @@ def manage(request: Request, slug: str):
 def enroll(request: Request, slug: str, csrf: Csrf = None, usernames: Text = "",
            role: Annotated[str, Form()] = "student"):
     acting(request, slug, csrf)
-    names = [line.strip() for line in usernames.splitlines() if line.strip()]
+    # A name a line; only a line break or a space ends one (not U+0085 and its kind, which
+    # splitlines and strip take as ones too, and the name's check must see).
+    names = [n for n in (line.strip(" \t\r") for line in usernames.split("\n")) if n]
     try:
         changes = course_api.enroll(request.app.state.engine, slug, names, role,
                                     source_factory=request.app.state.source_factory)

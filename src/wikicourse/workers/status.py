@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select
 from ..clock import now_utc
 from ..report import table
 from ..models.tables import courses, update_runs
+from ..terminal import renders
 from ..update.runs import abandoned
 from .broker import make_broker, queue_lengths
 from .requests import update_requests
@@ -47,6 +48,7 @@ def status(engine: Engine, problems: int = 10) -> dict:
     }
 
 
+@renders
 def render_status(engine: Engine, redis_url: str | None) -> str:
     doc = status(engine)
     out = []
