@@ -16,10 +16,12 @@ from starlette.exceptions import HTTPException
 
 from ..errors import (CourseBusy, InvalidInput, UnknownArticle, UnknownCampaign, UnknownCourse, UnknownStudent,
                       WikiError, WikicourseError)
+from .. import settings
 from ..wikis import open_source
 from ..update.cycle import SourceFactory
 from . import api, campaign_api, campaign_views, drilldown_api, drilldown_views, manage, views
 from .jobs import QueuedUpdater, Updater
+from .limits import Limits
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -47,6 +49,7 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
     app.include_router(campaign_views.router)
     app.include_router(drilldown_views.router)  # before the views' bare /courses/{slug:path} too
     app.include_router(views.router)
+    app.add_middleware(Limits, max_body=settings.max_body())
     _error_handlers(app)
     return app
 
