@@ -7,6 +7,7 @@ from .errors import InvalidInput
 
 GRACE_DAYS = 14
 MAX_BODY = 1024 * 1024  # bytes: nginx's default too; an enroll of 500 usernames takes a fraction
+WEB_LOCK_WAIT = 5  # seconds
 
 
 def grace_days() -> int:
@@ -18,6 +19,12 @@ def grace_days() -> int:
 def max_body() -> int:
     """The largest request body the web server reads: $WIKICOURSE_MAX_BODY (bytes)."""
     return _whole("WIKICOURSE_MAX_BODY", MAX_BODY, "bytes")
+
+
+def web_lock_wait() -> int:
+    """How long a web request waits for a lock another process holds on the database before it
+    answers 503 (busy, try again): $WIKICOURSE_WEB_LOCK_WAIT (seconds)."""
+    return _whole("WIKICOURSE_WEB_LOCK_WAIT", WEB_LOCK_WAIT, "seconds")
 
 
 def _whole(name: str, default: int, unit: str) -> int:

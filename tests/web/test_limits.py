@@ -1,6 +1,6 @@
 """What a request may cost the server: bodies over the limit refused (413) before they are read,
 the API's actions refused (401) before a body is read at all, the enroll form capped as the API
-is, and the flash cookie kept small.
+is, the flash cookie kept small, and a database lock answered with 503 and Retry-After soon.
 
 Where it depends on the transport (a body not sent yet, a chunked one), a real uvicorn server
 on a free port answers: http.client sends the headers and asks for the answer before the body.
@@ -20,11 +20,13 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from support.course import setup_course
+from wikicourse.courses import course_id
 from wikicourse.db import open_db
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
+from wikicourse.lock_wait import waiting_at_most
 from wikicourse.models.tables import enrollments
 from wikicourse.settings import MAX_BODY
 from wikicourse.tokens import create_token
@@ -243,3 +245,65 @@ def test_the_flash_cookie_stays_small_after_enrolling_500_long_names(site):
         message = re.search(r'<p class="flash ok" role="status">([^<]*)</p>', client.get(r.headers["location"]).text)
         assert message.group(1).startswith(f"{LONG_NAMES[0]}: student -&gt; instructor") and message.group(1)[-1] == "…"
     assert len(roster(engine)) == len(STUDENTS) + 1 + 500
+
+
+# ---- a database busy -----------------------------------------------------------------------------
+
+@contextmanager
+def writes_held(url: str):
+    """Another connection writing the course's enrollments and not committing: SQLite's write lock,
+    PostgreSQL's row locks."""
+    holder = open_db(url, migrate=False)
+    try:
+        with holder.begin() as conn:
+            cid = course_id(conn, SLUG)
+            conn.execute(update(enrollments).where(enrollments.c.course_id == cid).values(role=enrollments.c.role))
+            yield
+            conn.rollback()
+    finally:
+        holder.dispose()
+
+
+def test_a_write_that_waits_on_a_lock_answers_503_with_retry_after_soon(site, any_url, monkeypatch):
+    engine, token = site
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "1")
+    with served(create_app(engine)) as base, httpx.Client(base_url=base, timeout=20) as client:
+        sign_in(client, token)  # before the lock: signing in may write too
+        csrf = csrf_of(client)
+        with writes_held(any_url):
+            started = time.monotonic()
+            r = client.delete(f"/api/courses/{SLUG}/users/{STUDENTS[0]}", headers=bearer(token))
+            assert r.status_code == 503, r.text
+            assert r.headers["retry-after"] == "1"
+            assert r.json() == {"error": "the database is busy (another process holds a lock on it): "
+                                         "try again shortly"}
+            r = client.post(f"/courses/{SLUG}/disenroll", data={"csrf": csrf, "username": STUDENTS[1]},
+                            headers={"accept": "text/html"})
+            assert r.status_code == 503 and r.headers["retry-after"] == "1"
+            assert "503: busy" in r.text and "the database is busy" in r.text
+            assert time.monotonic() - started < 10  # not the command line's 30 s, nor for ever
+        # The lock gone, the same requests go through.
+        assert client.delete(f"/api/courses/{SLUG}/users/{STUDENTS[0]}", headers=bearer(token)).status_code == 200
+        r = client.post(f"/courses/{SLUG}/disenroll", data={"csrf": csrf, "username": STUDENTS[1]},
+                        follow_redirects=False)
+        assert r.status_code == 303
+
+
+def test_only_the_webs_transactions_wait_less_for_a_lock(any_url):
+    engine = open_db(any_url)
+    web = waiting_at_most(engine, 2)
+
+    def wait_of(eng) -> str:
+        with eng.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                return conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            return conn.scalar(select(func.current_setting("lock_timeout")))
+
+    try:
+        own = wait_of(engine)
+        for _ in range(3):  # over the same pooled connections, in turn
+            assert wait_of(web) in (2000, "2s")
+            assert wait_of(engine) == own
+        assert own in (30_000, "0")  # the command line's: SQLite's 30 s, PostgreSQL's none
+    finally:
+        engine.dispose()
