@@ -25,6 +25,7 @@ from sqlalchemy import func, select, update
 from support.course import setup_course
 from wikicourse.courses import course_id
 from wikicourse.db import open_db
+from wikicourse.errors import InvalidInput
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
 from wikicourse.lock_wait import waiting_at_most
 from wikicourse.models.tables import enrollments
@@ -183,7 +184,7 @@ def test_the_limit_is_the_operators_and_fits_an_enroll_of_500_long_names(site, m
         r = client.post(f"/api/courses/{SLUG}/users", json={"usernames": LONG_NAMES[:20]}, headers=bearer(token))
         assert r.status_code == 413 and "limit of 2,000 bytes" in r.json()["error"]
     monkeypatch.setenv("WIKICOURSE_MAX_BODY", "1 MB")
-    with pytest.raises(Exception, match="WIKICOURSE_MAX_BODY must be a whole number of bytes, not '1 MB'"):
+    with pytest.raises(InvalidInput, match="WIKICOURSE_MAX_BODY must be a whole number of bytes, not '1 MB'"):
         create_app(engine)
 
 
