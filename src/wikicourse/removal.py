@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from .clock import now_utc
 from .courses import course_id, disenroll_in
 from .errors import CourseBusy, InvalidInput
+from .lock_wait import is_lock_wait
 from .models.course import HEADLINE
 from .models.tables import (
     articles,
@@ -58,7 +59,7 @@ def removal_preview(engine: Engine, slug: str, usernames: Sequence[str]) -> dict
         try:
             return _preview(conn, slug, usernames)
         except OperationalError as exc:
-            if _lock_wait(exc):
+            if is_lock_wait(exc):
                 raise CourseBusy(f"course {slug!r} is being written by an update: try the preview again") from None
             raise
         finally:
@@ -144,12 +145,6 @@ def _described(conn: Connection, ids: list[int], new: dict[int, bool]) -> list[d
         .order_by(wikis.c.domain, articles.c.title)
     )
     return [{"title": r.title, "wiki": r.domain, "new_article": new[r.id]} for r in rows]
-
-
-def _lock_wait(exc: OperationalError) -> bool:
-    """Did the statement give up waiting for a lock another transaction holds?"""
-    code = getattr(exc.orig, "sqlstate", None)
-    return code == "55P03" or "database is locked" in str(exc.orig)
 
 
 @renders

@@ -54,9 +54,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 def require_manager(request: Request, actor: Actor | None, slug: str) -> Actor:
     """The actor, if they may act on the course: 401 without a valid token, 403 without the right."""
-    if actor is None:
-        raise HTTPException(401, "sign in with an access token (wikicourse token create)",
-                            headers={"WWW-Authenticate": "Bearer"})
+    actor = require_actor(actor)
     engine = request.app.state.engine
     with engine.connect() as conn:
         if not may_manage(conn, actor, course_id(conn, slug)):
@@ -66,9 +64,15 @@ def require_manager(request: Request, actor: Actor | None, slug: str) -> Actor:
 
 def require_admin(actor: Actor | None) -> Actor:
     """The actor, if an admin: campaigns span courses, so only admins manage them."""
+    actor = require_actor(actor)
+    if actor.role != "admin":
+        raise HTTPException(403, f"{actor.name} is not an admin: only admins manage campaigns")
+    return actor
+
+
+def require_actor(actor: Actor | None) -> Actor:
+    """The actor: 401 without a valid token."""
     if actor is None:
         raise HTTPException(401, "sign in with an access token (wikicourse token create)",
                             headers={"WWW-Authenticate": "Bearer"})
-    if actor.role != "admin":
-        raise HTTPException(403, f"{actor.name} is not an admin: only admins manage campaigns")
     return actor

@@ -20,6 +20,7 @@ from ..stats import course_stats
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
 from .auth import COOKIE, check_csrf, page_actor, require_manager
+from .limits import MAX_USERNAMES
 from .views import render, set_flash
 
 router = APIRouter(include_in_schema=False)
@@ -116,16 +117,30 @@ def enroll(request: Request, slug: str, csrf: Csrf = None, usernames: Text = "",
     # splitlines and strip take as ones too, and the name's check must see).
     names = [n for n in (line.strip(" \t\r") for line in usernames.split("\n")) if n]
     try:
+        if len(names) > MAX_USERNAMES:  # as the API: each name is looked up on the course's wikis
+            raise InvalidInput(f"at most {MAX_USERNAMES} usernames at once, not {len(names):,}")
         changes = course_api.enroll(request.app.state.engine, slug, names, role,
                                     source_factory=request.app.state.source_factory)
     except InvalidInput as exc:
         return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nobody enrolled: {exc}"},
                            typed={"usernames": usernames, "role": role})
     new = [c.username for c in changes if c.before is None]
-    said = [f"Enrolled as {role}: {', '.join(new)}." + (" Their edits count from the next update." if
-                                                         role == "student" else "")] if new else []
+    said = [f"Enrolled as {role}: {_some(new)}." + (" Their edits count from the next update." if
+                                                     role == "student" else "")] if new else []
     said += [c.describe() + "." for c in changes if c.before is not None]  # a role changed, or none
     return back_to_manage(request, slug, " ".join(said))
+
+
+def _some(names: list[str], room: int = 200) -> str:
+    """The names, or those that fit in about `room` characters and how many more (a flash
+    message stays short)."""
+    shown: list[str] = []
+    for name in names:
+        if shown and len(", ".join([*shown, name])) > room:
+            break
+        shown.append(name)
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more else "")
 
 
 @router.get("/courses/{slug:path}/disenroll")
