@@ -20,6 +20,7 @@ from ..wikis import open_source
 from ..update.cycle import SourceFactory
 from . import api, campaign_api, campaign_views, drilldown_api, drilldown_views, manage, views
 from .jobs import QueuedUpdater, Updater
+from .security import install as secure_headers_and_head
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -48,6 +49,7 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
     app.include_router(drilldown_views.router)  # before the views' bare /courses/{slug:path} too
     app.include_router(views.router)
     _error_handlers(app)
+    secure_headers_and_head(app)
     return app
 
 
