@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from support.course import setup_course
+from support.course import update as update_course
 from wikicourse import sessions
 from wikicourse.clock import now_utc
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
@@ -27,6 +28,7 @@ OWN = {"origin": "http://testserver"}
 def client(engine):
     setup_course(engine, {DEMO_WIKI: DEMO_XML}, slug="c", start=str(DEMO_START), end=str(DEMO_END),
                  students=["Amara Okafor"])
+    update_course(engine, "c", "2024-02-01T00:00:00Z")  # figures, so the pages show their charts and legend
     with TestClient(create_app(engine), headers=HTML) as client:
         client.engine = engine
         yield client
@@ -80,6 +82,7 @@ def test_pages_hold_no_inline_script_style_or_handler(client):
     sign_in(client, create_token(client.engine, "a", role="admin"))
     for path in ("/", "/courses/c", "/courses/c/activity", "/courses/c/manage", "/login", "/campaigns"):
         text = client.get(path).text
+        assert 'class="swatch"' in text or path != "/courses/c/activity"  # the charts' legend checked too
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), path
         assert not re.search(r"<style|\sstyle=|\son[a-z]+=", text, re.I), path
 
