@@ -7,6 +7,7 @@ attributes, which a CSP does not govern), so their policy allows no inline code 
 injected <script> or on* attribute would not run. The API's description pages (/docs, /redoc)
 come from FastAPI with an inline script and styles and Swagger's injected styles: they get a
 looser policy of their own; they show only the API's own description, no visitor's text.
+Still only this site's files load there: ReDoc's "powered by" logo from its CDN is refused.
 """
 from __future__ import annotations
 
