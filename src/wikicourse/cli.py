@@ -665,19 +665,25 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 @click.option("--redis", "redis_url", metavar="URL",
               help="Where workers run: queue the updates started here for them (else they run in this process).")
 @click.option("--access-log", is_flag=True, help="Log each request on stdout (off by default).")
+@click.option("--forwarded-allow-ips", envvar="WIKICOURSE_FORWARDED_ALLOW_IPS", default="127.0.0.1",
+              show_default=True, metavar="IPS",
+              help="The reverse proxies whose X-Forwarded-Proto and -For headers are believed: addresses or "
+                   "networks, comma-separated ('*': any) [env WIKICOURSE_FORWARDED_ALLOW_IPS]")
 @pass_existing
-def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log: bool) -> None:
+def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log: bool,
+          forwarded_allow_ips: str) -> None:
     """Serve the dashboard and the HTTP API.
 
     The API's description is at /docs.
     A port in use is a one-line error and exit status 1."""
     from .web import create_app
-    from .web.serving import address, listen, run
+    from .web.serving import address, listen, run, trusted_proxies
 
+    proxies = trusted_proxies(forwarded_allow_ips)
     app = create_app(ctx.engine, redis_url=redis_url)
     sock = listen(host, port)
     click.echo(f"serving {address(sock)} (Ctrl-C stops)", err=True)
-    run(app, sock, access_log=access_log)
+    run(app, sock, access_log=access_log, forwarded_allow_ips=proxies)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from ..update.cycle import SourceFactory
 from . import api, campaign_api, campaign_views, drilldown_api, drilldown_views, manage, views
 from .jobs import QueuedUpdater, Updater
 from .limits import Limits
+from .security import install as secure_headers_and_head
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -53,6 +54,7 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
     app.include_router(views.router)
     app.add_middleware(Limits, max_body=settings.max_body())
     _error_handlers(app)
+    secure_headers_and_head(app)
     return app
 
 
