@@ -269,3 +269,16 @@ def test_database_and_broker_failures_are_one_line_and_other_failures_propagate(
     monkeypatch.setattr(wikicourse.stats, "course_stats", failing(RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):
         cli("stats", course)
+
+
+@pytest.mark.parametrize("name,value", [("WIKICOURSE_REQUEST_DEADLINE", "soon"), ("WIKICOURSE_FETCH_BUDGET", "0"),
+                                        ("WIKICOURSE_MAX_RESPONSE_MB", "-5"), ("WIKICOURSE_FETCH_BUDGET", "inf")])
+def test_a_bad_limit_on_the_wikis_answers_is_refused_before_the_course_is_locked(
+    cli, course, sqlite_url, monkeypatch, name, value
+):
+    before = snapshot(sqlite_url)
+    monkeypatch.setenv(name, value)
+    code, out, err = cli("update", course)
+    assert code != 0 and "Traceback" not in err + out
+    assert err.splitlines() == [f"error: {name} must be a positive number, not {value!r}"], err
+    assert snapshot(sqlite_url) == before  # no run recorded: the lock was never taken

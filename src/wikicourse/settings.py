@@ -34,3 +34,30 @@ def _whole(name: str, default: int, unit: str) -> int:
     if not value.isdigit():
         raise InvalidInput(f"{name} must be a whole number of {unit}, not {value!r}")
     return int(value)
+
+
+def _positive(name: str) -> float | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not 0 < number < float("inf"):
+        raise InvalidInput(f"{name} must be a positive number, not {value!r}")
+    return number
+
+
+def wiki_limits() -> dict[str, float]:
+    """The limits on requests to a live wiki that the operator set, as MediaWikiSource's keyword
+    arguments (its defaults stand for the others): $WIKICOURSE_REQUEST_DEADLINE (seconds for one
+    request, its answer read in full), $WIKICOURSE_FETCH_BUDGET (seconds for every request to
+    one wiki in one update) and $WIKICOURSE_MAX_RESPONSE_MB (the largest answer read)."""
+    limits: dict[str, float] = {}
+    for name, key in (("WIKICOURSE_REQUEST_DEADLINE", "deadline"), ("WIKICOURSE_FETCH_BUDGET", "fetch_budget")):
+        if (seconds := _positive(name)) is not None:
+            limits[key] = seconds
+    if (megabytes := _positive("WIKICOURSE_MAX_RESPONSE_MB")) is not None:
+        limits["max_bytes"] = int(megabytes * 2**20)
+    return limits
