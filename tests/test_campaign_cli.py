@@ -58,6 +58,9 @@ def test_an_empty_list_says_how_to_start(cli, engine):  # engine: the database e
 BAD = [
     (["campaign", "create", "spring", "--title", "Again"], "already exists"),
     (["campaign", "create", "uni/courses", "--title", "T"], "may not hold /courses"),
+    (["campaign", "create", "x/../spring", "--title", "T"], "not a campaign slug: 'x/../spring' (no part between"),
+    (["campaign", "create", "a/./b", "--title", "T"], "not a campaign slug"),
+    (["campaign", "create", "a/", "--title", "T"], "not a campaign slug"),
     (["campaign", "create", "x"], "Missing option"),
     (["campaign", "add", "nope", "c1"], "no campaign 'nope'"),
     (["campaign", "add", "spring", "c1", "nope"], "no course 'nope'"),

@@ -62,7 +62,8 @@ def test_one_bad_course_refuses_the_whole_request(db, act, args, message):
 @pytest.mark.parametrize("slug,title,message", [
     ("spring", "Again", "already exists"), ("has space", "T", "not a campaign slug"), ("", "T", "not a campaign slug"),
     ("uni/courses", "T", "may not hold /courses"), ("courses/x", "T", "may not hold /courses"),
-    ("a/wikis", "T", "may not hold /wikis"), ("x.csv", "T", "may not hold .csv"), ("ok", "  ", "title is empty")])
+    ("a/wikis", "T", "may not hold /wikis"), ("x/../spring", "T", "not a campaign slug"),
+    ("x/.", "T", "not a campaign slug"), ("x//y", "T", "not a campaign slug"), ("x/", "T", "not a campaign slug"), ("x.csv", "T", "may not hold .csv"), ("ok", "  ", "title is empty")])
 def test_bad_campaigns_are_refused(db, slug, title, message):
     create_campaign(db, "spring", title="Spring")
     with pytest.raises(InvalidInput, match=message):

@@ -115,6 +115,9 @@ BAD = [
     (["course", "edit", "c1", "--end", "2023-12-01"], "before the start"),
     (["course", "create", "uni/students", "--title", "T", "--start", "2024-03-01", "--end", "2024-04-01",
       "--wiki", "test.wiki"], "may not end in /students"),
+    *[(["course", "create", bad, "--title", "T", "--start", "2024-03-01", "--end", "2024-04-01",
+        "--wiki", "test.wiki"], f"not a course slug: '{bad}' (no part between slashes may be empty, . or ..)")
+      for bad in ("x/../c1", "x/./y", "x/..", "x/", "x//y")],  # a browser would rewrite their links
     (["course", "edit", "c1", "--start", "1999-12-01"], "when no wiki had edits"),
     (["course", "edit", "c1", "--end", "2040-01-01"], "longer than a course can run"),
     (["course", "edit", "c1", "--remove-wiki", "test.wiki"], "at least one wiki"),
@@ -266,3 +269,16 @@ def test_database_and_broker_failures_are_one_line_and_other_failures_propagate(
     monkeypatch.setattr(wikicourse.stats, "course_stats", failing(RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):
         cli("stats", course)
+
+
+@pytest.mark.parametrize("name,value", [("WIKICOURSE_REQUEST_DEADLINE", "soon"), ("WIKICOURSE_FETCH_BUDGET", "0"),
+                                        ("WIKICOURSE_MAX_RESPONSE_MB", "-5"), ("WIKICOURSE_FETCH_BUDGET", "inf")])
+def test_a_bad_limit_on_the_wikis_answers_is_refused_before_the_course_is_locked(
+    cli, course, sqlite_url, monkeypatch, name, value
+):
+    before = snapshot(sqlite_url)
+    monkeypatch.setenv(name, value)
+    code, out, err = cli("update", course)
+    assert code != 0 and "Traceback" not in err + out
+    assert err.splitlines() == [f"error: {name} must be a positive number, not {value!r}"], err
+    assert snapshot(sqlite_url) == before  # no run recorded: the lock was never taken

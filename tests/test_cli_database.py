@@ -17,7 +17,7 @@ NEEDING_ONE = [
     ["campaign", "stats", "spring"], ["status"], ["serve", "--port", "0"], ["update", "c1"],
     ["disenroll", "c1", "Ann"], ["course", "edit", "c1", "--end", "2024-02-01"],
     ["campaign", "add", "spring", "c1"], ["campaign", "remove", "spring", "c1"], ["token", "list"],
-    ["token", "revoke", "1"],
+    ["token", "revoke", "1"], ["unlock", "c1"],
 ]
 
 

@@ -1,5 +1,6 @@
-"""`wikicourse serve` as a real process: a port in use is one line of error, and requests are
-logged only when asked (--access-log)."""
+"""`wikicourse serve` as a real process: a port in use is one line of error, requests are
+logged only when asked (--access-log), a reverse proxy's forwarded headers are believed only
+from the addresses it is told (--forwarded-allow-ips), and HEAD is answered."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -15,12 +18,14 @@ import pytest
 import wikicourse
 from support.ports import free_port
 from wikicourse.db import open_db
+from wikicourse.tokens import create_token
 
 SRC = str(Path(wikicourse.__file__).parents[1])
 
 
-def start(url: str, *args: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
+def start(url: str, *args: str, env: dict | None = None) -> subprocess.Popen:
+    env = dict(os.environ, **(env or {}),
+               PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
     return subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", url, "serve", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -74,3 +79,87 @@ def test_requests_are_logged_only_with_access_log(database):
     lines = out.splitlines()
     assert len(lines) == 2, out
     assert '"GET /api/courses HTTP/1.1" 200' in lines[0] and '"GET /api/nothing-here HTTP/1.1" 404' in lines[1]
+
+
+# ---- behind a reverse proxy ---------------------------------------------------------------------
+
+PROXY, STRANGER = "127.0.0.2", "127.0.0.3"  # loopback addresses the client sends from (all reach 127.0.0.1)
+BROWSER = {"host": "dash.example", "origin": "https://dash.example", "x-forwarded-proto": "https",
+           "x-forwarded-for": "203.0.113.9", "accept": "text/html"}
+
+
+@contextmanager
+def serving(url: str, *args: str, env: dict | None = None) -> Iterator[int]:
+    """`wikicourse serve` until the block ends; yields its port once it answers."""
+    port = free_port(18400, 18499)
+    server = start(url, "--port", str(port), *args, env=env)
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/courses")
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield port
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def client_from(source: str) -> httpx.Client:
+    """A client whose connections come from `source`, as a proxy's on that address would."""
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=source), follow_redirects=False)
+
+
+def admin_token(database: str) -> str:
+    engine = open_db(database, migrate=False)
+    try:
+        return create_token(engine, "ops", role="admin")
+    finally:
+        engine.dispose()
+
+
+def sign_in_through(port: int, source: str, token: str) -> httpx.Response:
+    with client_from(source) as client:
+        return client.post(f"http://127.0.0.1:{port}/login", data={"token": token, "next": "/"}, headers=BROWSER)
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_sign_in_works_behind_a_tls_proxy_the_server_is_told_to_trust(database, how):
+    token = admin_token(database)
+    args, env = (("--forwarded-allow-ips", f"10.1.2.3, {PROXY}"), None) if how == "option" else \
+        ((), {"WIKICOURSE_FORWARDED_ALLOW_IPS": "127.0.0.0/29"})
+    with serving(database, *args, env=env) as port:
+        r = sign_in_through(port, PROXY, token)
+        assert r.status_code == 303 and r.headers["location"] == "/", r.text
+        cookie = r.headers["set-cookie"]
+        assert "; secure" in cookie.lower()  # the browser's https, not the proxy's http
+        with client_from(PROXY) as client:  # the session works on the next request
+            page = client.get(f"http://127.0.0.1:{port}/", headers={**BROWSER, "cookie": cookie.split(";")[0]})
+        assert "Signed in as" in page.text
+
+
+def test_forwarded_headers_from_an_address_not_trusted_are_ignored(database):
+    token = admin_token(database)
+    with serving(database, "--forwarded-allow-ips", PROXY) as port:
+        r = sign_in_through(port, STRANGER, token)  # seen as http: the https Origin is another site's
+        assert r.status_code == 403 and "sign in from this site" in r.text
+    with serving(database) as port:  # by default only 127.0.0.1 is believed
+        assert sign_in_through(port, PROXY, token).status_code == 403
+        assert sign_in_through(port, "127.0.0.1", token).status_code == 303
+
+
+def test_a_mistyped_proxy_address_is_one_line_and_a_nonzero_exit(database):
+    server = start(database, "--port", "0", "--forwarded-allow-ips", "10.0.0.1,10.0.0.300")
+    out, err = server.communicate(timeout=30)
+    assert (server.returncode, out, err) == (
+        1, "", "error: --forwarded-allow-ips: '10.0.0.300' is not an IP address or network\n")
+
+
+def test_head_is_answered_like_get_by_the_real_server(database):
+    with serving(database) as port, httpx.Client() as client:
+        for path in ("/", "/api/courses", "/static/style.css"):
+            got, head = client.get(f"http://127.0.0.1:{port}{path}"), client.head(f"http://127.0.0.1:{port}{path}")
+            assert (head.status_code, head.content) == (200, b""), path
+            assert int(head.headers["content-length"]) == len(got.content), path
+            assert head.headers["x-content-type-options"] == "nosniff"

@@ -7,7 +7,7 @@ from typing import Sequence
 from sqlalchemy import Connection, Engine, delete, insert, select
 
 from .clock import now_utc
-from .courses import SLUG
+from .courses import check_slug
 from .errors import InvalidInput, UnknownCampaign
 from .models.tables import campaign_courses, campaigns, courses
 # Names of a campaign's own pages and resources on the web (slugs hold "/"): no part of a
@@ -24,8 +24,7 @@ def campaign_id(conn: Connection, slug: str) -> int:
 
 
 def create_campaign(engine: Engine, slug: str, *, title: str) -> int:
-    if not SLUG.match(slug):
-        raise InvalidInput(f"not a campaign slug: {slug!r} (letters, digits, . _ - / ( ))")
+    check_slug(slug, "campaign")
     reserved = [part for part in slug.split("/") if part in RESERVED_PARTS]
     if reserved or slug.endswith(".csv"):
         name = f"/{reserved[0]}" if reserved else ".csv"

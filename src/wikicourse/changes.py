@@ -15,6 +15,7 @@ from .courses import course_id
 from .errors import InvalidInput
 from .models import UpdateReason, UpdateRun
 from .stats import COURSE_FIELDS, iso
+from .terminal import renders
 from .update.why import KINDS
 
 update_runs = UpdateRun.__table__
@@ -129,6 +130,7 @@ def figure_line(name: str, figure: dict, arrow: str = "->") -> str:
     return f"{name} {figure['before']} {arrow} {figure['after']}"
 
 
+@renders
 def render(slug: str, changes: list[dict]) -> str:
     """The readable list of `wikicourse changes`: per run, its as-of time and status, then each
     moved figure and each reason on a line of its own."""

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
@@ -12,6 +11,7 @@ import click
 from . import settings
 from .errors import InvalidInput, WikicourseError
 from .roles import ROLES
+from .terminal import escape, json_text
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -97,7 +97,7 @@ def wiki_list(ctx: Context) -> None:
     from .wikis import list_wikis
 
     for w in list_wikis(ctx.engine):
-        click.echo(f"{w['domain']}\t{w['api_url']}")
+        click.echo(f"{w['domain']}\t{escape(w['api_url'])}")
 
 
 @cli.group()
@@ -175,7 +175,7 @@ def course_list(ctx: Context, search: str | None, wiki: str | None, state: str |
 
     found = list_courses(ctx.engine, search=search, wiki=wiki, state=state, sort=sort, descending=descending,
                          limit=None)
-    click.echo(json.dumps(found, indent=1, ensure_ascii=False) if as_json else render_courses(found))
+    click.echo(json_text(found) if as_json else render_courses(found))
 
 
 @cli.command()
@@ -194,10 +194,10 @@ def enroll(ctx: Context, slug: str, usernames: tuple[str, ...], role: str) -> No
 
     changes = enroll_users(ctx.engine, slug, usernames, role)
     if new := [c.username for c in changes if c.before is None]:
-        click.echo(f"enrolled in {slug} as {role}: {', '.join(new)}")
+        click.echo(escape(f"enrolled in {slug} as {role}: {', '.join(new)}"))
     for c in changes:  # a role changed, or none: said user by user
         if c.before is not None:
-            click.echo(c.describe())
+            click.echo(escape(c.describe()))
 
 
 @cli.command()
@@ -220,9 +220,9 @@ def disenroll(ctx: Context, slug: str, usernames: tuple[str, ...], dry_run: bool
 
     changes = disenroll_users(ctx.engine, slug, usernames)
     if students := [c.username for c in changes if c.before == "student"]:
-        click.echo(f"removed from {slug}: {', '.join(students)} (their edits stop counting at the next update)")
+        click.echo(escape(f"removed from {slug}: {', '.join(students)} (their edits stop counting at the next update)"))
     if staff := [f"{c.username} ({c.before})" for c in changes if c.before != "student"]:
-        click.echo(f"removed from {slug}: {', '.join(staff)} (listed only: their edits never counted)")
+        click.echo(escape(f"removed from {slug}: {', '.join(staff)} (listed only: their edits never counted)"))
 
 
 @cli.group()
@@ -280,7 +280,7 @@ def campaign_list(ctx: Context, as_json: bool) -> None:
     from .report import render_campaigns
 
     found = listing(ctx.engine)
-    click.echo(json.dumps(found, indent=1, ensure_ascii=False) if as_json else render_campaigns(found))
+    click.echo(json_text(found) if as_json else render_campaigns(found))
 
 
 @campaign.command("stats")
@@ -297,7 +297,7 @@ def campaign_stats(ctx: Context, slug: str, as_json: bool, until: str | None) ->
     from .report import render_campaign
 
     doc = stats_of(ctx.engine, slug, parse_date(until, "--until date") if until else None)
-    click.echo(json.dumps(doc, indent=1, ensure_ascii=False) if as_json else render_campaign(doc))
+    click.echo(json_text(doc) if as_json else render_campaign(doc))
 
 
 UPDATE_PARTIAL = 3  # `update`'s exit status when a wiki failed (documented in its --help and README.md)
@@ -342,12 +342,12 @@ def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: boo
         click.echo(f"  {field}: {old} -> {new}")
     for line in summarize([{"label": label(r["kind"]), "subject": "", "detail": "", "count": 0, **r}
                            for r in report.reasons]):
-        click.echo(f"  why: {line['text']}")
+        click.echo(f"  why: {escape(line['text'])}")
     if not report.followed:
         click.echo(f"  the course ended over {grace_days} days ago: changes to the wikis' past no longer followed "
                    "(--grace-days, or --full to rebuild)")
     for err in report.errors:
-        click.echo(f"  not done, retried at the next update: {err}", err=True)
+        click.echo(f"  not done, retried at the next update: {escape(err)}", err=True)
     if report.status == "partial":
         sys.exit(UPDATE_PARTIAL)  # for cron and CI: the figures lack what a wiki did not give
 
@@ -382,7 +382,7 @@ def stats(ctx: Context, slug: str, as_json: bool, until: str | None, per_wiki: b
             raise InvalidInput("--per-wiki counts every stored window: it takes no --until")
         rows = split(ctx.engine, slug)
         if as_json:
-            click.echo(json.dumps({"wikis": rows}, indent=1, ensure_ascii=False))
+            click.echo(json_text({"wikis": rows}))
             return
         from .report import render_per_wiki
 
@@ -392,7 +392,7 @@ def stats(ctx: Context, slug: str, as_json: bool, until: str | None, per_wiki: b
 
     doc = course_stats(ctx.engine, slug, until=day)
     if as_json:
-        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        click.echo(json_text(doc))
         return
     from .report import render
 
@@ -411,7 +411,7 @@ def changes(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
     from .changes import course_changes, render
 
     found = course_changes(ctx.engine, slug, limit)
-    click.echo(json.dumps(found, indent=1, ensure_ascii=False) if as_json else render(slug, found))
+    click.echo(json_text(found) if as_json else render(slug, found))
 
 
 sort_option = click.option("--sort", default="timestamp", show_default=True,
@@ -441,7 +441,7 @@ def student(ctx: Context, slug: str, username: str, sort: str, direction: str | 
 
     doc = student_drilldown(ctx.engine, slug, username, Paging(sort, direction, page, per_page))
     if as_json:
-        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        click.echo(json_text(doc))
         return
     from .drilldown_report import render_student
 
@@ -467,7 +467,7 @@ def article(ctx: Context, slug: str, article_id: int, sort: str, direction: str 
 
     doc = article_drilldown(ctx.engine, slug, article_id, Paging(sort, direction, page, per_page))
     if as_json:
-        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        click.echo(json_text(doc))
         return
     from .drilldown_report import render_article
 
@@ -487,7 +487,7 @@ def recent(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
 
     doc = recent_activity(ctx.engine, slug, limit)
     if as_json:
-        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        click.echo(json_text(doc))
         return
     from .drilldown_report import render_recent
 
@@ -559,7 +559,7 @@ def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float 
             if every is None:
                 raise
             # A scheduler left running outlives a database or broker that is down for a while.
-            click.echo(f"error: {_reason(exc)}; trying again in {every:g} s", err=True)
+            click.echo(f"error: {escape(_reason(exc))}; trying again in {every:g} s", err=True)
         if every is None:
             return
         time.sleep(every)
@@ -575,6 +575,31 @@ def status(ctx: Context, redis_url: str) -> None:
     from .workers.status import render_status
 
     click.echo(render_status(ctx.engine, redis_url))
+
+
+@cli.command()
+@click.argument("slug")
+@pass_existing
+def unlock(ctx: Context, slug: str) -> None:
+    """Release a course's update lock.
+
+    Closes its running update as interrupted and says what it released: the holder (host and
+    pid), since when it held the lock, its last heartbeat. The next update resumes from the last
+    checkpoint; a holder still running stops at its next progress write. A course not locked is
+    said so (exit 0)."""
+    from .clock import now_utc
+    from .update.runs import release_lock
+
+    held = release_lock(ctx.engine, slug)
+    if held is None:
+        click.echo(f"course {slug}: not locked (no update is running)")
+        return
+    beat = held["heartbeat_at"]
+    click.echo(f"course {slug}: update lock released (run {held['run']}, now interrupted)\n"
+               f"  holder: {held['holder']} (host {held['host'] or '?'}, pid {held['pid'] or '?'})\n"
+               f"  since: {held['started_at']:%Y-%m-%d %H:%M:%S}Z\n"
+               f"  last heartbeat: " + (f"{beat:%Y-%m-%d %H:%M:%S}Z ({(now_utc() - beat).total_seconds():.0f} s ago)"
+                                        if beat else "none"))
 
 
 @cli.group()
@@ -616,7 +641,8 @@ def token_list(ctx: Context) -> None:
     for t in list_tokens(ctx.engine):
         state = f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "active"
         used = f"{t['last_used_at']:%Y-%m-%d %H:%M}Z" if t["last_used_at"] else "never"
-        click.echo(f"#{t['id']}\t{t['label']}\t{t['role']}\t{t['username'] or '-'}\t{state}\tlast used {used}")
+        label, who = escape(t["label"]), escape(t["username"] or "-")
+        click.echo(f"#{t['id']}\t{label}\t{t['role']}\t{who}\t{state}\tlast used {used}")
 
 
 @token.command("revoke")
@@ -639,19 +665,25 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 @click.option("--redis", "redis_url", metavar="URL",
               help="Where workers run: queue the updates started here for them (else they run in this process).")
 @click.option("--access-log", is_flag=True, help="Log each request on stdout (off by default).")
+@click.option("--forwarded-allow-ips", envvar="WIKICOURSE_FORWARDED_ALLOW_IPS", default="127.0.0.1",
+              show_default=True, metavar="IPS",
+              help="The reverse proxies whose X-Forwarded-Proto and -For headers are believed: addresses or "
+                   "networks, comma-separated ('*': any) [env WIKICOURSE_FORWARDED_ALLOW_IPS]")
 @pass_existing
-def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log: bool) -> None:
+def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log: bool,
+          forwarded_allow_ips: str) -> None:
     """Serve the dashboard and the HTTP API.
 
     The API's description is at /docs.
     A port in use is a one-line error and exit status 1."""
     from .web import create_app
-    from .web.serving import address, listen, run
+    from .web.serving import address, listen, run, trusted_proxies
 
+    proxies = trusted_proxies(forwarded_allow_ips)
     app = create_app(ctx.engine, redis_url=redis_url)
     sock = listen(host, port)
     click.echo(f"serving {address(sock)} (Ctrl-C stops)", err=True)
-    run(app, sock, access_log=access_log)
+    run(app, sock, access_log=access_log, forwarded_allow_ips=proxies)
 
 
 def main() -> None:
@@ -663,22 +695,22 @@ def main() -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
         sys.exit(0)
     except click.ClickException as exc:  # usage errors too: one line, no usage banner
-        click.echo(f"error: {exc.format_message()}", err=True)
+        click.echo(f"error: {escape(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
-    except WikicourseError as exc:
-        click.echo(f"error: {exc}", err=True)
+    except WikicourseError as exc:  # its text may quote a wiki's or a user's: kept to one line
+        click.echo(f"error: {escape(str(exc))}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted: the next update resumes where this one stopped", err=True)
         sys.exit(130)
     except Exception as exc:
         if _raised_by(exc, "redis.exceptions", "RedisError"):
-            click.echo(f"error: the workers' broker (Redis): {_reason(exc)}", err=True)
+            click.echo(f"error: the workers' broker (Redis): {escape(_reason(exc))}", err=True)
         elif _raised_by(exc, "sqlalchemy.exc", "SQLAlchemyError"):
-            click.echo(f"error: database: {_reason(exc)}", err=True)
+            click.echo(f"error: database: {escape(_reason(exc))}", err=True)
         else:
             raise
         sys.exit(1)

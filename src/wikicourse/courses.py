@@ -17,8 +17,9 @@ from .sql import upsert
 from .models.tables import course_wikis, courses, enrollments, users
 from .wikis import wiki_ids, wiki_urls
 
-# Characters no MediaWiki title, and so no username, can hold.
-_NOT_IN_USERNAMES = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]")
+# Characters no MediaWiki title, and so no username, can hold; and C1 controls (U+0080-U+009F),
+# which MediaWiki lets through but would drive the terminal of whoever lists the course.
+_NOT_IN_USERNAMES = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f-\x9f]")
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
 # A slug's last part may not be the name of a course's own page or resource on the web
 # (slugs hold "/"): /courses/x/students must be x's students, not course "x/students".
@@ -71,10 +72,19 @@ def course_id(conn: Connection, slug: str) -> int:
     return cid
 
 
+def check_slug(slug: str, kind: str) -> None:
+    """Refuse a `kind` ("course", "campaign") slug that is malformed, or that a link cannot carry
+    as it is: a browser resolves "." and ".." parts (a form of "x/../demo" posts to "demo"),
+    and an empty part ("x//y", "x/") names no page of its own."""
+    if not SLUG.match(slug):
+        raise InvalidInput(f"not a {kind} slug: {slug!r} (letters, digits, . _ - / ( ))")
+    if any(part in ("", ".", "..") for part in slug.split("/")):
+        raise InvalidInput(f"not a {kind} slug: {slug!r} (no part between slashes may be empty, . or ..)")
+
+
 def create_course(engine: Engine, slug: str, *, title: str, start: date, end: date,
                   wikis: Sequence[str], timeslice_days: int = 1) -> int:
-    if not SLUG.match(slug):
-        raise InvalidInput(f"not a course slug: {slug!r} (letters, digits, . _ - / ( ))")
+    check_slug(slug, "course")
     last = slug.rsplit("/", 1)[-1]
     if "/" in slug and (last in RESERVED_ENDINGS or last.endswith(".csv")):
         raise InvalidInput(f"a course slug may not end in /{last}: the dashboard's pages use that name")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .report import table
 from .sources.base import NAMESPACE_NAMES as NAMESPACES
+from .terminal import renders
 
 WIKI_FIGURES = ["wiki", "revisions", "characters", "user space", "drafts", "references", "articles", "new"]
 
@@ -33,6 +34,7 @@ def _paging(p: dict, shown: int) -> str:
     return f"revisions {span}, by {p['sort']} {p['dir']} (page {p['page']} of {p['pages']})"
 
 
+@renders
 def render_student(doc: dict) -> str:
     s, c = doc["student"], doc["course"]
     role = "" if s["role"] == "student" else f" ({s['role']}: edits never count)"
@@ -49,6 +51,7 @@ def render_student(doc: dict) -> str:
     return "\n".join(out)
 
 
+@renders
 def render_article(doc: dict) -> str:
     a, c = doc["article"], doc["course"]
     state = "deleted: its edits no longer count" if a["deleted"] else (
@@ -69,6 +72,7 @@ def render_article(doc: dict) -> str:
     return "\n".join(out)
 
 
+@renders
 def render_recent(doc: dict) -> str:
     c, revs = doc["course"], doc["revisions"]
     head = f"The latest {len(revs)} counted revisions of {c['title']} ({c['slug']}), newest first"

@@ -15,6 +15,7 @@ from .errors import InvalidInput
 from .models.tables import course_wikis, courses
 from .collation import search_key
 from .stats import COURSE_FIELDS, iso
+from .terminal import renders
 from .wikis import wiki_ids, wikis
 
 PER_PAGE = 50  # the dashboard's and the API's page
@@ -124,6 +125,7 @@ def page_offset(page: int, limit: int) -> int:
     return (page - 1) * limit
 
 
+@renders
 def render_courses(found: dict) -> str:
     """The readable list of `wikicourse course list`."""
     from .report import table

@@ -7,6 +7,19 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from .terminal import escape, lines
+
+
+class _Visible(logging.Formatter):
+    """Text lines whose control characters are escaped (a message may quote a wiki's error): the
+    message one line, a traceback its own lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escape(super().formatMessage(record))
+
+    def format(self, record: logging.LogRecord) -> str:
+        return lines(super().format(record))
+
 
 def setup(json_lines: bool = True, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
@@ -14,7 +27,7 @@ def setup(json_lines: bool = True, level: int = logging.INFO) -> None:
         handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
                                            rename_fields={"asctime": "time", "levelname": "level"}))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_Visible("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from .clock import now_utc
 from .courses import course_id, disenroll_in
 from .errors import CourseBusy, InvalidInput
+from .lock_wait import is_lock_wait
 from .models.course import HEADLINE
 from .models.tables import (
     articles,
@@ -29,6 +30,7 @@ from .models.tables import (
 )
 from .sources.base import normalize_username
 from .stats import USER_FIELDS, iso
+from .terminal import renders
 from .update.context import UpdateContext
 from .update.prepare_users import remove_users, removed_users
 from .update.refresh import refresh
@@ -57,7 +59,7 @@ def removal_preview(engine: Engine, slug: str, usernames: Sequence[str]) -> dict
         try:
             return _preview(conn, slug, usernames)
         except OperationalError as exc:
-            if _lock_wait(exc):
+            if is_lock_wait(exc):
                 raise CourseBusy(f"course {slug!r} is being written by an update: try the preview again") from None
             raise
         finally:
@@ -145,12 +147,7 @@ def _described(conn: Connection, ids: list[int], new: dict[int, bool]) -> list[d
     return [{"title": r.title, "wiki": r.domain, "new_article": new[r.id]} for r in rows]
 
 
-def _lock_wait(exc: OperationalError) -> bool:
-    """Did the statement give up waiting for a lock another transaction holds?"""
-    code = getattr(exc.orig, "sqlstate", None)
-    return code == "55P03" or "database is locked" in str(exc.orig)
-
-
+@renders
 def render_preview(preview: dict) -> str:
     """The preview for the terminal (`wikicourse disenroll --dry-run`): each figure, now -> then."""
     names = ", ".join(u["username"] for u in preview["users"])

@@ -1,13 +1,17 @@
 """The readable form of a course's or a campaign's statistics, for the terminal."""
 from __future__ import annotations
 
+from .terminal import escape, renders
+
 NOTE = ("Figures count the in-scope edits of the students enrolled now. They can fall: a removed\n"
         "student's edits stop counting for the whole course, and deleted pages or revisions\n"
         "no longer count. Windows marked * are pending: they are redone at the next update.")
 
 
 def table(headers: list[str], rows: list[list]) -> str:
-    cells = [headers] + [[("" if v is None else str(v)) for v in r] for r in rows]
+    """Columns padded to their widest cell; a cell's control characters escaped, so that each
+    row stays one line (every table of the command line is made here)."""
+    cells = [headers] + [[("" if v is None else escape(str(v))) for v in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for n, r in enumerate(cells):
@@ -18,6 +22,7 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+@renders
 def render(doc: dict) -> str:
     c = doc["course"]
     out = [f"{c['title']} ({c['slug']})",
@@ -44,6 +49,7 @@ def render(doc: dict) -> str:
     return "\n".join(out)
 
 
+@renders
 def render_per_wiki(slug: str, rows: list[dict]) -> str:
     """The course figures split by wiki (`stats --per-wiki`); they add up to the course's."""
     if not rows:
@@ -74,6 +80,7 @@ def _figures(row: dict) -> list:
             row["character_sum"], row["character_sum_user"], row["character_sum_draft"], row["references_count"]]
 
 
+@renders
 def render_campaign(doc: dict) -> str:
     c = doc["campaign"]
     counted = f"revisions through {c['until']}" if c["until"] else "every revision counted so far"
@@ -88,6 +95,7 @@ def render_campaign(doc: dict) -> str:
     return "\n".join(out + ["", CAMPAIGN_NOTE + own])
 
 
+@renders
 def render_campaigns(found: list[dict]) -> str:
     if not found:
         return "No campaigns yet: wikicourse campaign create SLUG --title TITLE"

@@ -25,14 +25,16 @@ def default_api_url(domain: str) -> str:
 
 def open_source(api_url: str, *, gate=None) -> RevisionSource:
     """A source for a wiki's API URL; a file: URL names a MediaWiki XML export read offline.
-    `gate` (see wiki.transport) is entered around each request to a live wiki."""
+    `gate` (see wiki.transport) is entered around each request to a live wiki, within the
+    limits the operator set (settings.wiki_limits)."""
     if api_url.startswith("file:"):
         from .sources.dump import DumpSource
 
         return DumpSource(Path(unquote(urlparse(api_url).path)))
+    from . import settings
     from .wiki import MediaWikiSource
 
-    return MediaWikiSource(api_url, gate=gate)
+    return MediaWikiSource(api_url, gate=gate, **settings.wiki_limits())
 
 
 def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:

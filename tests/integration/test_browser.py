@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from support.browser import CHROMIUM, course_over_wikis, number, served
+from support.browser import CHROMIUM, course_over_wikis, number, page_errors, served
 from twowikis import DOMAINS, END, QUIET, START, USERS
 
 from wikicourse import courses
@@ -271,6 +271,7 @@ def test_the_activity_charts_and_the_articles_table_show_both_wikis(page: Page, 
     assert href == f"https://{article['wiki']}/wiki/{article['title']}", href
     assert row.get_by_role("link", name=article["title"], exact=True).get_attribute("href").startswith(
         f"/courses/{SLUG}/articles/")  # the title opens the article's drill-down
+    assert page_errors(page) == []  # the charts and their legend need nothing the CSP refuses
 
 
 def test_signed_out_visitors_sign_in_before_managing_and_bad_tokens_are_refused(page: Page, site: Site):
@@ -371,6 +372,7 @@ def test_an_update_shows_progress_and_the_figures_drop_by_the_removed_students_s
     # The page polls the run and reloads itself when it ends: the button is enabled again.
     expect(progress).to_have_attribute("data-status", "done", timeout=UPDATE_TIMEOUT)
     expect(page.locator("button#start-update-button")).to_be_enabled()
+    assert page_errors(page) == []  # the progress script ran under the CSP, nothing refused
     latest = site.api("/updates?limit=1")["updates"][0]
     assert latest["id"] not in runs_before and latest["status"] == "done", latest
 

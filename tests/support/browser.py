@@ -55,13 +55,32 @@ def served(db: str, folder: Path, timeout: float = 30) -> Iterator[str]:
 
 
 def fresh_page(browser: Browser, viewport: dict = DESKTOP) -> Iterator[Page]:
-    """A page in a context of its own (no cookies), downloads accepted."""
+    """A page in a context of its own (no cookies), downloads accepted. A Content Security
+    Policy violation on any page it shows fails the test (at teardown): Chromium logs each."""
     context = browser.new_context(viewport=viewport, accept_downloads=True)
     context.set_default_timeout(15_000)
     try:
-        yield context.new_page()
+        page = context.new_page()
+        page.console_errors = console_errors(page)
+        yield page
+        violations = [e for e in page.console_errors if "Content Security Policy" in e]
+        assert not violations, violations
     finally:
         context.close()
+
+
+def console_errors(page: Page) -> list[str]:
+    """The errors `page` logs from now on (script errors, refused loads, CSP violations), each
+    with the URL it came from; a list that grows as the page runs."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.text} [{m.location.get('url')}]") if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return errors
+
+
+def page_errors(page: Page) -> list[str]:
+    """The console errors so far, less the browser's own ask for /favicon.ico (none is served)."""
+    return [e for e in page.console_errors if not e.endswith("/favicon.ico]")]
 
 
 def number(text: str) -> int:

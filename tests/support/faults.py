@@ -16,11 +16,13 @@ from typing import Iterable
 class Fault:
     """What the proxy does with one request instead of passing it on."""
 
-    kind: str  # "status", "maxlag", "hang", "drop" or "pass"
+    kind: str  # "status", "maxlag", "hang", "drop", "trickle", "trickle_headers", "huge" or "pass"
     status: int = 200
     retry_after: str | None = None
-    seconds: float = 0.0  # hang: how long before passing the request on
+    seconds: float = 0.0  # hang: how long before passing the request on; trickle: between two bytes
     lag: int = 5  # maxlag: the lag the error reports
+    size: int = 0  # huge: the body's length
+    declared: bool = False  # huge: with a Content-Length header
 
 
 PASS = Fault("pass")
@@ -44,6 +46,18 @@ def drop() -> Fault:
     return Fault("drop")
 
 
+def trickle(every: float = 0.2, headers: bool = False) -> Fault:
+    """Answer one byte every `every` seconds for ever (until the client leaves): in the body, after
+    prompt headers that promise a small JSON answer, or in the headers themselves."""
+    return Fault("trickle_headers" if headers else "trickle", seconds=every)
+
+
+def huge(size: int, declared: bool = False) -> Fault:
+    """A 200 answer of `size` bytes of JSON (blanks, then {}), sent as fast as the client reads it;
+    with a Content-Length header if `declared`, else ended by closing the connection."""
+    return Fault("huge", size=size, declared=declared)
+
+
 class FaultProxy:
     """Serves 127.0.0.1:`port`, answering request n with the n-th scheduled fault, then with `then`.
 
@@ -57,6 +71,8 @@ class FaultProxy:
         self.upstream = upstream.rstrip("/")
         self.port = port
         self.requests: list[str] = []  # path and query of every request received
+        self.sent = 0  # bytes of the trickled and huge answers sent
+        self.served = 0  # requests whose handling ended (the client may have left first)
         self._schedule: list[Fault] = []
         self._then = PASS
         self._lock = threading.Lock()
@@ -129,12 +145,52 @@ class FaultProxy:
                     elif fault.kind == "drop":
                         self.close_connection = True
                         self.connection.close()
+                    elif fault.kind in ("trickle", "trickle_headers"):
+                        self._trickle(fault)
+                    elif fault.kind == "huge":
+                        self._huge(fault)
                     else:
                         if fault.kind == "hang" and proxy._closing.wait(fault.seconds):
                             return
                         self._forward(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up first, as a timing-out client does
+                finally:
+                    with proxy._lock:
+                        proxy.served += 1
+
+            def _send_counted(self, data: bytes) -> None:
+                self.wfile.write(data)
+                with proxy._lock:
+                    proxy.sent += len(data)
+
+            def _trickle(self, fault: Fault) -> None:
+                self.close_connection = True
+                if fault.kind == "trickle":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                else:
+                    self._send_counted(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while not proxy._closing.wait(fault.seconds):
+                    self._send_counted(b" ")
+
+            def _huge(self, fault: Fault) -> None:
+                self.close_connection = True
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                if fault.declared:
+                    self.send_header("Content-Length", str(fault.size))
+                else:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                block = b" " * 65536
+                left = fault.size - 2
+                while left > 0 and not proxy._closing.is_set():
+                    self._send_counted(block[:left])
+                    left -= len(block)
+                self._send_counted(b"{}")
 
             def _upstream(self, body: bytes | None):
                 """The wiki's answer to the request: (status, headers, payload)."""

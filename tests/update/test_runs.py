@@ -18,8 +18,8 @@ from wikicourse.errors import CourseBusy
 from wikicourse.models.tables import courses
 from wikicourse.clock import now_utc
 from wikicourse.errors import InvalidInput
-from wikicourse.update.runs import (STALE_AFTER, LockLost, Progress, begin_run, end_run, recent_runs, this_holder,
-                                    update_runs)
+from wikicourse.update.runs import (STALE_AFTER, LockLost, Progress, begin_run, end_run, recent_runs, release_lock,
+                                    this_holder, update_runs)
 
 AS_OF = "2024-02-01T00:00:00Z"
 
@@ -113,10 +113,32 @@ def test_a_finished_update_records_its_steps_outcome(engine, slug):
     assert row["as_of"] == utc(AS_OF)
 
 
-def test_a_live_holder_on_this_host_keeps_the_lock_however_old_its_heartbeat(engine, slug):
-    foreign_run(engine, cid(engine, slug), holder=this_holder(), heartbeat_age=STALE_AFTER * 3)
+@pytest.fixture
+def live_pid():
+    """The pid of a live process on this host: what a dead holder's pid, given to another process, looks like."""
+    sleeper = subprocess.Popen(["sleep", "600"])
+    yield sleeper.pid
+    sleeper.kill()
+    sleeper.wait()
+
+
+def test_a_live_pid_on_this_host_with_a_fresh_heartbeat_keeps_the_lock(engine, slug, live_pid):
+    held = foreign_run(engine, cid(engine, slug), holder=f"{socket.gethostname()}:{live_pid}:its-incarnation",
+                       heartbeat_age=timedelta(minutes=1))
     with pytest.raises(CourseBusy):
         update(engine, slug, AS_OF)
+    assert status(engine, held) == "running" and recent_runs(engine, slug, 1)[0]["status"] == "running"
+
+
+@pytest.mark.parametrize("holder", ["reused pid", "this process"])
+def test_a_stale_heartbeat_loses_the_lock_though_its_pid_lives_on_this_host(engine, slug, live_pid, holder):
+    """A pid reused by another process (a restarted machine), or a holder stalled for a week, is not an update."""
+    held = foreign_run(engine, cid(engine, slug), heartbeat_age=timedelta(days=7),
+                       holder=this_holder() if holder == "this process"
+                       else f"{socket.gethostname()}:{live_pid}:its-incarnation")
+    assert recent_runs(engine, slug, 1)[0]["status"] == "interrupted"  # as status and the API show it
+    assert update(engine, slug, AS_OF).status == "done"
+    assert status(engine, held) == "interrupted"
 
 
 def test_a_run_that_fails_records_why_in_words_fit_to_publish_and_releases_the_lock(engine, slug):
@@ -194,3 +216,20 @@ def test_the_heartbeat_records_progress_while_a_step_runs(engine, slug, monkeypa
         assert recent_runs(engine, slug, 1)[0]["done"] == 1 and 7 in seen
     finally:
         progress.close()
+
+
+def test_release_lock_closes_the_running_run_and_says_whose_it_was(any_url, tmp_path):
+    engine = open_db(any_url)
+    export = write_export(tmp_path / "wiki.xml", {("Page", 0): [("2024-01-02T10:00:00Z", "Ann", "Text")]})
+    slug = setup_course(engine, {"test.wiki": export}, start="2024-01-01", end="2024-01-10")
+    held = foreign_run(engine, cid(engine, slug), holder="worker-3:4242:abc", heartbeat_age=timedelta(minutes=2))
+    released = release_lock(engine, slug)
+    with engine.connect() as conn:
+        row = conn.execute(select(update_runs).where(update_runs.c.id == held)).one()
+    assert released == {"run": held, "holder": "worker-3:4242:abc", "host": "worker-3", "pid": 4242,
+                        "started_at": row.started_at, "heartbeat_at": row.heartbeat_at, "step": None}
+    assert row.status == "interrupted" and row.finished_at is not None
+    assert release_lock(engine, slug) is None  # nothing left to release
+    with pytest.raises(InvalidInput, match="no course 'nope'"):
+        release_lock(engine, "nope")
+    engine.dispose()

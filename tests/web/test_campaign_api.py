@@ -114,6 +114,9 @@ def test_unknown_campaigns_are_404_and_bad_input_422_changing_nothing(env):
         client.post("/api/campaigns", json={"slug": "spring", "title": "Again"}, headers=admin), 422)
     assert "may not hold /wikis" in error_of(
         client.post("/api/campaigns", json={"slug": "a/wikis", "title": "T"}, headers=admin), 422)
+    for bad in ("x/../spring", "x/./y", "x/", "x//y"):  # a browser would rewrite the links rendered for them
+        assert error_of(client.post("/api/campaigns", json={"slug": bad, "title": "T"}, headers=admin), 422) == \
+            f"not a campaign slug: '{bad}' (no part between slashes may be empty, . or ..)"
     assert "title" in error_of(client.post("/api/campaigns", json={"slug": "x"}, headers=admin), 422)
     assert "until" in error_of(client.get("/api/campaigns/spring", params={"until": "soon"}), 422)
     assert state(engine) == before

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import time
+import tracemalloc
 from datetime import datetime, timezone
 
 import pytest
 
-from support.faults import PASS, FaultProxy, drop, hang, maxlag, status
+from support.faults import PASS, FaultProxy, drop, hang, huge, maxlag, status, trickle
 from wiki_data import ALICE, BOB, ZOE
 from wikicourse.errors import WikiAPIError, WikiError, WikiUnavailable
 from wikicourse.wiki import MediaWikiSource
@@ -157,3 +158,65 @@ def test_a_wiki_nobody_answers_for_is_unavailable(proxy: FaultProxy) -> None:
         with pytest.raises(WikiUnavailable, match="ConnectError") as caught:
             source.canonical_usernames([ALICE])
         assert source.request_count == 2 and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("headers", [False, True], ids=["body", "headers"])
+def test_an_answer_trickled_byte_by_byte_is_cut_at_the_request_deadline_and_retried(
+    proxy: FaultProxy, headers: bool
+) -> None:
+    """httpx's timeout resets with every byte read: only the request's deadline ends a trickle."""
+    proxy.schedule([trickle(every=0.1, headers=headers)])
+    sleeps = Sleeps()
+    started = time.monotonic()
+    with client(proxy, sleeps, deadline=0.8) as source:
+        assert source.canonical_usernames([ALICE]) == {ALICE: ALICE}
+    elapsed = time.monotonic() - started
+    assert 0.8 <= elapsed < 2.5, f"the trickle held the request {elapsed:.2f} s"
+    assert proxy.request_count == 2 and len(sleeps) == 1
+    wait_served(proxy)
+    assert proxy.sent >= 3  # it did trickle before it was cut
+
+
+def test_a_wiki_that_always_trickles_is_given_up_on_once_the_fetch_budget_is_spent(proxy: FaultProxy) -> None:
+    proxy.schedule([], then=trickle(every=0.1))
+    with MediaWikiSource(proxy.api_url, deadline=0.4, fetch_budget=1.5, max_attempts=100) as source:
+        source.retry.backoff, source.retry.jitter = 0.05, 0.0  # real waits, short ones
+        started = time.monotonic()
+        with pytest.raises(WikiUnavailable, match="time budget of 1.5 s for this update is spent") as caught:
+            source.canonical_usernames([ALICE])
+        # Attempts of 0.4 s and growing waits, until the next wait (or attempt) passes the budget.
+        assert 1.1 <= time.monotonic() - started < 2.0
+        assert "no full answer within" in str(caught.value) and "\n" not in str(caught.value)
+        asked = proxy.request_count
+        assert asked >= 3
+        with pytest.raises(WikiUnavailable, match="time budget"):  # spent: the next call asks nothing
+            source.reference_counts([2])
+        assert proxy.request_count == asked
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["streamed", "declared"])
+def test_an_answer_past_the_size_limit_is_not_read_further_nor_retried(proxy: FaultProxy, declared: bool) -> None:
+    size = 200 * 2**20  # read whole and parsed, such an answer took 690 MB
+    proxy.schedule([huge(size, declared=declared)])
+    tracemalloc.start()
+    try:
+        with client(proxy, Sleeps(), max_bytes=2**20) as source, pytest.raises(WikiError) as caught:
+            source.canonical_usernames([ALICE])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(caught.value)
+    assert not isinstance(caught.value, WikiUnavailable) and "\n" not in message
+    assert f"127.0.0.1:{proxy.port} sent an answer larger than 1 MB" in message, message
+    assert proxy.request_count == 1  # the same question would get the same answer
+    assert peak < 6 * 2**20, f"{peak / 2**20:.0f} MB held"
+    wait_served(proxy)
+    assert proxy.sent < 48 * 2**20, f"{proxy.sent / 2**20:.0f} MB were sent"  # the cap and the sockets' buffers
+
+
+def wait_served(proxy: FaultProxy) -> None:
+    """Wait until the proxy is done with every request (a client that left ends its answer)."""
+    deadline = time.monotonic() + 10
+    while proxy.served < proxy.request_count:
+        assert time.monotonic() < deadline, "the proxy is still answering"
+        time.sleep(0.02)

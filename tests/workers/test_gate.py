@@ -135,6 +135,49 @@ def test_without_its_redis_the_gate_fails_the_fetch_as_an_unavailable_wiki():
             raise AssertionError("the request went out without the gate")
 
 
+def test_the_lock_outlives_any_one_request_through_the_gate(redis_url, monkeypatch):
+    """A trickled answer ends at the request's deadline; the lock is held until then, so no
+    other worker's request to the wiki overlaps it: its hold time comes from the deadline."""
+    from support.faults import FaultProxy, trickle
+    from support.ports import free_port
+    from wikicourse.wiki.transport import REQUEST_DEADLINE
+
+    assert gate_module.HOLD >= REQUEST_DEADLINE + 10  # the defaults, with room to enter and leave
+    monkeypatch.setenv("WIKICOURSE_REQUEST_DEADLINE", "1.5")  # an operator's setting moves the hold
+    monkeypatch.setattr(gate_module, "MARGIN", 0.5)  # a small margin, to see that it suffices
+    with FaultProxy("http://127.0.0.1:9", free_port(18500, 18599)) as wiki:
+        wiki.schedule([], then=trickle(every=0.1))
+        source = gate_module.gated_sources(redis_url, 0.0)(wiki.api_url)
+        source.retry.max_attempts = 1
+        assert (source.transport.deadline, source.transport.gate.hold) == (1.5, 2.0)
+        client = redis.Redis.from_url(redis_url)
+        key = f"wikicourse:wiki:127.0.0.1:{wiki.port}:lock"
+        ttls: list[int] = []
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.is_set():
+                ttls.append(client.pttl(key))
+                time.sleep(0.02)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        began = time.monotonic()
+        try:
+            with pytest.raises(WikiUnavailable, match="no full answer within 1.5 s"):
+                source.canonical_usernames(["Somebody"])
+        finally:
+            took = time.monotonic() - began
+            done.set()
+            watcher.join()
+            source.close()
+        assert 1.5 <= took < 1.9, f"the request took {took:.2f} s"
+        held = [t for t in ttls if t != -2]  # -2: no lock (before the request, after it)
+        assert held and min(held) > 0, "the lock expired under its request"
+        assert client.pttl(key) == -2  # released when the request ended
+        client.close()
+
+
 def test_a_private_wikis_gate_names_it_without_its_credentials():
     """A wiki's gate is its host's: the credentials of its API URL are in neither its Redis
     keys nor the error a failing gate gives."""

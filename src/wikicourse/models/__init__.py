@@ -1,6 +1,6 @@
 """The tables (docs/concepts.md), one module per group."""
 from ..roles import ROLES
-from .auth import TOKEN_ROLES, AccessToken
+from .auth import TOKEN_ROLES, AccessToken, WebSession
 from .base import Base, UTCDateTime
 from .campaign import Campaign, CampaignCourse
 from .course import (Course, CourseWiki, Enrollment, IngestionCoverage, Reread, UpdateReason, UpdateRequest,
@@ -16,7 +16,7 @@ from .wiki import (Article, ContributionRead, Revision, RevisionRefs, User, Wiki
                    WikiChangeEdit)
 
 __all__ = [
-    "TOKEN_ROLES", "AccessToken",
+    "TOKEN_ROLES", "AccessToken", "WebSession",
     "Base", "UTCDateTime", "ROLES", "Course", "CourseWiki", "Enrollment", "IngestionCoverage",
     "UpdateRun", "UpdateRequest", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
     "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",

@@ -26,6 +26,7 @@ from . import (
                       WikiAccount,
                       WikiChange,
                       WikiChangeEdit,
+                      WebSession,
 )
 
 courses = Course.__table__
@@ -51,6 +52,7 @@ revisions = Revision.__table__  # the shared ingestion store: one row per edit r
 contribution_reads = ContributionRead.__table__  # the spans of each user's contributions it holds
 campaigns = Campaign.__table__
 campaign_courses = CampaignCourse.__table__
+web_sessions = WebSession.__table__  # signed-in browsers (wikicourse.sessions)
 
 
 def students(course_id: int):

@@ -133,6 +133,7 @@ def update_course(
         raise InvalidInput("--as-of needs a time zone (UTC)")
     # Nothing after now exists yet: a later as-of would claim edits not yet made as fetched.
     as_of = min(as_of or started, started)
+    settings.wiki_limits()  # a bad setting is refused before the course is locked
     with engine.connect() as conn:
         course_id = find_course(conn, slug)
     run_id = begin_run(engine, course_id, slug=slug, full=full, as_of=as_of, started=started)

@@ -3,9 +3,11 @@
 The lock is the run row itself: a partial unique index allows one "running" run per
 course, so taking the lock is an INSERT that either succeeds or fails, on any database
 and from any process. A holder that died (kill -9, a lost machine) is recognised by its
-process no longer existing on this host, or, for a holder on another host, by a heartbeat
-older than STALE_AFTER; its run is closed as "interrupted" before the new one starts.
-A live holder beats its heart from a thread every HEARTBEAT seconds, whatever step it is in.
+process no longer existing on this host, or, wherever it ran, by a heartbeat older than
+STALE_AFTER (a live pid proves nothing: the system may have given it to another process);
+its run is closed as "interrupted" before the new one starts. A live holder beats its heart
+from a thread every HEARTBEAT seconds, whatever step it is in. An operator can release a
+lock by hand (release_lock, `wikicourse unlock`).
 """
 from __future__ import annotations
 
@@ -59,10 +61,10 @@ def process_gone(holder: str) -> bool | None:
 
 
 def abandoned(holder: str | None, heartbeat: datetime | None, now: datetime) -> bool:
-    """Is the process that holds a run gone? On this host its pid says so; elsewhere, its heartbeat."""
-    gone = process_gone(holder or "")
-    if gone is not None:
-        return gone  # alive here, whatever its heartbeat says
+    """Is the process that holds a run gone? On this host a pid that ended says so at once; on
+    any host a stale heartbeat does, even if the pid lives (reused, or a holder stalled for good)."""
+    if process_gone(holder or ""):
+        return True
     return heartbeat is None or now - heartbeat > STALE_AFTER
 
 
@@ -109,6 +111,26 @@ def forget_run(engine: Engine, run_id: int) -> None:
     """Release the lock of a run that was refused before it changed anything: no trace is left."""
     with engine.begin() as conn:
         conn.execute(delete(update_runs).where(update_runs.c.id == run_id))
+
+
+def release_lock(engine: Engine, slug: str) -> dict | None:
+    """Release a course's lock by hand: its running run is closed as "interrupted", as a takeover
+    would (a holder still alive stops at its next progress write). What was released: the run,
+    its holder (with its host and pid), when it started and its last heartbeat; None if the
+    course was not locked."""
+    run = update_runs.c
+    with engine.begin() as conn:
+        held = conn.execute(select(run.id, run.holder, run.started_at, run.heartbeat_at, run.step)
+                            .where(run.course_id == course_id(conn, slug), run.status == "running")).first()
+        # Compare-and-set: a run that ended meanwhile left nothing to release.
+        if held is None or not conn.execute(update(update_runs).where(run.id == held.id, run.status == "running")
+                                            .values(status="interrupted", finished_at=now_utc(), step=None)).rowcount:
+            return None
+    host, _, rest = (held.holder or "").partition(":")
+    pid = rest.partition(":")[0]
+    log.warning("run %s of %s released by hand (holder %s)", held.id, slug, held.holder)
+    return {"run": held.id, "holder": held.holder, "host": host or None, "pid": int(pid) if pid.isdigit() else None,
+            "started_at": held.started_at, "heartbeat_at": held.heartbeat_at, "step": held.step}
 
 
 class Progress:

@@ -21,6 +21,7 @@ from ..removal import removal_preview
 from ..stats import course_stats, per_wiki
 from ..tokens import Actor
 from .auth import api_actor, require_manager
+from .limits import MAX_USERNAMES
 from .openapi import ACT, READ, errors
 
 router = APIRouter(prefix="/api", tags=["courses"])
@@ -35,7 +36,7 @@ def _day(until: str | None) -> date | None:
 
 
 class Enroll(BaseModel):
-    usernames: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(min_length=1, max_length=500)
+    usernames: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(min_length=1, max_length=MAX_USERNAMES)
     role: Literal[ROLES] = "student"  # type: ignore[valid-type]
 
 

@@ -12,14 +12,19 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from redis.exceptions import RedisError
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from ..errors import (CourseBusy, InvalidInput, UnknownArticle, UnknownCampaign, UnknownCourse, UnknownStudent,
                       WikiError, WikicourseError)
+from .. import settings
+from ..lock_wait import is_lock_wait, waiting_at_most, waits_for
 from ..wikis import open_source
 from ..update.cycle import SourceFactory
 from . import api, campaign_api, campaign_views, drilldown_api, drilldown_views, manage, views
 from .jobs import QueuedUpdater, Updater
+from .limits import Limits
+from .security import install as secure_headers_and_head
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -35,7 +40,7 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
                   description="Course statistics for Wikimedia education programs. Reading is public; "
                               "actions need `Authorization: Bearer TOKEN` (see `wikicourse token create`; on this page, "
                               "Authorize). Every error answers `{\"error\": \"...\"}`.")
-    app.state.engine = engine
+    app.state.engine = waiting_at_most(engine, settings.web_lock_wait())  # busy: a 503 soon, not a 500 late
     app.state.source_factory = source_factory
     app.state.updater = QueuedUpdater(engine, redis_url) if redis_url else Updater(engine, source_factory)
     app.state.templates = templates
@@ -47,7 +52,9 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
     app.include_router(campaign_views.router)
     app.include_router(drilldown_views.router)  # before the views' bare /courses/{slug:path} too
     app.include_router(views.router)
+    app.add_middleware(Limits, max_body=settings.max_body())
     _error_handlers(app)
+    secure_headers_and_head(app)
     return app
 
 
@@ -79,6 +86,14 @@ def _error_handlers(app: FastAPI) -> None:
     async def queue_down(request: Request, exc: RedisError):
         log.warning("the workers' queue cannot be reached: %s", exc)
         return _respond(request, 503, "the workers' queue cannot be reached: try again later")
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(request: Request, exc: OperationalError):
+        if not is_lock_wait(exc):
+            raise exc  # any other database failure: crash() below
+        wait = waits_for(request.app.state.engine) or 1  # as long again: a lock held that long may be gone by then
+        return _respond(request, 503, "the database is busy (another process holds a lock on it): try again shortly",
+                        {"Retry-After": str(max(1, round(wait)))})
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

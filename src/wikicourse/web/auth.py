@@ -1,6 +1,7 @@
-"""Who is asking: a Bearer token on the API, a cookie holding the token on the pages.
+"""Who is asking: a Bearer token on the API, a cookie holding a session id on the pages
+(wikicourse.sessions: opened by signing in with a token).
 
-Forms carry a CSRF token derived from the cookie's secret (an HMAC), so another site that
+Forms carry a CSRF token derived from the session's secret id (an HMAC), so another site that
 can make the browser send the cookie cannot know the value the form must carry.
 """
 from __future__ import annotations
@@ -13,9 +14,10 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..courses import course_id
+from ..sessions import session_actor
 from ..tokens import Actor, authenticate, may_manage
 
-COOKIE = "wikicourse_token"
+COOKIE = "wikicourse_session"  # (was wikicourse_token, holding the token itself: no longer read)
 # Declares the Bearer scheme in the API's description (the Authorize button of /docs, a lock on
 # each action); a missing or other header is no error here: require_manager answers 401.
 BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
@@ -24,17 +26,17 @@ BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
 
 def api_actor(request: Request,
               bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Actor | None:
-    return _once(request, "api_actor", bearer.credentials.strip() if bearer else None)
+    return _once(request, "api_actor", authenticate, bearer.credentials.strip() if bearer else None)
 
 
 def page_actor(request: Request) -> Actor | None:
-    return _once(request, "page_actor", request.cookies.get(COOKIE))
+    return _once(request, "page_actor", session_actor, request.cookies.get(COOKIE))
 
 
-def _once(request: Request, key: str, secret: str | None) -> Actor | None:
+def _once(request: Request, key: str, check, secret: str | None) -> Actor | None:
     """Authenticate once per request, however many parts of a page ask who is there."""
     if not hasattr(request.state, key):
-        setattr(request.state, key, authenticate(request.app.state.engine, secret))
+        setattr(request.state, key, check(request.app.state.engine, secret))
     return getattr(request.state, key)
 
 
@@ -54,9 +56,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 def require_manager(request: Request, actor: Actor | None, slug: str) -> Actor:
     """The actor, if they may act on the course: 401 without a valid token, 403 without the right."""
-    if actor is None:
-        raise HTTPException(401, "sign in with an access token (wikicourse token create)",
-                            headers={"WWW-Authenticate": "Bearer"})
+    actor = require_actor(actor)
     engine = request.app.state.engine
     with engine.connect() as conn:
         if not may_manage(conn, actor, course_id(conn, slug)):
@@ -66,9 +66,15 @@ def require_manager(request: Request, actor: Actor | None, slug: str) -> Actor:
 
 def require_admin(actor: Actor | None) -> Actor:
     """The actor, if an admin: campaigns span courses, so only admins manage them."""
+    actor = require_actor(actor)
+    if actor.role != "admin":
+        raise HTTPException(403, f"{actor.name} is not an admin: only admins manage campaigns")
+    return actor
+
+
+def require_actor(actor: Actor | None) -> Actor:
+    """The actor: 401 without a valid token."""
     if actor is None:
         raise HTTPException(401, "sign in with an access token (wikicourse token create)",
                             headers={"WWW-Authenticate": "Bearer"})
-    if actor.role != "admin":
-        raise HTTPException(403, f"{actor.name} is not an admin: only admins manage campaigns")
     return actor

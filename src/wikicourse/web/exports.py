@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from fastapi import Response
 
@@ -18,12 +19,19 @@ KINDS = ("overview", "students", "articles", "timeslices")
 BOM = "\ufeff"
 # overview.csv's first column: what a row adds up, one wiki or the whole course (every wiki).
 WIKI_ROW, TOTAL_ROW = "wiki", "total"
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+# Where a spreadsheet may start a cell: the cell's start, and after any character some
+# spreadsheet splits on (its locale's separator, `;` in much of Europe, is not the file's `,`,
+# and a line break). Spaces and quotes it may drop there are skipped; then an apostrophe goes
+# before the run of apostrophes and the formula character (OWASP's guard): `a;=x` becomes
+# `a;'=x`, `=x` becomes `'=x`, `'=x` becomes `''=x`. Removing one apostrophe wherever it is
+# followed by more and a formula character gives the value back exactly.
+_FORMULA_START = re.compile(r"""(?:^|(?<=[,;|\t\r\n]))[ "]*(?='*[=+\-@\t\r])""")
 
 
 def _text(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (usernames and titles are anyone's)."""
-    return "'" + value if value.startswith(_FORMULA) else value
+    """A text cell no spreadsheet runs as a formula, however it splits the line (usernames and
+    titles are anyone's)."""
+    return _FORMULA_START.sub(lambda m: m.group() + "'", value)
 
 
 def _split_rows(wikis: list[dict], totals: dict) -> tuple[list[str], list[list]]:

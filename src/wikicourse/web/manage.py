@@ -7,7 +7,7 @@ manage page with a flash message. Bad input re-renders the page with the message
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -16,16 +16,17 @@ from .. import courses as course_api
 from ..errors import CourseBusy, InvalidInput
 from ..models import ROLES
 from ..removal import removal_preview
+from ..sessions import HOURS, close_session, open_session
 from ..stats import course_stats
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
 from .auth import COOKIE, check_csrf, page_actor, require_manager
+from .limits import MAX_USERNAMES
 from .views import render, set_flash
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 Csrf = Annotated[str | None, Form()]
-SIGNED_IN_HOURS = 8  # a working day; then the token is asked for again
 
 
 def local_path(target: str | None) -> str:
@@ -62,19 +63,30 @@ def login_page(request: Request, next: str = "/"):
     return render(request, "login.html", {"next": local_path(next)})
 
 
+def from_this_site(request: Request) -> bool:
+    """Whether the browser says the request comes from a page of this site: its Origin, else
+    its Referer. Neither (or Origin "null") is no: browsers send one on a form's POST."""
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin == own
+    referer = urlsplit(request.headers.get("referer", ""))
+    return f"{referer.scheme}://{referer.netloc}" == own
+
+
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"):
     # No CSRF token exists before signing in; the browser's Origin tells a form of another site.
-    origin = request.headers.get("origin")
-    if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
+    if not from_this_site(request):
         raise HTTPException(403, "sign in from this site's own form")
-    secret = token.strip()
-    if authenticate(request.app.state.engine, secret) is None:
+    engine = request.app.state.engine
+    actor = authenticate(engine, token.strip())
+    if actor is None:
         return render(request, "login.html", {"next": local_path(next),
                                               "error": "That token is not valid (mistyped, or revoked)."}, 401)
     response = RedirectResponse(local_path(next), status_code=303)
-    response.set_cookie(COOKIE, secret, max_age=SIGNED_IN_HOURS * 3600, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(COOKIE, open_session(engine, actor), max_age=HOURS * 3600, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https")
     return response
 
 
@@ -82,6 +94,7 @@ def login(request: Request, token: Annotated[str, Form()] = "", next: Annotated[
 def logout(request: Request, csrf: Csrf = None):
     if request.cookies.get(COOKIE):  # signed in: only this site's own form may sign out
         check_csrf(request, csrf)
+        close_session(request.app.state.engine, request.cookies.get(COOKIE))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
     set_flash(request, response, "Signed out.")
@@ -112,18 +125,34 @@ def manage(request: Request, slug: str):
 def enroll(request: Request, slug: str, csrf: Csrf = None, usernames: Text = "",
            role: Annotated[str, Form()] = "student"):
     acting(request, slug, csrf)
-    names = [line.strip() for line in usernames.splitlines() if line.strip()]
+    # A name a line; only a line break or a space ends one (not U+0085 and its kind, which
+    # splitlines and strip take as ones too, and the name's check must see).
+    names = [n for n in (line.strip(" \t\r") for line in usernames.split("\n")) if n]
     try:
+        if len(names) > MAX_USERNAMES:  # as the API: each name is looked up on the course's wikis
+            raise InvalidInput(f"at most {MAX_USERNAMES} usernames at once, not {len(names):,}")
         changes = course_api.enroll(request.app.state.engine, slug, names, role,
                                     source_factory=request.app.state.source_factory)
     except InvalidInput as exc:
         return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nobody enrolled: {exc}"},
                            typed={"usernames": usernames, "role": role})
     new = [c.username for c in changes if c.before is None]
-    said = [f"Enrolled as {role}: {', '.join(new)}." + (" Their edits count from the next update." if
-                                                         role == "student" else "")] if new else []
+    said = [f"Enrolled as {role}: {_some(new)}." + (" Their edits count from the next update." if
+                                                     role == "student" else "")] if new else []
     said += [c.describe() + "." for c in changes if c.before is not None]  # a role changed, or none
     return back_to_manage(request, slug, " ".join(said))
+
+
+def _some(names: list[str], room: int = 200) -> str:
+    """The names, or those that fit in about `room` characters and how many more (a flash
+    message stays short)."""
+    shown: list[str] = []
+    for name in names:
+        if shown and len(", ".join([*shown, name])) > room:
+            break
+        shown.append(name)
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more else "")
 
 
 @router.get("/courses/{slug:path}/disenroll")

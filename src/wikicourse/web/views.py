@@ -23,6 +23,8 @@ from .course_list import courses_listing
 from .auth import csrf_token, page_actor
 
 FLASH = "wikicourse_flash"
+FLASH_BYTES = 1024  # the flash cookie's value at most, quoted
+ELLIPSIS = quote("…")
 ARTICLES_PER_PAGE = 500
 HISTORY_SHOWN = 10  # the overview's "Update history": this many runs, whatever they did
 # The figures as the update history's compact rows name them.
@@ -83,9 +85,17 @@ def article_page(slug: str, article_id: int) -> str:
 
 
 def set_flash(request: Request, response: Response, message: str, kind: str = "ok") -> None:
-    """A message for the next page this browser shows (a cookie, so no URL can forge it)."""
-    response.set_cookie(FLASH, quote(f"{kind}|{message}"), max_age=60, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+    """A message for the next page this browser shows (a cookie, so no URL can forge it), cut
+    short to FLASH_BYTES: every request carries the cookie, and a browser drops one over 4 KB."""
+    value = quote(f"{kind}|{message}")
+    if len(value) > FLASH_BYTES:  # cut between characters, never inside one's %-escapes
+        value = quote(f"{kind}|")
+        for char in message:
+            if len(value) + len(quote(char)) + len(ELLIPSIS) > FLASH_BYTES:
+                break
+            value += quote(char)
+        value += ELLIPSIS
+    response.set_cookie(FLASH, value, max_age=60, httponly=True, samesite="lax", secure=request.url.scheme == "https")
 
 
 def setup_templates(templates) -> None:

@@ -9,7 +9,7 @@ import httpx
 
 from wikicourse.errors import WikiAPIError, WikiError
 from wikicourse.wiki.retry import Retry, RetryPolicy
-from wikicourse.wiki.transport import Transport
+from wikicourse.wiki.transport import Answer, TooLarge, TooSlow, Transport
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     # Only the seconds form: MediaWiki and Wikimedia's front ends do not send HTTP dates here.
     return _number(response.headers.get("Retry-After"))
 
@@ -114,7 +114,12 @@ class ActionAPI:
 
     def _attempt(self, params: dict[str, str]) -> dict[str, Any]:
         try:
-            response = self.transport.send(params)
+            response = self.transport.send(params, within=self.retry.remaining())
+        except TooSlow as exc:  # a trickle: as a timeout, worth another try within the fetch budget
+            raise Retry(str(exc)) from None
+        except TooLarge as exc:  # the same question gets the same answer: not retried
+            raise WikiError(f"{self.wiki} sent an answer larger than {exc.limit / 2**20:g} MB; stopped reading it"
+                            " (the limit of one answer: $WIKICOURSE_MAX_RESPONSE_MB)") from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise WikiError(f"{self.wiki}: cannot use API URL {self.transport.api_url!r}: {exc}") from None
         except httpx.TimeoutException:

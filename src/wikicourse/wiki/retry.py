@@ -10,6 +10,10 @@ from wikicourse.errors import WikiUnavailable
 
 T = TypeVar("T")
 
+# Wall-clock seconds for every request to one wiki in one update ($WIKICOURSE_FETCH_BUDGET):
+# an update that reaches it ends partial, and the next one resumes from its checkpoints.
+FETCH_BUDGET = 3600.0
+
 
 class Retry(Exception):
     """A failed attempt worth repeating; `wait` is the wiki's own hint (Retry-After, lag), if any."""
@@ -22,16 +26,18 @@ class Retry(Exception):
 
 @dataclass
 class RetryPolicy:
-    """Exponential backoff with jitter, a cap on attempts, and a time budget per source.
+    """Exponential backoff with jitter, a cap on attempts, and two time budgets per source.
 
-    The budget counts only time lost to trouble (failed attempts and waits), summed over
-    every request of the source, so a long healthy ingestion is never cut short while one
-    bad wiki cannot stall an update for longer than `budget` seconds. Waits count as
-    requested, which keeps the budget testable with an injected `sleep`.
+    `budget` counts only time lost to trouble (failed attempts and waits), summed over
+    every request of the source, so one bad wiki cannot stall an update for longer than
+    `budget` seconds. Waits count as requested, which keeps it testable with an injected
+    `sleep`. `fetch_budget` is the wall-clock time of every request of the source, from its
+    first: a wiki that answers, but too slowly, is given up on once it is spent.
     """
 
     max_attempts: int = 5
     budget: float = 300.0
+    fetch_budget: float = FETCH_BUDGET
     backoff: float = 1.0  # first wait; doubles with each failed attempt
     max_wait: float = 60.0  # cap on any one wait, Retry-After included
     jitter: float = 0.5  # waits vary by up to this fraction, so clients do not retry in step
@@ -39,6 +45,14 @@ class RetryPolicy:
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     spent: float = field(default=0.0, init=False)
+    started: float | None = field(default=None, init=False)  # the source's first attempt
+    given_up: bool = field(default=False, init=False)  # on the fetch budget: for the source's lifetime
+
+    def remaining(self) -> float:
+        """Seconds left of the fetch budget."""
+        if self.given_up:
+            return 0.0
+        return self.fetch_budget - (0.0 if self.started is None else self.clock() - self.started)
 
     def delay(self, failures: int, hint: float | None) -> float:
         """The wait before the next attempt, after `failures` failed ones."""
@@ -50,7 +64,11 @@ class RetryPolicy:
     def run(self, attempt: Callable[[], T], wiki: str) -> T:
         """Call `attempt` until it returns, retrying on Retry; raise WikiUnavailable when out of tries."""
         failures = 0
+        if self.started is None:
+            self.started = self.clock()
         while True:
+            if self.remaining() <= 0:
+                raise WikiUnavailable(self._out_of_time(wiki))
             started = self.clock()
             try:
                 return attempt()
@@ -67,5 +85,11 @@ class RetryPolicy:
                         f"{wiki} is unavailable: its retry budget of {self.budget:g} s is spent"
                         f" ({failure.reason})"
                     ) from None
+                if wait >= self.remaining():  # no time left for the wait and an attempt
+                    self.given_up = True
+                    raise WikiUnavailable(f"{self._out_of_time(wiki)} ({failure.reason})") from None
                 self.sleep(wait)
                 self.spent += wait
+
+    def _out_of_time(self, wiki: str) -> str:
+        return f"{wiki} is unavailable: its time budget of {self.fetch_budget:g} s for this update is spent"

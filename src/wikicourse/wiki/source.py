@@ -12,8 +12,8 @@ from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, LogEvent, 
 from wikicourse.wiki import contents, history, logevents, usercontribs
 from wikicourse.wiki import users as accounts
 from wikicourse.wiki.api import ActionAPI
-from wikicourse.wiki.retry import RetryPolicy
-from wikicourse.wiki.transport import Gate, Transport
+from wikicourse.wiki.retry import FETCH_BUDGET, RetryPolicy
+from wikicourse.wiki.transport import MAX_RESPONSE_BYTES, REQUEST_DEADLINE, Gate, Transport
 
 
 class MediaWikiSource:
@@ -21,7 +21,9 @@ class MediaWikiSource:
 
     `uclimit` (default "max") sets usercontribs' batch size; small values exist for tests
     of continuation. `transport` replaces httpx's network transport (tests, proxies);
-    `gate` is entered around every request (see Transport).
+    `gate` is entered around every request (see Transport). `deadline` bounds each request,
+    answer included; `fetch_budget` every request of the source (seconds from its first);
+    `max_bytes` each answer.
     """
 
     def __init__(
@@ -30,8 +32,11 @@ class MediaWikiSource:
         *,
         user_agent: str | None = None,
         timeout: float = 30.0,
+        deadline: float = REQUEST_DEADLINE,
         max_attempts: int = 5,
         budget: float = 300.0,
+        fetch_budget: float = FETCH_BUDGET,
+        max_bytes: int = MAX_RESPONSE_BYTES,
         maxlag: int | None = 5,
         formatversion: int = 2,
         sleep: Callable[[float], None] = time.sleep,
@@ -41,8 +46,9 @@ class MediaWikiSource:
     ) -> None:
         self.api_url = api_url
         self.uclimit = uclimit
-        self.transport = Transport(api_url, user_agent=user_agent, timeout=timeout, transport=transport, gate=gate)
-        self.retry = RetryPolicy(max_attempts=max_attempts, budget=budget, sleep=sleep)
+        self.transport = Transport(api_url, user_agent=user_agent, timeout=timeout, deadline=deadline,
+                                   max_bytes=max_bytes, transport=transport, gate=gate)
+        self.retry = RetryPolicy(max_attempts=max_attempts, budget=budget, fetch_budget=fetch_budget, sleep=sleep)
         self.api = ActionAPI(self.transport, self.retry, maxlag=maxlag, formatversion=formatversion)
 
     @property

@@ -9,6 +9,7 @@ from ..clock import now_utc
 from ..report import table
 from ..models.tables import courses, update_runs
 from ..redact import without_credentials
+from ..terminal import renders
 from ..update.runs import abandoned
 from .broker import make_broker, queue_lengths
 from .requests import update_requests
@@ -48,6 +49,7 @@ def status(engine: Engine, problems: int = 10) -> dict:
     }
 
 
+@renders
 def render_status(engine: Engine, redis_url: str | None) -> str:
     doc = status(engine)
     out = []
