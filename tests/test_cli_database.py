@@ -74,3 +74,33 @@ def test_commands_that_write_create_it_and_then_the_others_find_it(run, tmp_path
     assert path.exists()
     assert run(url, "wiki", "list") == (0, "test.wiki\thttps://test.wiki/w/api.php\n", "")
     assert run(url, "stats", "nope") == (1, "", "error: no course 'nope'\n")
+
+
+def test_a_percent_in_an_sqlite_path_is_no_trouble(run, tmp_path):
+    """Alembic's config parser reads "%" as interpolation: unescaped, it crashed every command."""
+    path = tmp_path / "100%" / "w.sqlite"  # "%41" would be SQLAlchemy's escape of "A"
+    url = f"sqlite:///{path}"
+    assert run(url, "wiki", "add", "test.wiki") == (0, "wiki test.wiki: https://test.wiki/w/api.php\n", "")
+    assert run(url, "wiki", "list") == (0, "test.wiki\thttps://test.wiki/w/api.php\n", "")
+    assert path.stat().st_size > 0
+
+
+def test_a_percent_encoded_postgresql_password_is_no_trouble_and_not_shown(run, pg_url):
+    from sqlalchemy.engine import make_url
+
+    # The test cluster trusts loopback: the password is sent, and its encoding must survive.
+    url = make_url(pg_url).set(password="p@ss%w:rd/").render_as_string(hide_password=False)
+    assert "p%40ss%25w%3Ard%2F@" in url
+    assert run(url, "wiki", "add", "test.wiki") == (0, "wiki test.wiki: https://test.wiki/w/api.php\n", "")
+    assert run(url, "wiki", "list") == (0, "test.wiki\thttps://test.wiki/w/api.php\n", "")
+    engine = create_engine(pg_url)
+    assert "wikis" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("args", [["wiki", "add", "test.wiki"], ["wiki", "list"], ["stats", "c1"]], ids=" ".join)
+def test_a_database_whose_driver_is_not_installed_is_one_line(run, args):
+    code, out, err = run("mysql://ann:s3cret@db.example/wiki", *args)
+    assert (code, out) == (1, "")
+    assert err == ("error: cannot open database mysql://db.example/wiki: its driver is not installed "
+                   "(No module named 'MySQLdb')\n")

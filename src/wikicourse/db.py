@@ -7,9 +7,10 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, create_engine, event, func, inspect, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from .errors import NoDatabase, WikicourseError
@@ -44,13 +45,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+def _read_only_pragmas(dbapi_connection, _record) -> None:
+    """A read-only file's: no journal mode to set (setting one is a write)."""
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def read_only_options(path: Path) -> dict[str, str]:
+    """SQLite's URI options for a file this process may not write (a replica, a backup), else
+    {}: mode=ro; and immutable=1 when there is no -shm file and none can be made beside it,
+    since SQLite reads a WAL database through one (immutable: nothing writes the file, so
+    neither the -shm nor locks are needed, and a -wal file is not read)."""
+    folder = os.access(path.parent, os.W_OK | os.X_OK)
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if os.access(path, os.W_OK) and (folder or (os.access(wal, os.W_OK) and os.access(shm, os.W_OK))):
+        return {}
+    return {"mode": "ro"} if folder or shm.exists() else {"mode": "ro", "immutable": "1"}
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # Alembic's options go through configparser, which reads "%" as interpolation: a path or
+    # a percent-encoded password with "%" would fail (and print the URL) unless doubled.
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if engine is not None:
-        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
 
 
@@ -67,17 +90,27 @@ def open_db(url: str | None = None, *, migrate: bool = True, connections: int | 
             path.parent.mkdir(parents=True, exist_ok=True)
         elif path is not None and not path.exists():  # connecting would create the file
             raise NoDatabase(_no_database(str(path)))
+        read_only = read_only_options(path) if path is not None and path.exists() else {}
+        target: str | URL = url
+        if read_only:
+            parsed = make_url(url)  # the same file as an SQLite URI, which alone takes those options
+            target = parsed.set(database=f"file:{quote(str(path))}", query={**parsed.query, **read_only, "uri": "true"})
         sizing = {"pool_size": connections, "max_overflow": 5} if connections else {}
-        engine = create_engine(url, **sizing)
+        engine = create_engine(target, **sizing)
         # Checked before the pragmas are set: WAL mode would change a stray SQLite file.
         if not create and not has_schema(engine):
             engine.dispose()
             raise NoDatabase(_no_database(str(path) if path else _safe(url), "it has no wikicourse tables"))
         engine.dispose()  # any connection the check made had no pragmas
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _read_only_pragmas if read_only else _sqlite_pragmas)
         if migrate and not at_head(engine):
+            if read_only:
+                raise WikicourseError(f"cannot open database {path}: it is read-only, and its schema is older than "
+                                      "this wikicourse's (open it once with write access to upgrade it)")
             upgrade(engine)
+    except ImportError as exc:  # the dialect is known, its driver not installed (mysql:// without MySQLdb)
+        raise WikicourseError(f"cannot open database {_safe(url)}: its driver is not installed ({exc})") from None
     except (ArgumentError, NoSuchModuleError, OperationalError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise WikicourseError(f"cannot open database {_safe(url)}: {reason}") from None

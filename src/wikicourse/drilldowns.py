@@ -37,6 +37,7 @@ from .models.tables import (
     wiki_changes,
     wikis,
 )
+from .redact import without_credentials
 from .sources.base import NS_DRAFT, NS_MAIN, NS_USER, TRACKED_NAMESPACES, normalize_username
 from .stats import iso
 
@@ -153,7 +154,7 @@ def diff_base(api_url: str) -> str | None:
     """The wiki's index.php beside its api.php, where diffs are shown; None for an export."""
     if not api_url.startswith(("http://", "https://")) or not api_url.endswith("api.php"):
         return None
-    return api_url[: -len("api.php")] + "index.php"
+    return without_credentials(api_url)[: -len("api.php")] + "index.php"  # a link: never the API's credentials
 
 
 def _revision_list(conn: Connection, rows, paging: Paging | None, limit: int | None = None) -> tuple[list[dict], int]:

@@ -1,8 +1,13 @@
 """One exception family for everything a user or a wiki can cause; messages are fit to print."""
+from .redact import without_credentials
 
 
 class WikicourseError(Exception):
-    """Base of every error the command line prints as one line."""
+    """Base of every error the command line prints as one line. Its message may quote a URL
+    (a wiki's API URL): the URL's credentials are removed here, for every error at once."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(without_credentials(a) if isinstance(a, str) else a for a in args))
 
 
 class InvalidInput(WikicourseError):

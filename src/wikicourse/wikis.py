@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, select
 
 from .errors import InvalidInput
 from .models import Wiki
+from .redact import without_credentials
 from .sources.base import RevisionSource
 from .sql import upsert
 
@@ -37,7 +38,8 @@ def open_source(api_url: str, *, gate=None) -> RevisionSource:
 
 
 def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:
-    """Register (or re-point) a wiki; returns its API URL."""
+    """Register (or re-point) a wiki; returns its API URL as shown. A URL's `user:password@` is
+    kept for HTTP basic auth to a private wiki, and never shown (see redact.py)."""
     domain = domain.strip().lower()
     if not _DOMAIN.match(domain):
         raise InvalidInput(f"not a wiki domain: {domain!r} (e.g. en.wikipedia.org)")
@@ -46,14 +48,14 @@ def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:
         raise InvalidInput(f"not an API URL: {api_url!r} (http(s)://... or file:/...)")
     with engine.begin() as conn:
         upsert(conn, wikis, [dict(domain=domain, api_url=api_url)], keys=["domain"], update=["api_url"])
-    return api_url
+    return without_credentials(api_url)
 
 
 def list_wikis(engine: Engine) -> list[dict]:
-    """Every registered wiki, {"domain", "api_url"}, by domain."""
+    """Every registered wiki, {"domain", "api_url"}, by domain; the URLs as shown (no credentials)."""
     with engine.connect() as conn:
         rows = conn.execute(select(wikis.c.domain, wikis.c.api_url).order_by(wikis.c.domain)).all()
-    return [{"domain": d, "api_url": url} for d, url in rows]
+    return [{"domain": d, "api_url": without_credentials(url)} for d, url in rows]
 
 
 def wiki_ids(conn: Connection, domains: list[str]) -> dict[str, int]:

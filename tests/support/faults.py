@@ -1,6 +1,7 @@
 """A loopback HTTP proxy in front of a wiki that misbehaves on a schedule, for retry tests."""
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -58,7 +59,13 @@ def huge(size: int, declared: bool = False) -> Fault:
 
 
 class FaultProxy:
-    """Serves 127.0.0.1:`port`, answering request n with the n-th scheduled fault, then with `then`."""
+    """Serves 127.0.0.1:`port`, answering request n with the n-th scheduled fault, then with `then`.
+
+    With `credentials` (user, password) set, it is a private wiki behind HTTP basic auth: a
+    request without them is answered 401 (and counted in `refused`), before any fault."""
+
+    credentials: tuple[str, str] | None = None
+    refused = 0
 
     def __init__(self, upstream: str, port: int) -> None:
         self.upstream = upstream.rstrip("/")
@@ -123,6 +130,10 @@ class FaultProxy:
                 self._serve(self.rfile.read(length))
 
             def _serve(self, body: bytes | None) -> None:
+                if proxy.credentials and self.headers.get("Authorization") != _basic(*proxy.credentials):
+                    proxy.refused += 1
+                    self._answer(401, b"<html>who are you?</html>", "text/html", None)
+                    return
                 fault = proxy._next(self.path)
                 try:
                     if fault.kind == "status":
@@ -213,6 +224,10 @@ class FaultProxy:
                 self.wfile.write(payload)
 
         return Handler
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 class CountingProxy(FaultProxy):

@@ -176,3 +176,18 @@ def test_the_lock_outlives_any_one_request_through_the_gate(redis_url, monkeypat
         assert held and min(held) > 0, "the lock expired under its request"
         assert client.pttl(key) == -2  # released when the request ended
         client.close()
+
+
+def test_a_private_wikis_gate_names_it_without_its_credentials():
+    """A wiki's gate is its host's: the credentials of its API URL are in neither its Redis
+    keys nor the error a failing gate gives."""
+    source = gate_module.gated_sources("redis://:Red1s-secret@127.0.0.1:1/0", 0.0)(
+        "http://bot:Wiki-secret@127.0.0.1:1/api.php")
+    try:
+        gate = source.transport.gate
+        assert (gate.wiki, gate.next_key) == ("127.0.0.1:1", "wikicourse:wiki:127.0.0.1:1:next")
+        with pytest.raises(WikiUnavailable) as failed:
+            source.canonical_usernames(["Ann"])
+        assert "request gate" in str(failed.value) and "secret" not in str(failed.value)
+    finally:
+        source.close()

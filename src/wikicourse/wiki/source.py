@@ -7,6 +7,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import httpx
 
+from wikicourse.redact import without_credentials
 from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, LogEvent, PageEdit
 from wikicourse.wiki import contents, history, logevents, usercontribs
 from wikicourse.wiki import users as accounts
@@ -97,4 +98,4 @@ class MediaWikiSource:
         self.close()
 
     def __repr__(self) -> str:
-        return f"MediaWikiSource({self.api_url!r})"
+        return f"MediaWikiSource({without_credentials(self.api_url)!r})"

@@ -87,8 +87,8 @@ class Transport:
     ) -> None:
         self.api_url = api_url
         self.gate = gate
-        # The wiki's name in messages: its host (and port, for a local test wiki).
-        self.wiki = urlsplit(api_url).netloc or api_url
+        # The wiki's name in messages: its host (and port, for a local test wiki), never its credentials.
+        self.wiki = urlsplit(api_url).netloc.rpartition("@")[2] or api_url
         self.timeout = timeout
         self.deadline = deadline
         self.max_bytes = max_bytes

@@ -20,6 +20,7 @@ from redis.exceptions import LockError, RedisError
 
 from .. import settings
 from ..errors import WikiUnavailable
+from ..redact import without_credentials
 from ..sources import RevisionSource
 from ..wiki.transport import REQUEST_DEADLINE
 from ..wikis import open_source
@@ -92,6 +93,7 @@ def gated_sources(redis_url: str, interval: float) -> SourceFactory:
 
     def open_gated(api_url: str) -> RevisionSource:
         hold = hold_time(settings.wiki_limits().get("deadline", REQUEST_DEADLINE))
-        return open_source(api_url, gate=WikiGate(client, urlsplit(api_url).netloc, interval, hold))
+        host = urlsplit(without_credentials(api_url)).netloc  # the gate's key: never the URL's credentials
+        return open_source(api_url, gate=WikiGate(client, host, interval, hold))
 
     return open_gated

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select
 from ..clock import now_utc
 from ..report import table
 from ..models.tables import courses, update_runs
+from ..redact import without_credentials
 from ..terminal import renders
 from ..update.runs import abandoned
 from .broker import make_broker, queue_lengths
@@ -62,7 +63,7 @@ def render_status(engine: Engine, redis_url: str | None) -> str:
             out += ["queues", table(["queue", "waiting", "delayed"],
                                     [[q, n["waiting"], n["delayed"]] for q, n in lengths.items()]), ""]
         except RedisError as exc:  # the database's half is still worth showing
-            out += [f"queues: the broker at {redis_url} cannot be reached ({exc})", ""]
+            out += [without_credentials(f"queues: the broker at {redis_url} cannot be reached ({exc})"), ""]
     out += ["running updates", table(
         ["course", "run", "step", "done", "revisions", "running for", "holder"],
         [[r["slug"], r["id"], r["step"], f"{r['done']}/{r['total']}", r["revisions"], f"{r['seconds']:.0f} s",
