@@ -19,6 +19,7 @@ import pytest
 import wikicourse
 from support.course import setup_course, update
 from wikicourse.db import open_db
+from wikicourse.tokens import create_token
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
 
 SLUG = "demo-2024"
@@ -46,24 +47,25 @@ def writable(folder: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, str]:
-    """A database with a course updated once, and its `stats --json` while writable."""
+def built(tmp_path_factory) -> tuple[Path, str, str]:
+    """A database with a course updated once, and its `stats --json` while writable, an admin token."""
     path = tmp_path_factory.mktemp("replica") / "copy" / "wikicourse.sqlite"
     path.parent.mkdir()
     engine = open_db(f"sqlite:///{path}")
     setup_course(engine, {DEMO_WIKI: DEMO_XML}, slug=SLUG, start=str(DEMO_START), end=str(DEMO_END),
                  students=STUDENTS)
     update(engine, SLUG, "2024-02-01T00:00:00Z")
+    token = create_token(engine, "ops", role="admin")
     engine.dispose()  # the last connection checkpoints the WAL and removes -wal and -shm
     before = wikicourse_cli(f"sqlite:///{path}", "stats", SLUG, "--json")
     assert before.returncode == 0, before.stderr
-    return path, before.stdout
+    return path, before.stdout, token
 
 
 @pytest.fixture(params=["read-only folder", "read-only file"])
 def replica(request, built, tmp_path) -> Path:
     """The database, read-only: the file, and (first case) its folder, so no -wal or -shm can be made."""
-    source, _ = built
+    source = built[0]
     folder = tmp_path / "replica"
     folder.mkdir()
     path = folder / "wiki%course.sqlite"  # a "%" too: the URI that opens it read-only must escape it
@@ -104,7 +106,7 @@ def test_stats_reads_a_read_only_database_and_a_write_is_one_line(built, replica
         assert after == folder  # not a byte changed, no file added
 
 
-def test_serve_shows_a_read_only_database(replica):
+def test_serve_shows_a_read_only_database_and_refuses_a_write_in_one_line(built, replica):
     url = f"sqlite:///{str(replica).replace('%', '%25')}"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
     server = subprocess.Popen(command(url, "serve", "--port", "0"), stderr=subprocess.PIPE, text=True, env=env)
@@ -118,6 +120,10 @@ def test_serve_shows_a_read_only_database(replica):
                 answer = web.get(path)
                 assert answer.status_code == 200, (path, answer.text)
             assert "Amara Okafor" in web.get(f"/courses/{SLUG}/students").text
+            # Signing in opens a session: a write, refused as such (not a 500, not "try again")
+            answer = web.post("/login", data={"token": built[2]}, headers={"Origin": found.group(1).rstrip("/")})
+            assert (answer.status_code, answer.json()) == (503, {"error": "this server's database is read-only: "
+                                                                          "nothing can be changed here"})
     finally:
         server.terminate()
         server.wait(10)

@@ -8,7 +8,7 @@ answers "busy, try again" instead.
 from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 OPTION = "wikicourse_lock_wait"  # execution option: seconds a transaction waits for a lock
 
@@ -17,6 +17,12 @@ def is_lock_wait(exc: OperationalError) -> bool:
     """Did the statement give up waiting for a lock another transaction holds?"""
     code = getattr(exc.orig, "sqlstate", None)
     return code == "55P03" or "database is locked" in str(exc.orig)  # PostgreSQL's lock_not_available
+
+
+def is_read_only(exc: DBAPIError) -> bool:
+    """Did the database refuse a write because it is read-only (a replica, a read-only file)?"""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == "25006" or "readonly database" in str(exc.orig)  # PostgreSQL's read_only_sql_transaction
 
 
 def waiting_at_most(engine: Engine, seconds: float) -> Engine:

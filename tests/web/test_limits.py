@@ -20,7 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from support.course import setup_course
 from wikicourse.courses import course_id
@@ -288,6 +288,28 @@ def test_a_write_that_waits_on_a_lock_answers_503_with_retry_after_soon(site, an
         r = client.post(f"/courses/{SLUG}/disenroll", data={"csrf": csrf, "username": STUDENTS[1]},
                         follow_redirects=False)
         assert r.status_code == 303
+
+
+@pytest.mark.parametrize("any_url", ["postgresql"], indirect=True)  # SQLite's: tests/test_read_only_db.py
+def test_a_write_to_a_read_only_database_answers_503_at_once(site, any_url):
+    """A replica (PostgreSQL in read-only transactions) refuses every write: one clear answer, no 500."""
+    engine, token = site
+    with served(create_app(engine)) as base, httpx.Client(base_url=base, timeout=20) as client:
+        sign_in(client, token)
+        csrf = csrf_of(client)
+        with engine.begin() as conn:
+            conn.execute(text(f'ALTER DATABASE "{engine.url.database}" SET default_transaction_read_only = on'))
+        engine.dispose()  # new connections take the database's new default
+        r = client.delete(f"/api/courses/{SLUG}/users/{STUDENTS[0]}", headers=bearer(token))
+        assert (r.status_code, r.json()) == (503, {"error": "this server's database is read-only: nothing can be "
+                                                            "changed here"})
+        assert "retry-after" not in r.headers  # trying again will not help
+        r = client.post(f"/courses/{SLUG}/disenroll", data={"csrf": csrf, "username": STUDENTS[1]},
+                        headers={"accept": "text/html"})
+        assert r.status_code == 503 and "database is read-only" in r.text
+        assert client.get(f"/courses/{SLUG}/students").status_code == 200  # reading goes on
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(enrollments)) == len(STUDENTS) + 1
 
 
 def test_only_the_webs_transactions_wait_less_for_a_lock(any_url):

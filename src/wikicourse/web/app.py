@@ -12,13 +12,13 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from redis.exceptions import RedisError
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from ..errors import (CourseBusy, InvalidInput, UnknownArticle, UnknownCampaign, UnknownCourse, UnknownStudent,
                       WikiError, WikicourseError)
 from .. import settings
-from ..lock_wait import is_lock_wait, waiting_at_most, waits_for
+from ..lock_wait import is_lock_wait, is_read_only, waiting_at_most, waits_for
 from ..wikis import open_source
 from ..update.cycle import SourceFactory
 from . import api, campaign_api, campaign_views, drilldown_api, drilldown_views, manage, views
@@ -87,8 +87,10 @@ def _error_handlers(app: FastAPI) -> None:
         log.warning("the workers' queue cannot be reached: %s", exc)
         return _respond(request, 503, "the workers' queue cannot be reached: try again later")
 
-    @app.exception_handler(OperationalError)
-    async def database_busy(request: Request, exc: OperationalError):
+    @app.exception_handler(DBAPIError)
+    async def database_refused(request: Request, exc: DBAPIError):
+        if is_read_only(exc):  # a replica or a backup served for reading: no later try will succeed
+            return _respond(request, 503, "this server's database is read-only: nothing can be changed here")
         if not is_lock_wait(exc):
             raise exc  # any other database failure: crash() below
         wait = waits_for(request.app.state.engine) or 1  # as long again: a lock held that long may be gone by then
