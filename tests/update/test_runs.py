@@ -152,6 +152,16 @@ def test_a_run_that_fails_records_why_in_words_fit_to_publish_and_releases_the_l
     assert update(engine, slug, AS_OF).status == "done"  # the lock was released
 
 
+def test_errors_recorded_with_credentials_in_a_url_are_shown_without_them(engine, slug):
+    """Runs recorded before messages kept credentials out still hold them: reading drops them."""
+    run_id = begin(engine, cid(engine, slug))
+    end_run(engine, run_id, status="partial", errors=(
+        "http://bot:s3cret@wiki.example/w/api.php answered 401\nredis://:pw@queue:6379/0 refused"))
+    (row,) = recent_runs(engine, slug, 1)
+    assert (row["id"], row["errors"]) == (run_id, "http://wiki.example/w/api.php answered 401\n"
+                                                  "redis://queue:6379/0 refused")
+
+
 def test_a_refused_update_leaves_no_run_behind(engine, slug):
     update(engine, slug, AS_OF)
     with pytest.raises(InvalidInput, match="before data already ingested"):

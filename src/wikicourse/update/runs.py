@@ -26,6 +26,7 @@ from ..clock import now_utc
 from ..courses import course_id
 from ..errors import CourseBusy, WikicourseError
 from ..models.tables import update_runs
+from ..redact import without_credentials
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
@@ -206,6 +207,8 @@ def recent_runs(engine: Engine, slug: str, limit: int = 10) -> list[dict]:
     out = []
     for r in rows:
         run = {f: getattr(r, f) for f in RUN_FIELDS}
+        if run["errors"]:  # as stored before credentials were kept out of messages
+            run["errors"] = without_credentials(run["errors"])
         if run["status"] == "running" and abandoned(r.holder, r.heartbeat_at, now):
             run.update(status="interrupted", step=None)
         out.append(run)
