@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -79,6 +80,31 @@ def test_requests_are_logged_only_with_access_log(database):
     lines = out.splitlines()
     assert len(lines) == 2, out
     assert '"GET /api/courses HTTP/1.1" 200' in lines[0] and '"GET /api/nothing-here HTTP/1.1" 404' in lines[1]
+
+
+def test_its_log_lines_escape_what_they_quote(database):
+    """A failure's log line quotes the path asked for (a visitor's): its controls reach the
+    operator's terminal escaped, the line stays one line."""
+    port = free_port(18400, 18499)
+    server = start(database, "--port", str(port))
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/courses")
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        with sqlite3.connect(database.removeprefix("sqlite:///")) as db:
+            db.execute("DROP TABLE courses")  # every course page fails from now on
+        answer = httpx.get(f"http://127.0.0.1:{port}/courses/x%1B%5D0%3Bpwned%07%1B%5B2Jfake%C2%9B1m",
+                           headers={"accept": "text/html"})
+        assert answer.status_code == 500, answer.text
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert not set(err) & {"\x1b", "\x07", "\x9b"}, err
+    (line,) = [line for line in err.splitlines() if "unhandled error" in line]
+    assert line.endswith("unhandled error on /courses/x\\x1b]0;pwned\\x07\\x1b[2Jfake\\x9b1m"), line
 
 
 # ---- behind a reverse proxy ---------------------------------------------------------------------

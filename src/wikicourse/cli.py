@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
@@ -87,7 +88,7 @@ def wiki_add(ctx: Context, domain: str, api_url: str | None) -> None:
     from .wikis import add_wiki
 
     url = add_wiki(ctx.engine, domain, api_url)
-    click.echo(f"wiki {domain.lower()}: {url}")
+    click.echo(escape(f"wiki {domain.lower()}: {url}"))
 
 
 @wiki.command("list")
@@ -676,9 +677,11 @@ def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log:
 
     The API's description is at /docs.
     A port in use is a one-line error and exit status 1."""
+    from . import logs
     from .web import create_app
     from .web.serving import address, listen, run, trusted_proxies
 
+    logs.setup(json_lines=False, level=logging.WARNING)  # its warnings may quote a wiki or a URL: escaped
     proxies = trusted_proxies(forwarded_allow_ips)
     app = create_app(ctx.engine, redis_url=redis_url)
     sock = listen(host, port)
