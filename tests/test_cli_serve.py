@@ -4,6 +4,7 @@ from the addresses it is told (--forwarded-allow-ips), and HEAD is answered."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -105,6 +106,9 @@ def test_its_log_lines_escape_what_they_quote(database):
     assert not set(err) & {"\x1b", "\x07", "\x9b"}, err
     (line,) = [line for line in err.splitlines() if "unhandled error" in line]
     assert line.endswith("unhandled error on /courses/x\\x1b]0;pwned\\x07\\x1b[2Jfake\\x9b1m"), line
+    # uvicorn's own report of the failure goes through the same formatter, not a handler of its own
+    (line,) = [line for line in err.splitlines() if "Exception in ASGI application" in line]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d [\d:,]+ ERROR uvicorn.error: Exception in ASGI application", line), line
 
 
 # ---- behind a reverse proxy ---------------------------------------------------------------------

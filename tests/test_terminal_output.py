@@ -156,3 +156,25 @@ def test_the_workers_log_lines_escape_what_they_quote(capsys, json_lines):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and not RAW.search(err), err
     assert (r"\u001b]0;pwned" if json_lines else r"Evil\x1b]0;pwned\x07\x1b[2J\nfake row") in err
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_log_lines_show_no_credentials_of_the_urls_they_quote(capsys, json_lines):
+    """A message or a library's exception text may quote a URL with its user:password@."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        logs.setup(json_lines=json_lines)
+        log = logging.getLogger("wikicourse.workers.worker")
+        log.warning("cannot reach %s", "https://bot:s3cret@wiki.example/w/api.php")
+        try:
+            raise ConnectionError("redis://:hunter2@queue.example:6379/0 refused the connection")
+        except ConnectionError:
+            log.exception("the broker failed")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "hunter2" not in err and "bot" not in err, err
+    assert "https://wiki.example/w/api.php" in err and "redis://queue.example:6379/0 refused" in err
+    assert "Traceback" in err and "raise ConnectionError" in err  # the traceback itself is kept

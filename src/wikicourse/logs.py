@@ -7,7 +7,20 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from .redact import without_credentials
 from .terminal import escape, lines
+
+
+class _NoCredentials(logging.Filter):
+    """Every record as shown, its URLs' `user:password@` removed: a message or a traceback may
+    quote a wiki's or a broker's URL (a library's exception text never passed through ours)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = without_credentials(record.getMessage()), None
+        if record.exc_info:  # the traceback's text, redacted, in the place formatters look first
+            record.exc_text = without_credentials(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
 
 
 class _Visible(logging.Formatter):
@@ -15,7 +28,7 @@ class _Visible(logging.Formatter):
     message one line, a traceback its own lines."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        return escape(super().formatMessage(record))
+        return escape(super().formatMessage(record).rstrip())  # (uvicorn's end in a line break)
 
     def format(self, record: logging.LogRecord) -> str:
         return lines(super().format(record))
@@ -28,6 +41,7 @@ def setup(json_lines: bool = True, level: int = logging.INFO) -> None:
                                            rename_fields={"asctime": "time", "levelname": "level"}))
     else:
         handler.setFormatter(_Visible("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_NoCredentials())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

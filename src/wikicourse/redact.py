@@ -3,6 +3,7 @@ auth to a private wiki, a Redis password), never for a message, a page, a log or
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 # scheme://userinfo@ : the authority ends at the first "/", "?", "#" or white space, and its
 # userinfo at the last "@" before that (a careless password may hold a raw "@").
@@ -12,3 +13,8 @@ _USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
 def without_credentials(text: str) -> str:
     """`text`, a URL or a message that holds URLs, with every URL's `user:password@` removed."""
     return _USERINFO.sub(r"\1", text)
+
+
+def host(url: str) -> str:
+    """A URL's host (and port), without its credentials: a wiki's name in messages and keys."""
+    return urlsplit(url).netloc.rpartition("@")[2]

@@ -14,6 +14,7 @@ from support.course import setup_course, stats, update, utc
 from support.exports import write_export
 from support.race import at_once
 from wikicourse.db import open_db
+from wikicourse.workers.status import status as operator_status
 from wikicourse.errors import CourseBusy
 from wikicourse.models.tables import courses
 from wikicourse.clock import now_utc
@@ -160,6 +161,8 @@ def test_errors_recorded_with_credentials_in_a_url_are_shown_without_them(engine
     (row,) = recent_runs(engine, slug, 1)
     assert (row["id"], row["errors"]) == (run_id, "http://wiki.example/w/api.php answered 401\n"
                                                   "redis://queue:6379/0 refused")
+    (trouble,) = operator_status(engine)["trouble"]  # `wikicourse status`'s "recent trouble"
+    assert (trouble["id"], trouble["errors"]) == (run_id, row["errors"])
 
 
 def test_a_refused_update_leaves_no_run_behind(engine, slug):

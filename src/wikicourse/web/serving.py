@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import socket
+import sys
 
 from ..errors import WikicourseError
 
@@ -52,9 +53,16 @@ def run(app, sock: socket.socket, *, access_log: bool = False, forwarded_allow_i
     networks, comma-separated; "*" any): a reverse proxy's, so the app sees the browser's https
     (its sign-in checks the Origin against it) and address; from anyone else they are ignored."""
     import uvicorn
+    from uvicorn.logging import AccessFormatter
 
-    config = uvicorn.Config(app, log_level="warning", access_log=access_log, proxy_headers=True,
+    # No logging setup of uvicorn's own: its messages (a 500's traceback too) go to the root
+    # logger's handler (logs.setup: escaped, without credentials); requests to standard output.
+    config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=access_log, proxy_headers=True,
                             forwarded_allow_ips=forwarded_allow_ips)
     if access_log:  # requests are logged at INFO, below the warnings uvicorn's own messages keep to
-        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+        requests = logging.StreamHandler(sys.stdout)
+        requests.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False))
+        access = logging.getLogger("uvicorn.access")
+        access.handlers[:], access.propagate = [requests], False
+        access.setLevel(logging.INFO)
     uvicorn.Server(config).run(sockets=[sock])

@@ -7,11 +7,12 @@ import threading
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 
 import wikicourse
+from wikicourse.redact import host
 from wikicourse.wiki.deadline import Deadline
 
 # Wikimedia's User-Agent policy asks for a name, a version and a way to reach the operator.
@@ -88,7 +89,7 @@ class Transport:
         self.api_url = api_url
         self.gate = gate
         # The wiki's name in messages: its host (and port, for a local test wiki), never its credentials.
-        self.wiki = urlsplit(api_url).netloc.rpartition("@")[2] or api_url
+        self.wiki = host(api_url) or api_url
         self.timeout = timeout
         self.deadline = deadline
         self.max_bytes = max_bytes

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from typing import Iterator
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 import redis
@@ -20,7 +19,7 @@ from redis.exceptions import LockError, RedisError
 
 from .. import settings
 from ..errors import WikiUnavailable
-from ..redact import without_credentials
+from .. import redact
 from ..sources import RevisionSource
 from ..wiki.transport import REQUEST_DEADLINE
 from ..wikis import open_source
@@ -93,7 +92,7 @@ def gated_sources(redis_url: str, interval: float) -> SourceFactory:
 
     def open_gated(api_url: str) -> RevisionSource:
         hold = hold_time(settings.wiki_limits().get("deadline", REQUEST_DEADLINE))
-        host = urlsplit(without_credentials(api_url)).netloc  # the gate's key: never the URL's credentials
+        host = redact.host(api_url)  # the gate's key: never the URL's credentials
         return open_source(api_url, gate=WikiGate(client, host, interval, hold))
 
     return open_gated

@@ -40,7 +40,7 @@ def status(engine: Engine, problems: int = 10) -> dict:
     return {
         "running": [{**r._asdict(), "alive": not abandoned(r.holder, r.heartbeat_at, now),
                      "seconds": (now - r.started_at).total_seconds()} for r in running],
-        "trouble": [r._asdict() for r in trouble],
+        "trouble": [{**r._asdict(), "errors": without_credentials(r.errors or "")} for r in trouble],
         "courses": [{"slug": r.slug, "status": r.status, "finished_at": r.finished_at,
                      "seconds": (r.finished_at - r.started_at).total_seconds() if r.finished_at else None,
                      "requests": r.requests, "revisions": r.revisions,
