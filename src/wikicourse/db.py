@@ -96,7 +96,10 @@ def open_db(url: str | None = None, *, migrate: bool = True, connections: int | 
             parsed = make_url(url)  # the same file as an SQLite URI, which alone takes those options
             target = parsed.set(database=f"file:{quote(str(path))}", query={**parsed.query, **read_only, "uri": "true"})
         sizing = {"pool_size": connections, "max_overflow": 5} if connections else {}
-        engine = create_engine(target, **sizing)
+        try:
+            engine = create_engine(target, **sizing)
+        except ImportError as exc:  # the dialect is known, its driver not installed (mysql:// without MySQLdb)
+            raise WikicourseError(f"cannot open database {_safe(url)}: its driver is not installed ({exc})") from None
         # Checked before the pragmas are set: WAL mode would change a stray SQLite file.
         if not create and not has_schema(engine):
             engine.dispose()
@@ -109,8 +112,6 @@ def open_db(url: str | None = None, *, migrate: bool = True, connections: int | 
                 raise WikicourseError(f"cannot open database {path}: it is read-only, and its schema is older than "
                                       "this wikicourse's (open it once with write access to upgrade it)")
             upgrade(engine)
-    except ImportError as exc:  # the dialect is known, its driver not installed (mysql:// without MySQLdb)
-        raise WikicourseError(f"cannot open database {_safe(url)}: its driver is not installed ({exc})") from None
     except (ArgumentError, NoSuchModuleError, OperationalError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise WikicourseError(f"cannot open database {_safe(url)}: {reason}") from None

@@ -1,6 +1,10 @@
 """Text for the operator's terminal: what a wiki or a user wrote (titles, usernames, error texts)
 shown with its control characters escaped, so that it can neither drive the terminal (escape
-sequences, C1 controls such as U+009B) nor break a table's row (a newline)."""
+sequences, C1 controls such as U+009B) nor break a table's row (a newline).
+
+Three layers, each needed somewhere: `renders` escapes the documents a renderer is given and
+what it returns; report.table escapes every cell, for renderers that read their rows themselves
+(`status`); `escape` is for the single lines the CLI prints. Escaping twice changes nothing."""
 from __future__ import annotations
 
 import functools

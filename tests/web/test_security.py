@@ -19,6 +19,7 @@ from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
 from wikicourse.models.tables import web_sessions
 from wikicourse.tokens import create_token, digest, list_tokens, revoke_token
 from wikicourse.web import auth, create_app
+from wikicourse.web.security import PAGES
 
 HTML = {"accept": "text/html"}
 OWN = {"origin": "http://testserver"}
@@ -68,6 +69,7 @@ def test_a_crash_is_answered_with_the_headers_too(engine):
         r = client.get("/boom")
     assert r.status_code == 500 and r.json()["error"].startswith("internal error (RuntimeError)")
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
+    assert r.headers["content-security-policy"] == PAGES
 
 
 def test_the_api_description_pages_have_their_own_policy_and_refuse_framing(client):
@@ -135,6 +137,17 @@ def test_the_cookie_holds_a_session_stored_only_hashed_not_the_token(client):
     client.cookies.clear()
     client.cookies.set(auth.COOKIE, token)  # the token itself in the cookie signs nobody in
     assert "Signed in" not in client.get("/").text
+
+
+def test_signing_in_or_out_clears_the_cookie_older_versions_kept_the_token_in(client):
+    token = create_token(client.engine, "a", role="admin")
+    for step in (lambda: sign_in(client, token), lambda: client.post("/logout", data={"csrf": csrf(client)},
+                                                                      follow_redirects=False)):
+        client.cookies.set(auth.OLD_COOKIE, token)
+        r = step()
+        assert r.status_code == 303
+        assert any(c.startswith(f'{auth.OLD_COOKIE}=""; ') and "Max-Age=0" in c
+                   for c in r.headers.get_list("set-cookie")), r.headers.get_list("set-cookie")
 
 
 def test_signing_out_ends_the_session_for_whoever_kept_the_cookie(client):

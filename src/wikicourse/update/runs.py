@@ -63,7 +63,8 @@ def process_gone(holder: str) -> bool | None:
 
 def abandoned(holder: str | None, heartbeat: datetime | None, now: datetime) -> bool:
     """Is the process that holds a run gone? On this host a pid that ended says so at once; on
-    any host a stale heartbeat does, even if the pid lives (reused, or a holder stalled for good)."""
+    any host a stale heartbeat does, even if the pid lives (given to another process, or a holder frozen: its heartbeat
+    thread beats while it runs at all)."""
     if process_gone(holder or ""):
         return True
     return heartbeat is None or now - heartbeat > STALE_AFTER

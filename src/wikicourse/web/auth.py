@@ -17,7 +17,8 @@ from ..courses import course_id
 from ..sessions import session_actor
 from ..tokens import Actor, authenticate, may_manage
 
-COOKIE = "wikicourse_session"  # (was wikicourse_token, holding the token itself: no longer read)
+COOKIE = "wikicourse_session"
+OLD_COOKIE = "wikicourse_token"  # older versions kept the token itself there: no longer read, cleared
 # Declares the Bearer scheme in the API's description (the Authorize button of /docs, a lock on
 # each action); a missing or other header is no error here: require_manager answers 401.
 BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,

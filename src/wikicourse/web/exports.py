@@ -23,8 +23,9 @@ WIKI_ROW, TOTAL_ROW = "wiki", "total"
 # spreadsheet splits on (its locale's separator, `;` in much of Europe, is not the file's `,`,
 # and a line break). Spaces and quotes it may drop there are skipped; then an apostrophe goes
 # before the run of apostrophes and the formula character (OWASP's guard): `a;=x` becomes
-# `a;'=x`, `=x` becomes `'=x`, `'=x` becomes `''=x`. Removing one apostrophe wherever it is
-# followed by more and a formula character gives the value back exactly.
+# `a;'=x`, `=x` becomes `'=x`, `'=x` becomes `''=x`. Removing one apostrophe at each such place
+# (a cell's start or after a separator, where more and a formula character follow) gives the
+# value back exactly.
 _FORMULA_START = re.compile(r"""(?:^|(?<=[,;|\t\r\n]))[ "]*(?='*[=+\-@\t\r])""")
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from .. import courses as course_api
 from ..errors import CourseBusy, InvalidInput
@@ -20,7 +20,7 @@ from ..sessions import HOURS, close_session, open_session
 from ..stats import course_stats
 from ..tokens import Actor, authenticate
 from ..update.runs import recent_runs
-from .auth import COOKIE, check_csrf, page_actor, require_manager
+from .auth import COOKIE, OLD_COOKIE, check_csrf, page_actor, require_manager
 from .limits import MAX_USERNAMES
 from .views import render, set_flash
 
@@ -87,7 +87,14 @@ def login(request: Request, token: Annotated[str, Form()] = "", next: Annotated[
     response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(COOKIE, open_session(engine, actor), max_age=HOURS * 3600, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https")
+    _forget_old_cookie(request, response)
     return response
+
+
+def _forget_old_cookie(request: Request, response: Response) -> None:
+    """The browser drops the cookie older versions signed in with (the token itself)."""
+    if OLD_COOKIE in request.cookies:
+        response.delete_cookie(OLD_COOKIE)
 
 
 @router.post("/logout")
@@ -97,6 +104,7 @@ def logout(request: Request, csrf: Csrf = None):
         close_session(request.app.state.engine, request.cookies.get(COOKIE))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
+    _forget_old_cookie(request, response)
     set_flash(request, response, "Signed out.")
     return response
 
@@ -125,8 +133,9 @@ def manage(request: Request, slug: str):
 def enroll(request: Request, slug: str, csrf: Csrf = None, usernames: Text = "",
            role: Annotated[str, Form()] = "student"):
     acting(request, slug, csrf)
-    # A name a line; only a line break or a space ends one (not U+0085 and its kind, which
-    # splitlines and strip take as ones too, and the name's check must see).
+    # A name a line: only "\n" ends one, and only spaces, tabs and "\r" are trimmed (not U+0085
+    # and its kind, which splitlines and strip take as line breaks and spaces too, and which the
+    # name's check must see).
     names = [n for n in (line.strip(" \t\r") for line in usernames.split("\n")) if n]
     try:
         if len(names) > MAX_USERNAMES:  # as the API: each name is looked up on the course's wikis

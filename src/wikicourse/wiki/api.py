@@ -123,7 +123,7 @@ class ActionAPI:
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise WikiError(f"{self.wiki}: cannot use API URL {self.transport.api_url!r}: {exc}") from None
         except httpx.TimeoutException:
-            raise Retry(f"no answer within {self.transport.timeout:g} s") from None
+            raise Retry("the wiki stopped answering (a read timed out)") from None
         except httpx.TransportError as exc:
             raise Retry(f"connection failed: {type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
