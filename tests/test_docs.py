@@ -117,3 +117,13 @@ def test_the_link_check_sees_a_broken_link(tmp_path):
     probe.write_text("# Title\n\n[ok](page.md#title) [gone](missing.md) [out](../../x.md) [anchor](#nowhere)\n"
                      "```\n[not a link](in-code.md)\n```\n")
     assert broken_links(probe, root=tmp_path) == ["missing.md", "../../x.md", "#nowhere"]
+
+
+def test_every_setting_the_code_reads_is_in_the_operators_table():
+    """An operator finds every environment variable in one place (docs/operating.md)."""
+    read = set()
+    for source in (ROOT / "src" / "wikicourse").rglob("*.py"):
+        read |= set(re.findall(r"WIKICOURSE_[A-Z_]+", source.read_text(encoding="utf-8")))
+    table = set(re.findall(r"^\| `(WIKICOURSE_[A-Z_]+)` \|", (ROOT / "docs" / "operating.md").read_text(encoding="utf-8"),
+                           re.M))
+    assert len(read) >= 10 and read == table, (read - table, table - read)
