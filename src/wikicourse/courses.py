@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from .errors import InvalidInput, UnknownCourse, WikiError
+from .namespaces import check, render
 from .models import ROLES
 from .sources import RevisionSource
 from .wikis import open_source
@@ -83,7 +84,10 @@ def check_slug(slug: str, kind: str) -> None:
 
 
 def create_course(engine: Engine, slug: str, *, title: str, start: date, end: date,
-                  wikis: Sequence[str], timeslice_days: int = 1) -> int:
+                  wikis: Sequence[str], timeslice_days: int = 1,
+                  namespaces: Mapping[str, Sequence[int]] | None = None) -> int:
+    """`namespaces`: domain -> its article namespaces (main space for a wiki not named;
+    wikicourse.namespaces.resolve_option reads them from `--namespaces`)."""
     check_slug(slug, "course")
     last = slug.rsplit("/", 1)[-1]
     if "/" in slug and (last in RESERVED_ENDINGS or last.endswith(".csv")):
@@ -97,6 +101,7 @@ def create_course(engine: Engine, slug: str, *, title: str, start: date, end: da
     if not wikis:
         raise InvalidInput("a course tracks at least one wiki (--wiki DOMAIN)")
     _check_days(timeslice_days)
+    article = _article_namespaces(namespaces, wikis)
     with engine.begin() as conn:
         ids = wiki_ids(conn, list(wikis))
         if conn.scalar(select(courses.c.id).where(courses.c.slug == slug)) is not None:
@@ -104,9 +109,22 @@ def create_course(engine: Engine, slug: str, *, title: str, start: date, end: da
         cid = conn.execute(insert(courses).values(slug=slug, title=title.strip(),
                                                   start=start, end=end, timeslice_days=timeslice_days)
                            ).inserted_primary_key[0]
-        conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=timeslice_days)
+        by_id = {ids[d]: ns for d, ns in article.items()}
+        conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=timeslice_days,
+                                                 article_namespaces=by_id.get(w, "0"),
+                                                 namespaces_applied=by_id.get(w, "0"))
                                             for w in dict.fromkeys(ids.values())])
     return cid
+
+
+def _article_namespaces(namespaces: Mapping[str, Sequence[int]] | None, wikis: Iterable[str]) -> dict[str, str]:
+    """domain -> the stored form of its article namespaces, checked; every domain a wiki of `wikis`."""
+    out = {}
+    for domain, numbers in (namespaces or {}).items():
+        if domain not in wikis:
+            raise InvalidInput(f"--namespaces {domain}: the course does not track {domain}")
+        out[domain] = render(check(numbers))
+    return out
 
 
 @dataclass(frozen=True)
@@ -118,23 +136,29 @@ class CourseChanges:
     timeslice_days: tuple[int, int] | None = None
     added_wikis: list[str] = field(default_factory=list)
     removed_wikis: list[str] = field(default_factory=list)
+    # (domain, article namespaces before, after) of each tracked wiki whose namespaces changed
+    namespaces: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
-        return not (self.start or self.end or self.timeslice_days or self.added_wikis or self.removed_wikis)
+        return not (self.start or self.end or self.timeslice_days or self.added_wikis or self.removed_wikis
+                    or self.namespaces)
 
     def describe(self) -> list[str]:
         """One phrase per change, e.g. "end 2024-01-10 -> 2024-01-20", "wiki added: fr.wikipedia.org"."""
         pairs = (("start", self.start), ("end", self.end), ("timeslice length (days)", self.timeslice_days))
         moved = [f"{name} {pair[0]} -> {pair[1]}" for name, pair in pairs if pair]
         return moved + [f"wiki added: {d}" for d in self.added_wikis] + \
-            [f"wiki removed: {d}" for d in self.removed_wikis]
+            [f"wiki removed: {d}" for d in self.removed_wikis] + \
+            [f"namespaces on {d} {old} -> {new}" for d, old, new in self.namespaces]
 
 
 def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: date | None = None,
                 add_wikis: Sequence[str] = (), remove_wikis: Sequence[str] = (),
-                timeslice_days: int | None = None) -> CourseChanges:
-    """Change dates, wikis or the timeslice length (of every tracked wiki); returns what changed
+                timeslice_days: int | None = None,
+                namespaces: Mapping[str, Sequence[int]] | None = None) -> CourseChanges:
+    """Change dates, wikis, the timeslice length (of every tracked wiki) or the article namespaces
+    of some wikis (`namespaces`: domain -> numbers, as create_course); returns what changed
     (nothing, when every value given is already the course's: then nothing is written)."""
     if timeslice_days is not None:
         _check_days(timeslice_days)
@@ -153,11 +177,19 @@ def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: da
             raise InvalidInput("a course tracks at least one wiki")
         days = timeslice_days or row.timeslice_days
         new = {d: w for d, w in add.items() if w not in tracked}
+        kept = [d for d, w in wiki_ids(conn, list(namespaces or {})).items()
+                if w in tracked and w not in remove.values()] + list(new)
+        article = _article_namespaces(namespaces, kept)
+        ids = wiki_ids(conn, list(article))
+        before = dict(conn.execute(select(course_wikis.c.wiki_id, course_wikis.c.article_namespaces)
+                                   .where(course_wikis.c.course_id == cid)).all())
         changes = CourseChanges(
             start=(row.start, start) if start and start != row.start else None,
             end=(row.end, end) if end and end != row.end else None,
             timeslice_days=(row.timeslice_days, days) if days != row.timeslice_days else None,
-            added_wikis=sorted(new), removed_wikis=sorted(remove))
+            added_wikis=sorted(new), removed_wikis=sorted(remove),
+            namespaces=sorted((d, before[ids[d]], ns) for d, ns in article.items()
+                              if ids[d] in before and before[ids[d]] != ns))
         if changes.nothing:
             return changes
         conn.execute(update(courses).where(courses.c.id == cid).values(
@@ -168,8 +200,15 @@ def edit_course(engine: Engine, slug: str, *, start: date | None = None, end: da
             conn.execute(delete(course_wikis).where(course_wikis.c.course_id == cid,
                                                     course_wikis.c.wiki_id.in_(remove.values())))
         if new:
-            conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=days)
+            by_id = {ids[d]: ns for d, ns in article.items()}
+            conn.execute(insert(course_wikis), [dict(course_id=cid, wiki_id=w, timeslice_days=days,
+                                                     article_namespaces=by_id.get(w, "0"),
+                                                     namespaces_applied=by_id.get(w, "0"))
                                                 for w in sorted(set(new.values()))])
+        for domain, _, ns in changes.namespaces:  # applied by the next update (namespaces.apply_namespaces)
+            conn.execute(update(course_wikis).where(course_wikis.c.course_id == cid,
+                                                    course_wikis.c.wiki_id == ids[domain])
+                         .values(article_namespaces=ns))
     return changes
 
 

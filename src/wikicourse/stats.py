@@ -11,7 +11,7 @@ from sqlalchemy import Engine, case, func, select
 from .collation import name_key
 from .courses import course_id
 from .models.course import HEADLINE
-from .sources.base import NS_MAIN
+from .namespaces import applied, in_article_space
 from .models.tables import (
     article_course_timeslices,
     articles,
@@ -118,7 +118,7 @@ def _total(table, column, cid: int, until: Until):
 def _as_of(conn, cid: int, period: Grid, until: Until) -> dict:
     """The headline figures of the windows counted `until` (the student count is today's), and
     what was counted, as refresh.py computes the cached ones from all the windows."""
-    pages = _course_articles(cid, until)
+    pages = _course_articles(conn, cid, until)
     figures = (
         conn.execute(
             select(
@@ -192,9 +192,10 @@ def _users(conn, cid: int, until: Until | None = None) -> list[dict]:
     return sorted(listed, key=lambda u: name_key(u["username"]))
 
 
-def _course_articles(cid: int, until: Until | None):
+def _course_articles(conn, cid: int, until: Until | None):
     """The course's articles with their figures: articles_courses, or, `until` a day, its
-    counterpart over the counted windows (main space, as refresh.py derives it from them all)."""
+    counterpart over the counted windows (the article namespaces, as refresh.py derives it
+    from them all)."""
     if until is None:
         return (
             select(
@@ -214,7 +215,7 @@ def _course_articles(cid: int, until: Until | None):
         .join(articles, articles.c.id == article_course_timeslices.c.article_id)
         .where(
             article_course_timeslices.c.course_id == cid,
-            articles.c.namespace == NS_MAIN,
+            in_article_space(applied(conn, cid), articles.c.wiki_id, articles.c.namespace),
             until.counts(article_course_timeslices),
         )
         .group_by(article_course_timeslices.c.article_id)
@@ -241,7 +242,7 @@ def _articles(conn, cid: int, until: Until | None = None, *, with_ids: bool = Fa
             .where(enrollments.c.course_id == cid)
         ).all()
     )
-    counted = _course_articles(cid, until)
+    counted = _course_articles(conn, cid, until)
     rows = conn.execute(
         select(
             counted.c.article_id,

@@ -57,6 +57,12 @@ class CourseWiki(Base):
     timeslice_days: Mapped[int] = mapped_column(Integer, default=1)
     # The last wiki_changes.id of this wiki applied to the course (docs/wiki-past.md).
     changes_applied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The article namespaces counted on this wiki (docs/metrics.md), comma-separated numbers in
+    # order; User (2) and Draft (118) are tracked besides. `article_namespaces` is what the
+    # course says; `namespaces_applied` what its windows were derived with: the next update
+    # applies the difference (wikicourse.namespaces), as it applies a date change.
+    article_namespaces: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
+    namespaces_applied: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
 
 
 class Enrollment(Base):

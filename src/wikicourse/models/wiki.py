@@ -28,6 +28,12 @@ class Wiki(Base):
     # reads a round, its run's id is in `round_run`: others wait while that run is alive.
     round_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     round_run: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # What the shared store holds of this wiki (docs/shared-ingestion.md): the namespaces whose
+    # contributions are fetched, and those whose revisions' references are asked for, the union
+    # over every course that ever counted here (comma-separated). They only grow; when they do,
+    # every span of `contribution_reads` on the wiki is forgotten, read before with less.
+    namespaces: Mapped[str] = mapped_column(String(255), default="0,2,118", server_default="0,2,118")
+    ref_namespaces: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
 
 
 class User(Base):

@@ -8,7 +8,8 @@ from typing import Iterator, Mapping, Protocol, Sequence
 
 # Namespaces whose edits count (docs/metrics.md): main, User, Draft.
 NS_MAIN, NS_USER, NS_DRAFT = 0, 2, 118
-TRACKED_NAMESPACES = (NS_MAIN, NS_USER, NS_DRAFT)
+# What a wiki's shared store holds by default; a course may count more (wikicourse.namespaces).
+STORE_NAMESPACES = TRACKED_NAMESPACES = (NS_MAIN, NS_USER, NS_DRAFT)
 NAMESPACE_NAMES = {NS_MAIN: "article", NS_USER: "user", NS_DRAFT: "draft"}  # as the drill-downs show them
 _SPACES = re.compile(r"[\s_]+")
 

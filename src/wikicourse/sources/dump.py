@@ -116,6 +116,11 @@ class DumpSource:
 
     # -- RevisionSource -------------------------------------------------------------
 
+    def namespace_names(self) -> dict[str, int]:
+        """The export's namespaces (its <siteinfo>): name, lower case -> number; main space is ''."""
+        self._load()
+        return {"": 0, **(self._ns_names or _DEFAULT_NAMESPACES)}
+
     def canonical_usernames(self, names: Sequence[str]) -> dict[str, str | None]:
         self._load()
         result: dict[str, str | None] = {}

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, String, and_, case, cast, delete, func, insert, select, tuple_, update
 
-from ..sources.base import NS_DRAFT, NS_MAIN, NS_USER, TRACKED_NAMESPACES
+from ..namespaces import applied, in_article_space, in_tracked_space
+from ..sources.base import NS_DRAFT, NS_USER
 from ..models.tables import (
     article_course_timeslices,
     articles,
@@ -20,15 +21,22 @@ from ..models.tables import (
 )
 
 
-def counted_article():
+def counted_article(by_wiki):
     """The finest-grain rows that count now: on a page the wiki still shows, in a tracked
-    namespace. Pages move and get deleted (docs/wiki-past.md): their rows are kept, so a move back or
-    a restore needs no refetch, but only the page's current state decides."""
+    namespace of its wiki (`by_wiki`: wiki id -> the course's article namespaces there).
+    Pages move and get deleted (docs/wiki-past.md): their rows are kept, so a move back or a
+    restore needs no refetch, but only the page's current state decides. The finest grain
+    holds every namespace the store fetched, so a course counting fewer needs no refetch either."""
     return and_(
         articles.c.id == course_user_article_timeslices.c.article_id,
         ~articles.c.deleted,
-        articles.c.namespace.in_(TRACKED_NAMESPACES),
+        in_tracked_space(by_wiki, articles.c.wiki_id, articles.c.namespace),
     )
+
+
+def _article_sum(by_wiki, column):
+    """The sum of `column` over rows in the article namespaces (main space by default)."""
+    return _sum(case((in_article_space(by_wiki, articles.c.wiki_id, articles.c.namespace), column), else_=0))
 
 
 def in_changed_window(course_id: int, table):
@@ -62,6 +70,7 @@ def derive_article_timeslices(conn: Connection, course_id: int, article_rows=Non
 
     By default both are the rows of the windows whose finest grain changed.
     """
+    by_wiki = applied(conn, course_id)
     article_rows = in_changed_window(course_id, article_course_timeslices) if article_rows is None else article_rows
     finest_rows = (
         course_wiki_timeslices.c.finest_changed if finest_rows is None else finest_rows
@@ -77,13 +86,13 @@ def derive_article_timeslices(conn: Connection, course_id: int, article_rows=Non
             course_user_article_timeslices.c.start,
             course_wiki_timeslices.c.end,
             _sum(course_user_article_timeslices.c.character_sum),
-            _ns_sum(NS_MAIN, course_user_article_timeslices.c.references_count),
+            _article_sum(by_wiki, course_user_article_timeslices.c.references_count),
             _sum(course_user_article_timeslices.c.revision_count),
             func.max(case((course_user_article_timeslices.c.new_article, 1), else_=0)) > 0,
             func.aggregate_strings(cast(course_user_article_timeslices.c.user_id, String), ","),
         )
         .join(course_wiki_timeslices, _window_of_finest())
-        .join(articles, counted_article())
+        .join(articles, counted_article(by_wiki))
         .where(course_user_article_timeslices.c.course_id == course_id, finest_rows)
         .group_by(
             course_user_article_timeslices.c.course_id,
@@ -114,6 +123,7 @@ def derive_article_timeslices(conn: Connection, course_id: int, article_rows=Non
 
 def derive_user_timeslices(conn: Connection, course_id: int) -> None:
     """Course user wiki timeslices of the windows whose finest grain changed."""
+    by_wiki = applied(conn, course_id)
     conn.execute(
         delete(course_user_wiki_timeslices).where(
             course_user_wiki_timeslices.c.course_id == course_id,
@@ -128,13 +138,13 @@ def derive_user_timeslices(conn: Connection, course_id: int) -> None:
             course_user_article_timeslices.c.start,
             course_wiki_timeslices.c.end,
             _sum(course_user_article_timeslices.c.revision_count),
-            _ns_sum(NS_MAIN, course_user_article_timeslices.c.character_sum),
+            _article_sum(by_wiki, course_user_article_timeslices.c.character_sum),
             _ns_sum(NS_USER, course_user_article_timeslices.c.character_sum),
             _ns_sum(NS_DRAFT, course_user_article_timeslices.c.character_sum),
-            _ns_sum(NS_MAIN, course_user_article_timeslices.c.references_count),
+            _article_sum(by_wiki, course_user_article_timeslices.c.references_count),
         )
         .join(course_wiki_timeslices, _window_of_finest())
-        .join(articles, counted_article())
+        .join(articles, counted_article(by_wiki))
         .where(course_user_article_timeslices.c.course_id == course_id, course_wiki_timeslices.c.finest_changed)
         .group_by(
             course_user_article_timeslices.c.course_id,
@@ -165,6 +175,7 @@ def derive_user_timeslices(conn: Connection, course_id: int) -> None:
 
 def derive_wiki_timeslices(conn: Connection, course_id: int) -> None:
     """Course wiki timeslices of the windows marked needs_update, from their user timeslices."""
+    by_wiki = applied(conn, course_id)
 
     def total(column):
         return (
@@ -179,7 +190,7 @@ def derive_wiki_timeslices(conn: Connection, course_id: int) -> None:
 
     last_edit = (
         select(func.max(course_user_article_timeslices.c.last_rev_at))
-        .join(articles, counted_article())
+        .join(articles, counted_article(by_wiki))
         .where(
             course_user_article_timeslices.c.course_id == course_wiki_timeslices.c.course_id,
             course_user_article_timeslices.c.wiki_id == course_wiki_timeslices.c.wiki_id,

@@ -40,6 +40,7 @@ from .copy import copy_in
 from .ingest import ingest
 from .plan import plan_jobs
 from .prepare_dates import prepare_dates
+from ..namespaces import apply_namespaces
 from .prepare_past import prepare_past, skip_changes
 from .prepare_users import prepare_users
 from .prepare_wikis import prepare_wikis
@@ -186,6 +187,7 @@ def update_course(
             reasons += _named("students_removed", conn, users, removed_users, users.c.username)
             reasons += _named("students_added", conn, users, added_users, users.c.username)
             reasons += prepare_dates(conn, ctx)
+            reasons += apply_namespaces(conn, ctx)
             for wiki_id in added_wikis:
                 skip_changes(conn, course_id, wiki_id)  # its data is all fetched now
             derived = False

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..errors import WikiError
-from ..sources.base import NS_MAIN, Contribution, RevisionSource
+from ..sources.base import NS_MAIN, STORE_NAMESPACES, Contribution, RevisionSource
 from .plan import FetchJob
 
 
@@ -50,17 +50,19 @@ class _Contents:
     revisions and their parents are known, then handed on.
     """
 
-    def __init__(self, source: RevisionSource, lookup: RefsLookup | None):
+    def __init__(self, source: RevisionSource, lookup: RefsLookup | None, ref_namespaces=(NS_MAIN,)):
         self.source, self.lookup = source, lookup
+        self.ref_namespaces = frozenset(ref_namespaces)
         self.known: dict[int, int | None] = {}  # None: the wiki withholds the text
         self.fresh: set[int] = set()  # fetched from the wiki by this run, not from the cache
         self.wanted: set[int] = set()
         self.held: list[tuple[list[Contribution], set[int]]] = []
 
     def add(self, wiki_id: int, contribs: list[Contribution]) -> None:
-        # Only main-space references count (docs/metrics.md): other revisions' texts are not asked
-        # for; a page moved into main space later has its contributions read again then.
-        counted = [c for c in contribs if c.namespace == NS_MAIN]
+        # Only references in article namespaces count (docs/metrics.md): other revisions' texts
+        # are not asked for (the store asks in every article namespace of any course on the
+        # wiki); a page moved into one later has its contributions read again then.
+        counted = [c for c in contribs if c.namespace in self.ref_namespaces]
         needed = {c.revid for c in counted} | {c.parentid for c in counted if c.parentid}
         missing = needed - self.known.keys() - self.wanted
         if missing and self.lookup is not None:
@@ -90,9 +92,13 @@ class _Contents:
 
 
 def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup | None,
-               out: queue.Queue, stop: threading.Event) -> None:
-    """Run the jobs of one wiki in order, putting Contributions/JobDone/JobFailed events on `out`."""
-    contents = _Contents(source, lookup)
+               out: queue.Queue, stop: threading.Event,
+               store: tuple[tuple[int, ...], tuple[int, ...]] = (STORE_NAMESPACES, (NS_MAIN,))) -> None:
+    """Run the jobs of one wiki in order, putting Contributions/JobDone/JobFailed events on `out`.
+
+    `store`: the namespaces the store holds of the wiki, and those whose references it holds
+    (wikicourse.namespaces.store_namespaces)."""
+    contents = _Contents(source, lookup, store[1])
     try:
         for job in jobs:
             if stop.is_set():
@@ -101,7 +107,7 @@ def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup 
             contents.wanted.clear()
             try:
                 for contribs in source.contributions([name for _, name in job.users], job.start, job.end,
-                                                     must_exist=dict(job.accounts)):
+                                                     store[0], must_exist=dict(job.accounts)):
                     if stop.is_set():
                         return
                     contents.add(job.wiki_id, contribs)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, and_, exists, func, insert, literal, or_, select, update
 
-from ..sources.base import NS_MAIN, TRACKED_NAMESPACES
+from ..namespaces import DEFAULT, applied, tracked
 from ..timeslices.manage import CHANGED
 from ..models.tables import (
     wiki_change_edits,
@@ -96,12 +96,13 @@ def _mark_windows(conn: Connection, course_id: int, wiki_id: int, change_ids: li
 
 def _add_rereads(conn: Connection, course_id: int, wiki_id: int, change_ids: list[int]) -> None:
     """Students' windows to read again: theirs on a page whose history changed or that moved
-    into main space, and those where the page's history now shows their edits. Only windows
+    into an article namespace of the course, and those where the page's history now shows their edits. Only windows
     already ingested: later ones are read anyway."""
-    into_main = and_(
+    article = applied(conn, course_id).get(wiki_id, DEFAULT)
+    into_main = and_(  # into an article namespace, from outside them: references never asked for
         wiki_changes.c.kind == "moved",
-        wiki_changes.c.namespace == NS_MAIN,
-        func.coalesce(wiki_changes.c.old_namespace, -1) != NS_MAIN,
+        wiki_changes.c.namespace.in_(article),
+        func.coalesce(wiki_changes.c.old_namespace, -1).not_in(article),
     )
     again = or_(wiki_changes.c.kind.in_(NEEDS_REREAD), into_main)
     from_rows = select(course_user_article_timeslices.c.user_id, course_user_article_timeslices.c.start).where(
@@ -123,7 +124,7 @@ def _add_rereads(conn: Connection, course_id: int, wiki_id: int, change_ids: lis
                 course_wiki_timeslices.c.end > wiki_change_edits.c.timestamp,
             ),
         )
-        .where(_these(change_ids), wiki_changes.c.namespace.in_(TRACKED_NAMESPACES))
+        .where(_these(change_ids), wiki_changes.c.namespace.in_(tracked(article)))
     )
     pairs = from_rows.union(from_history).subquery()
     wanted = (

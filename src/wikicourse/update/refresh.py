@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, case, delete, func, insert, select, true, union, update
 
-from ..sources.base import NS_MAIN
+from ..namespaces import applied, in_article_space
 from ..sql import chunks
 from ..timeslices.derive import in_changed_window
 from ..models.tables import (
@@ -84,7 +84,8 @@ def _batches(ids: list[int] | None):
 
 
 def refresh_articles_courses(conn: Connection, course_id: int, article_ids: list[int] | None = None) -> None:
-    """Main-namespace articles with at least one in-scope edit by a current student."""
+    """Pages in an article namespace with at least one in-scope edit by a current student."""
+    by_wiki = applied(conn, course_id)
     for batch in _batches(article_ids):
         these = true() if batch is None else articles_courses.c.article_id.in_(batch)
         conn.execute(delete(articles_courses).where(articles_courses.c.course_id == course_id, these))
@@ -100,7 +101,7 @@ def refresh_articles_courses(conn: Connection, course_id: int, article_ids: list
             .join(articles, articles.c.id == article_course_timeslices.c.article_id)
             .where(
                 article_course_timeslices.c.course_id == course_id,
-                articles.c.namespace == NS_MAIN,
+                in_article_space(by_wiki, articles.c.wiki_id, articles.c.namespace),
                 true() if batch is None else article_course_timeslices.c.article_id.in_(batch),
             )
             .group_by(article_course_timeslices.c.course_id, article_course_timeslices.c.article_id)

@@ -24,6 +24,7 @@ KINDS = {
     "revisions": "revisions hidden or shown",
     "renamed": "student renamed",
     "dates": "dates changed",
+    "namespaces": "namespaces changed",
     "wikis_added": "wiki added",
     "wikis_removed": "wiki removed",
     "redone": "windows redone after a failed fetch",

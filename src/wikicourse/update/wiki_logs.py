@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import now_utc
 from ..errors import WikiError
-from ..sources.base import NS_MAIN, TRACKED_NAMESPACES, LogEvent, PageEdit, RevisionSource
+from ..namespaces import store_namespaces
+from ..sources.base import LogEvent, PageEdit, RevisionSource
 from ..sql import chunks
 from ..models.tables import (articles, wiki_change_edits, course_wikis, courses, revision_refs, revisions,
                                  update_runs, users, wiki_changes, wikis)
@@ -116,11 +117,12 @@ def _article(conn: Connection, wiki_id: int, event: LogEvent, deleted: bool | No
 
 def _needs_history(conn: Connection, wiki_id: int, event: LogEvent) -> str | None:
     """The title whose history this entry needs asked for, if any (see the module's doc)."""
+    held = store_namespaces(conn, wiki_id)[0]  # what the store fetches of the wiki
     if event.kind == "move":
-        if (event.namespace not in TRACKED_NAMESPACES and event.new_namespace in TRACKED_NAMESPACES
+        if (event.namespace not in held and event.new_namespace in held
                 and _article(conn, wiki_id, event) is None):
             return event.new_title
-    elif event.kind == "restore" and event.namespace in TRACKED_NAMESPACES:
+    elif event.kind == "restore" and event.namespace in held:
         # Even a page no course ever saw: it may have been deleted before their first update.
         return event.title
     elif event.kind == "revision" and _article(conn, wiki_id, event, deleted=False) is not None:
@@ -192,10 +194,11 @@ def _apply(conn: Connection, wiki_id: int, event: LogEvent, history: tuple[int, 
 def _forget_stale(conn: Connection, wiki_id: int, change: dict, edits: list[dict]) -> None:
     """What the shared store holds that this change made stale is read again by the next
     course that needs it: the edits the page's history now shows, and every stored edit on
-    a page restored, with revisions hidden or shown, or moved into main space (its
-    references were not asked for outside it)."""
-    into_main = (change["kind"] == "moved" and change["namespace"] == NS_MAIN
-                 and change["old_namespace"] != NS_MAIN)
+    a page restored, with revisions hidden or shown, or moved into an article namespace of
+    some course on the wiki (its references were not asked for outside them)."""
+    with_refs = store_namespaces(conn, wiki_id)[1]
+    into_main = (change["kind"] == "moved" and change["namespace"] in with_refs
+                 and change["old_namespace"] not in with_refs)
     stale = [(e["user_id"], e["timestamp"]) for e in edits]
     if change["kind"] in ("restored", "revisions") or into_main:
         stale += conn.execute(select(revisions.c.user_id, revisions.c.timestamp).where(
