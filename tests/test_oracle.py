@@ -176,3 +176,27 @@ def test_on_the_demo_students_timeslices_and_articles_add_up_to_the_course():
     assert len(doc["articles"]) == c["article_count"]
     assert comparable({**doc, "course": {**c, "last_update": "x", "extra": 1}}) == doc
     assert date.fromisoformat(doc["timeslices"][0]["start"][:10]) == DEMO_START
+
+
+def test_article_namespaces_count_as_main_space_does_and_others_not_at_all():
+    facts = [
+        fact("Ann", "Kraków", "2024-01-02T10:00:00", 500, new=True, refs=2),
+        fact("Ann", "Wikipedia:Kraków project", "2024-01-03T10:00:00", 300, ns=4, new=True, refs=1),
+        fact("Ann", "Talk:Kraków", "2024-01-04T10:00:00", 70, ns=1),
+        fact("Ann", "User:Ann/sandbox", "2024-01-05T10:00:00", 40, ns=2),
+    ]
+    plain = stats(facts)["course"]
+    assert (plain["revision_count"], plain["character_sum"], plain["references_count"], plain["article_count"],
+            plain["character_sum_user"]) == (2, 500, 2, 1, 40)
+    doc = expected_stats(facts, students=["Ann"], start="2024-01-01", end="2024-01-31", wikis=[WIKI],
+                         as_of="2024-03-01T00:00:00", article_namespaces={WIKI: [0, 4]})
+    c = doc["course"]
+    assert (c["revision_count"], c["character_sum"], c["references_count"], c["article_count"],
+            c["new_article_count"], c["character_sum_user"]) == (3, 800, 3, 2, 2, 40)
+    assert [(a["title"], a["namespace"]) for a in doc["articles"]] == [("Kraków", 0), ("Wikipedia:Kraków project", 4)]
+    assert doc["users"][0]["character_sum_ms"] == 800
+    jan3 = [t for t in doc["timeslices"] if t["start"] == "2024-01-03T00:00:00Z"]
+    assert (jan3[0]["character_sum"], jan3[0]["references_count"], jan3[0]["revision_count"]) == (300, 1, 1)
+    only_project = expected_stats(facts, students=["Ann"], start="2024-01-01", end="2024-01-31", wikis=[WIKI],
+                                  as_of="2024-03-01T00:00:00", article_namespaces={WIKI: [4]})["course"]
+    assert (only_project["revision_count"], only_project["character_sum"], only_project["article_count"]) == (2, 300, 1)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, case, func, select
 from .collation import name_key
 from .courses import course_id
 from .models.course import HEADLINE
-from .namespaces import applied, in_article_space
+from .namespaces import applied, in_article_space, named
 from .models.tables import (
     article_course_timeslices,
     articles,
@@ -98,6 +98,8 @@ def _course(conn, cid: int, until: Until | None = None) -> dict:
         "start": iso(period.period_start),
         "end": iso(period.period_end - timedelta(seconds=1)),  # the end date's 23:59:59
         "wikis": domains,
+        # Per wiki, the namespaces counted as articles (docs/metrics.md#namespaces).
+        "article_namespaces": {n["wiki"]: n["article_namespaces"] for n in named(conn, cid)},
         **{f: c[f] for f in COURSE_FIELDS},
         "last_update": iso(c["last_update"]),
         "updated_at": iso(c["updated_at"]),

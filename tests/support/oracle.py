@@ -79,8 +79,9 @@ def _pairs(facts: Mapping[str, Iterable[Any]] | Iterable[Any]) -> list[tuple[str
 
 
 def _in_scope(pairs, students: set[str], period_start: datetime, period_end: datetime, wikis: Sequence[str],
-              as_of: datetime) -> list[tuple[str, Any]]:
-    """The in-scope revisions of docs/metrics.md, one test per condition."""
+              as_of: datetime, article: Mapping[str, Sequence[int]] | None = None) -> list[tuple[str, Any]]:
+    """The in-scope revisions of docs/metrics.md, one test per condition. `article`: each wiki's
+    article namespaces, (MAIN,) where not given; User and Draft are tracked besides."""
     in_scope = []
     for wiki, f in pairs:
         t = _utc(f.timestamp)
@@ -92,7 +93,7 @@ def _in_scope(pairs, students: set[str], period_start: datetime, period_end: dat
             continue
         if t > as_of:
             continue
-        if f.namespace not in TRACKED:
+        if f.namespace not in (USER, DRAFT) and f.namespace not in (article or {}).get(wiki, (MAIN,)):
             continue
         if f.deleted:
             continue
@@ -112,6 +113,7 @@ def expected_stats(
     as_of: datetime | str,
     slug: str = "course",
     title: str = "Course",
+    article_namespaces: Mapping[str, Sequence[int]] | None = None,
 ) -> dict:
     """The course document of docs/json.md, less `last_update` and `needs_update`.
 
@@ -119,8 +121,12 @@ def expected_stats(
     parent_refs, deleted), either as {wiki: facts} or as one iterable of facts that carry
     a `wiki` attribute. `start` and `end` are the course's dates, both inclusive.
     `timeslice_days` is one length for every wiki or a length per wiki.
-    Only revisions at `as_of` or before count (to the second).
+    Only revisions at `as_of` or before count (to the second). `article_namespaces`: per
+    wiki, the namespaces counted as articles (main space where not given).
     """
+    def in_articles(wiki: str, f: Any) -> bool:
+        return f.namespace in (article_namespaces or {}).get(wiki, (MAIN,))
+
     students = {canonical(s) for s in students}
     instructors = {canonical(s) for s in instructors}
     if students & instructors:
@@ -134,7 +140,7 @@ def expected_stats(
     pairs = _pairs(facts)
 
     # Step 1: keep the in-scope revisions, one test per condition of docs/metrics.md.
-    in_scope = _in_scope(pairs, students, period_start, period_end, wikis, as_of)
+    in_scope = _in_scope(pairs, students, period_start, period_end, wikis, as_of, article_namespaces)
 
     def characters(f: Any) -> int:
         return max(0, f.sizediff)
@@ -150,36 +156,37 @@ def expected_stats(
         "start": iso(period_start),
         "end": iso(period_end),
         "wikis": sorted(wikis),
+        "article_namespaces": {w: sorted((article_namespaces or {}).get(w, (MAIN,))) for w in sorted(wikis)},
         "student_count": len(students),
         "revision_count": len(in_scope),
-        "character_sum": sum(characters(f) for _, f in in_scope if f.namespace == MAIN),
+        "character_sum": sum(characters(f) for w, f in in_scope if in_articles(w, f)),
         "character_sum_user": sum(characters(f) for _, f in in_scope if f.namespace == USER),
         "character_sum_draft": sum(characters(f) for _, f in in_scope if f.namespace == DRAFT),
-        "references_count": sum(references_added(f) for _, f in in_scope if f.namespace == MAIN),
-        "article_count": len({(w, f.title) for w, f in in_scope if f.namespace == MAIN}),
-        "new_article_count": len({(w, f.title) for w, f in in_scope if f.namespace == MAIN and f.new}),
+        "references_count": sum(references_added(f) for w, f in in_scope if in_articles(w, f)),
+        "article_count": len({(w, f.title) for w, f in in_scope if in_articles(w, f)}),
+        "new_article_count": len({(w, f.title) for w, f in in_scope if in_articles(w, f) and f.new}),
     }
 
     # Step 3: one row per enrolled user; instructors' edits never count, so theirs are zeros.
     users = []
     for name in sorted(students | instructors, key=reading_key):
-        mine = [f for _, f in in_scope if canonical(f.user) == name]
+        mine = [(w, f) for w, f in in_scope if canonical(f.user) == name]
         users.append(
             {
                 "username": name,
                 "role": "student" if name in students else "instructor",
                 "revision_count": len(mine),
-                "character_sum_ms": sum(characters(f) for f in mine if f.namespace == MAIN),
-                "character_sum_us": sum(characters(f) for f in mine if f.namespace == USER),
-                "character_sum_draft": sum(characters(f) for f in mine if f.namespace == DRAFT),
-                "references_count": sum(references_added(f) for f in mine if f.namespace == MAIN),
+                "character_sum_ms": sum(characters(f) for w, f in mine if in_articles(w, f)),
+                "character_sum_us": sum(characters(f) for _, f in mine if f.namespace == USER),
+                "character_sum_draft": sum(characters(f) for _, f in mine if f.namespace == DRAFT),
+                "references_count": sum(references_added(f) for w, f in mine if in_articles(w, f)),
             }
         )
 
-    # Step 4: one row per main-namespace article with an in-scope revision.
+    # Step 4: one row per page in an article namespace with an in-scope revision.
     by_article: dict[tuple[str, str], list[Any]] = {}
     for wiki, f in in_scope:
-        if f.namespace == MAIN:
+        if in_articles(wiki, f):
             by_article.setdefault((wiki, f.title), []).append(f)
     articles = []
     for (wiki, page_title), revs in sorted(by_article.items(), key=lambda kv: (kv[0][0], reading_key(kv[0][1]))):
@@ -187,7 +194,7 @@ def expected_stats(
             {
                 "wiki": wiki,
                 "title": page_title,
-                "namespace": MAIN,
+                "namespace": revs[0].namespace,
                 "character_sum": sum(characters(f) for f in revs),
                 "references_count": sum(references_added(f) for f in revs),
                 "revision_count": len(revs),
@@ -204,13 +211,14 @@ def expected_stats(
         while window_start < period_stop:
             window_end = min(window_start + timedelta(days=length), period_stop)
             inside = [f for w, f in in_scope if w == wiki and window_start <= _utc(f.timestamp) < window_end]
+            main = [f for f in inside if in_articles(wiki, f)]
             timeslices.append(
                 {
                     "wiki": wiki,
                     "start": iso(window_start),
                     "end": iso(window_end),
-                    "character_sum": sum(characters(f) for f in inside if f.namespace == MAIN),
-                    "references_count": sum(references_added(f) for f in inside if f.namespace == MAIN),
+                    "character_sum": sum(characters(f) for f in main),
+                    "references_count": sum(references_added(f) for f in main),
                     "revision_count": len(inside),
                 }
             )
@@ -221,7 +229,7 @@ def expected_stats(
 
 # The fields docs/json.md lists; a document may carry more.
 COURSE_FIELDS = (
-    "slug", "title", "start", "end", "wikis", "student_count", "revision_count", "character_sum",
+    "slug", "title", "start", "end", "wikis", "article_namespaces", "student_count", "revision_count", "character_sum",
     "character_sum_user", "character_sum_draft", "references_count", "article_count", "new_article_count",
 )
 USER_FIELDS = (
