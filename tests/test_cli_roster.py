@@ -58,7 +58,8 @@ def test_dis_enrolling_an_instructor_does_not_claim_their_edits_stop_counting(cl
 def test_course_edit_says_what_changed_and_when_nothing_does(cli, course, sqlite_url):
     before = snapshot(sqlite_url)
     assert cli("course", "edit", course) == (
-        1, "", "error: nothing to change: give --start, --end, --add-wiki, --remove-wiki or --timeslice-days\n")
+        1, "", "error: nothing to change: give --start, --end, --add-wiki, --remove-wiki, --timeslice-days "
+        "or --namespaces\n")
     for args in (["--end", "2024-01-10"], ["--start", "2024-01-01", "--add-wiki", "test.wiki"],
                  ["--timeslice-days", "1"]):
         assert cli("course", "edit", course, *args) == (0, "course c1: nothing to change (it already has those "
@@ -71,3 +72,32 @@ def test_course_edit_says_what_changed_and_when_nothing_does(cli, course, sqlite
     code, out, _ = cli("course", "edit", course, "--remove-wiki", "other.wiki", "--start", "2024-01-02")
     assert out == ("course c1 changed: start 2024-01-01 -> 2024-01-02; wiki removed: other.wiki; "
                    "the next update adjusts its statistics\n")
+
+
+def test_course_edit_namespaces_by_name_or_number_and_refuses_bad_ones(cli, tmp_path, sqlite_url):
+    pages = {("Alpha", 0): [("2024-01-02T10:00:00Z", "Ann", "Alpha text")],
+             ("Talk:Alpha", 1): [("2024-01-03T10:00:00Z", "Ann", "A question about Alpha")]}
+    export = write_export(tmp_path / "wiki.xml", pages).resolve().as_uri()
+    assert cli("wiki", "add", "test.wiki", "--api-url", export)[0] == 0
+    assert cli("course", "create", "c1", "--title", "C", "--start", "2024-01-01", "--end", "2024-01-10",
+               "--wiki", "test.wiki", "--namespaces", "test.wiki:Main")[0] == 0
+    assert cli("enroll", "c1", "Ann")[0] == 0
+    assert cli("update", "c1", "--as-of", "2024-02-01T00:00:00Z")[0] == 0
+    doc = json.loads(cli("stats", "c1", "--json")[1])["course"]
+    assert (doc["article_namespaces"], doc["article_count"], doc["revision_count"]) == ({"test.wiki": [0]}, 1, 1)
+    before = snapshot(sqlite_url)
+    for value, error in (("test.wiki:Nowhere", "test.wiki: the wiki has no namespace named 'Nowhere'"),
+                         ("test.wiki:2", "test.wiki: namespace 2: User and Draft are tracked besides the "
+                                         "article namespaces"),
+                         ("test.wiki", "--namespaces 'test.wiki': expected DOMAIN:NS[,NS...]"),
+                         ("other.wiki:0", "unknown wiki 'other.wiki'")):
+        code, out, err = cli("course", "edit", "c1", "--namespaces", value)
+        assert (code, out) == (1, "") and err.startswith(f"error: {error}"), err
+    assert snapshot(sqlite_url) == before
+    assert cli("course", "edit", "c1", "--namespaces", "test.wiki:0,talk") == (
+        0, "course c1 changed: namespaces on test.wiki 0 -> 0,1; the next update adjusts its statistics\n", "")
+    assert cli("update", "c1", "--as-of", "2024-02-01T00:00:00Z")[0] == 0
+    doc = json.loads(cli("stats", "c1", "--json")[1])["course"]
+    assert (doc["article_namespaces"], doc["article_count"], doc["revision_count"]) == ({"test.wiki": [0, 1]}, 2, 2)
+    assert "on test.wiki (articles: namespaces 0, 1);" in cli("stats", "c1")[1]
+    assert "namespaces changed" in cli("changes", "c1")[1]

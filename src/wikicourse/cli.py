@@ -114,15 +114,20 @@ def course() -> None:
 @click.option("--wiki", "wikis", multiple=True, required=True, metavar="DOMAIN",
               help="A registered wiki to track; repeat it for each wiki.")
 @click.option("--timeslice-days", default=1, show_default=True, type=int, help="The length of a timeslice, in days.")
+@click.option("--namespaces", "namespaces", multiple=True, metavar="DOMAIN:NS[,NS...]",
+              help="The namespaces counted as articles on that wiki, by number or name (Main, Project, "
+                   "Page, ...); main space by default, User and Draft always tracked besides; repeatable.")
 @pass_ctx
 def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wikis: tuple[str, ...],
-                  timeslice_days: int) -> None:
+                  timeslice_days: int, namespaces: tuple[str, ...]) -> None:
     """Create a course tracking one or more wikis."""
     from . import courses as course_api
+    from .namespaces import resolve_option
 
-    course_api.create_course(ctx.engine, slug, title=title, start=course_api.parse_date(start, "start date"),
-                             end=course_api.parse_date(end, "end date"), wikis=wikis,
-                             timeslice_days=timeslice_days)
+    start_day = course_api.parse_date(start, "start date")
+    end_day = course_api.parse_date(end, "end date")
+    course_api.create_course(ctx.engine, slug, title=title, start=start_day, end=end_day, wikis=wikis,
+                             timeslice_days=timeslice_days, namespaces=resolve_option(ctx.engine, namespaces))
     click.echo(f"course {slug} created; enroll students, then run `wikicourse update {slug}`")
 
 
@@ -134,23 +139,30 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
 @click.option("--remove-wiki", multiple=True, metavar="DOMAIN",
               help="Stop tracking this wiki (its edits stop counting); repeatable.")
 @click.option("--timeslice-days", type=int, help="New timeslice length (the next update rebuilds the windows from the stored revisions).")
+@click.option("--namespaces", "namespaces", multiple=True, metavar="DOMAIN:NS[,NS...]",
+              help="The namespaces counted as articles on that wiki, by number or name (Main, Project, "
+                   "Page, ...); the next update re-derives the figures, fetching only what the store lacks; User and Draft always tracked besides; repeatable.")
 @pass_existing
 def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
-                remove_wiki: tuple[str, ...], timeslice_days: int | None) -> None:
-    """Change a course's dates, wikis or timeslices.
+                remove_wiki: tuple[str, ...], timeslice_days: int | None, namespaces: tuple[str, ...]) -> None:
+    """Change a course's dates, wikis or namespaces.
 
     The next update adjusts its statistics. Says what changed; with values the course already
     has, says "nothing to change", writes nothing and exits 0; with no option at all, it is an
     error (exit 1)."""
     from . import courses as course_api
 
-    if not (start or end or add_wiki or remove_wiki or timeslice_days is not None):
-        raise InvalidInput("nothing to change: give --start, --end, --add-wiki, --remove-wiki or --timeslice-days")
+    from .namespaces import resolve_option
+
+    if not (start or end or add_wiki or remove_wiki or timeslice_days is not None or namespaces):
+        raise InvalidInput("nothing to change: give --start, --end, --add-wiki, --remove-wiki, --timeslice-days "
+                           "or --namespaces")
+    start_day = course_api.parse_date(start, "start date") if start else None
+    end_day = course_api.parse_date(end, "end date") if end else None
     changes = course_api.edit_course(
-        ctx.engine, slug,
-        start=course_api.parse_date(start, "start date") if start else None,
-        end=course_api.parse_date(end, "end date") if end else None,
-        add_wikis=add_wiki, remove_wikis=remove_wiki, timeslice_days=timeslice_days)
+        ctx.engine, slug, start=start_day, end=end_day,
+        add_wikis=add_wiki, remove_wikis=remove_wiki, timeslice_days=timeslice_days,
+        namespaces=resolve_option(ctx.engine, namespaces))
     if changes.nothing:
         click.echo(f"course {slug}: nothing to change (it already has those values)")
     else:

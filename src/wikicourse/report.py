@@ -25,8 +25,11 @@ def table(headers: list[str], rows: list[list]) -> str:
 @renders
 def render(doc: dict) -> str:
     c = doc["course"]
+    spaces = c.get("article_namespaces", {})
+    wikis = [w if spaces.get(w, [0]) == [0] else f"{w} (articles: namespaces {', '.join(map(str, spaces[w]))})"
+             for w in c["wikis"]]
     out = [f"{c['title']} ({c['slug']})",
-           f"{c['start'][:10]} to {c['end'][:10]} on {', '.join(c['wikis'])}; "
+           f"{c['start'][:10]} to {c['end'][:10]} on {', '.join(wikis)}; "
            f"statistics as of {c['last_update'] or 'never updated'}", "",
            table(["students", "articles", "new", "revisions", "characters", "user space", "drafts",
                    "references"],

@@ -38,6 +38,7 @@ FOREVER = 10_000
 WIKIS = ["one.wiki", "two.wiki"]
 BASE = date(2024, 1, 1)
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+ARTICLE_SETS = [(0,), (0, 1), (1, 3), (0, 3)]
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +132,10 @@ op = st.one_of(
     st.tuples(st.just("fail"), st.integers(0, 2)),  # the next update's fetches fail after n pages
     st.tuples(st.just("wiki"), st.sampled_from(WIKIS), st.booleans()),
     st.tuples(st.just("slices"), st.sampled_from([1, 2, 3])),  # a new timeslice length
+    # The article namespaces on a wiki (docs/metrics.md#namespaces): talk pages counted as
+    # articles or not, main space left out; for the neighbour too, which widens the shared store.
+    st.tuples(st.just("namespaces"), st.sampled_from(WIKIS), st.sampled_from(ARTICLE_SETS)),
+    st.tuples(st.just("neighbour namespaces"), st.sampled_from(ARTICLE_SETS)),
     st.tuples(st.just("update"), st.integers(1, 240)),  # hours the clock moves on
     # The neighbouring course enrolls a student (maybe one of this course's) and updates.
     st.tuples(st.just("neighbour"), user),
@@ -177,6 +182,13 @@ def run(url: str, exports: dict[str, str], days: int, ops: list, wikis: Wikis) -
                 courses.enroll(engine, "d", [step[1]], "student", source_factory=cached_source)
                 update_course(engine, "d", as_of=clock, source_factory=wikis, grace_days=FOREVER)
                 wikis.fail_after = None
+            elif kind == "namespaces":
+                if step[1] in tracked:
+                    courses.edit_course(engine, "c", namespaces={step[1]: step[2]})
+            elif kind == "neighbour namespaces":
+                courses.edit_course(engine, "d", namespaces={"one.wiki": step[1]})
+                update_course(engine, "d", as_of=clock, source_factory=wikis, grace_days=FOREVER)
+                wikis.fail_after = None
             elif kind == "slices":
                 courses.edit_course(engine, "c", timeslice_days=step[1])
             elif kind == "wiki":
@@ -217,7 +229,7 @@ def fresh_rebuild(url: str, exports, doc: dict, wikis: Wikis) -> dict:
         c = doc["course"]
         courses.create_course(engine, "c", title="C", start=date.fromisoformat(c["start"][:10]),
                               end=date.fromisoformat(c["end"][:10]), wikis=c["wikis"],
-                              timeslice_days=c["timeslice_days"])
+                              timeslice_days=c["timeslice_days"], namespaces=c["article_namespaces"])
         for role in ("student", "instructor"):
             names = [u["username"] for u in doc["users"] if u["role"] == role]
             if names:
@@ -246,6 +258,11 @@ KNOWN = [
     # The period moved past the clock, then back: nothing was ingested, nothing is refused.
     [("enroll", ["Student A"], "student"), ("dates", 5, 0), ("update", 1), ("dates", 0, 0)],
     [STUDENTS, ("update", 200), ("slices", 3), ("update", 5), ("slices", 2)],  # the grid changes
+    # Talk pages counted as articles mid-course (the store widened), then main space left
+    # out, the neighbour widening the store meanwhile, a page published, a fetch failing.
+    [STUDENTS, ("update", 150), ("namespaces", "one.wiki", (0, 1)), ("update", 2), ("past", "publish", 0),
+     ("neighbour namespaces", (0, 3)), ("namespaces", "one.wiki", (1, 3)), ("fail", 0), ("update", 1),
+     ("namespaces", "one.wiki", (0,)), ("update", 1)],
     # The end moved inside the last multi-day window (to day 13 with 3-day windows), after
     # the course was ingested to its end.
     [STUDENTS, ("update", 300), ("shift", 0, -2), ("update", 5)],
