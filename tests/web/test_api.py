@@ -412,3 +412,19 @@ def test_the_registered_wikis_are_listed(env):
     client, _, _ = env
     listed = client.get("/api/wikis").json()["wikis"]
     assert [w["domain"] for w in listed] == [WIKI] and listed[0]["api_url"].startswith("file:")
+
+
+def test_editing_namespaces(env):
+    client, engine, tokens = env
+    for body, message in [({"namespaces": {WIKI: ["Nowhere"]}}, "no namespace named 'Nowhere'"),
+                          ({"namespaces": {WIKI: [2]}}, "User and Draft are tracked besides"),
+                          ({"namespaces": {WIKI: [-1]}}, "virtual namespaces"),
+                          ({"namespaces": {WIKI: []}}, "expected DOMAIN:NS"),
+                          ({"namespaces": {"nowhere.test": [0]}}, "unknown wiki 'nowhere.test'")]:
+        assert message in error_of(client.patch(f"/api/courses/{SLUG}", json=body,
+                                                headers=auth(tokens["admin"])), 422)
+    assert stats(engine, SLUG)["course"]["article_namespaces"] == {WIKI: [0]}
+    done = client.patch(f"/api/courses/{SLUG}", headers=auth(tokens["instructor"]),
+                        json={"namespaces": {WIKI: [0, "Talk"]}})
+    assert done.status_code == 200 and done.json()["course"]["article_namespaces"] == {WIKI: [0, 1]}
+    assert client.get(f"/api/courses/{SLUG}").json()["course"]["article_namespaces"] == {WIKI: [0, 1]}

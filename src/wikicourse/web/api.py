@@ -16,6 +16,7 @@ from .. import wikis as wiki_api
 from ..changes import course_changes
 from ..errors import InvalidInput
 from ..history import update_history
+from ..namespaces import resolve_option
 from ..models import ROLES
 from ..removal import removal_preview
 from ..stats import course_stats, per_wiki
@@ -47,6 +48,10 @@ class Edit(BaseModel):
     remove_wikis: list[str] = []
     timeslice_days: int | None = Field(None, description="New timeslice length in days, at least 1 (the next "
                                                          "update rebuilds the windows from the stored revisions)")
+    namespaces: dict[str, list[int | str]] = Field(
+        {}, description="Per tracked wiki, the namespaces counted as articles, by number or name "
+                        "(`{\"en.wikisource.org\": [0, \"Page\"]}`); User and Draft are tracked besides",
+        examples=[{"en.wikipedia.org": [0, "Project"]}])
 
 
 class StartUpdate(BaseModel):
@@ -158,13 +163,15 @@ def list_wikis(request: Request) -> dict:
     return {"wikis": wiki_api.list_wikis(request.app.state.engine)}
 
 
-@router.patch("/courses/{slug:path}", summary="Change the course's dates, wikis or timeslice length",
+@router.patch("/courses/{slug:path}", summary="Change the course's dates, wikis, timeslice length or namespaces",
               responses=errors(*ACT))
 def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
     require_manager(request, caller, slug)
-    course_api.edit_course(request.app.state.engine, slug, start=body.start, end=body.end,
+    engine = request.app.state.engine
+    spaces = resolve_option(engine, [f"{d}:{','.join(str(n) for n in ns)}" for d, ns in body.namespaces.items()])
+    course_api.edit_course(engine, slug, start=body.start, end=body.end,
                            add_wikis=body.add_wikis, remove_wikis=body.remove_wikis,
-                           timeslice_days=body.timeslice_days)
+                           timeslice_days=body.timeslice_days, namespaces=spaces)
     return {"course": course_stats(request.app.state.engine, slug, ("course",))["course"],
             "note": "the next update adjusts the statistics"}
 
