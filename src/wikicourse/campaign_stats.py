@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Date, Engine, and_, case, func, select
+from sqlalchemy import Connection, Date, Engine, String, and_, case, cast, func, literal, or_, select
 
 from .campaigns import campaign_id
 from .models.course import HEADLINE
-from .sources.base import NS_DRAFT, NS_MAIN, NS_USER, TRACKED_NAMESPACES
+from .namespaces import BESIDES
+from .sources.base import NS_DRAFT, NS_USER
 from .stats import iso
 from .models.tables import (
     articles,
@@ -48,7 +49,8 @@ def scope(campaign_ids: list[int] | None, until: date | None = None, per_course:
     A course counts a revision of a student (enrolled as such now) on a wiki it tracks, from the
     start of its first window there up to what it has ingested for that student
     (ingestion_coverage: never past its period's end nor its last update), on a page the wiki
-    still shows in a tracked namespace: what its own figures count after its next update.
+    still shows in a tracked namespace of the course there (`article`: in one of its article
+    namespaces): what its own figures count after its next update.
     `campaign_ids` None: every campaign.
     """
     chosen = [campaign_courses.c.campaign_id.in_(campaign_ids)] if campaign_ids is not None else []
@@ -64,8 +66,12 @@ def scope(campaign_ids: list[int] | None, until: date | None = None, per_course:
         .subquery("first_window")
     )
     owner = campaign_courses.c.course_id if per_course else campaign_courses.c.campaign_id
+    # In an article namespace of the course on that wiki ("0,4" holds ",4,"), any dialect.
+    article = (literal(",") + course_wikis.c.namespaces_applied + literal(",")).contains(
+        literal(",") + cast(articles.c.namespace, String) + literal(","))
     q = (
-        select(owner.label("owner"), revisions.c.wiki_id, revisions.c.rev_id)
+        select(owner.label("owner"), revisions.c.wiki_id, revisions.c.rev_id,
+               func.max(case((article, 1), else_=0)).label("article"))
         .join(
             enrollments, and_(enrollments.c.course_id == campaign_courses.c.course_id, enrollments.c.role == "student")
         )
@@ -101,11 +107,11 @@ def scope(campaign_ids: list[int] | None, until: date | None = None, per_course:
             and_(
                 articles.c.id == revisions.c.article_id,
                 ~articles.c.deleted,
-                articles.c.namespace.in_(TRACKED_NAMESPACES),
+                or_(articles.c.namespace.in_(BESIDES), article),
             ),
         )
         .where(*chosen)
-        .distinct()
+        .group_by(owner, revisions.c.wiki_id, revisions.c.rev_id)
     )
     if until is not None:
         q = q.where(revisions.c.timestamp < _until_end(until))
@@ -116,16 +122,17 @@ def _sum(expr):
     return func.coalesce(func.sum(expr), 0)
 
 
-def _figures() -> list:
-    """The headline figures but student_count, over scope rows joined to their revision and article."""
-    main = articles.c.namespace == NS_MAIN
+def _figures(s) -> list:
+    """The headline figures but student_count, over scope rows joined to their revision and
+    article; a revision is an article's when some course counts it in an article namespace."""
+    main = s.c.article == 1
 
     def characters(ns: int):
         return _sum(case((articles.c.namespace == ns, revisions.c.characters), else_=0))
 
     return [
         func.count().label("revision_count"),
-        characters(NS_MAIN).label("character_sum"),
+        _sum(case((main, revisions.c.characters), else_=0)).label("character_sum"),
         characters(NS_USER).label("character_sum_user"),
         characters(NS_DRAFT).label("character_sum_draft"),
         _sum(case((main, revisions.c["references"]), else_=0)).label("references_count"),
@@ -149,7 +156,7 @@ def headline(conn: Connection, campaign_ids: list[int] | None, until: date | Non
     """Each campaign's headline figures: {campaign_id: {figure: value}} (campaigns with none left out)."""
     s = scope(campaign_ids, until)
     out: dict[int, dict] = defaultdict(lambda: dict(ZERO))
-    for r in conn.execute(_over(s, s.c.owner, *_figures()).group_by(s.c.owner)):
+    for r in conn.execute(_over(s, s.c.owner, *_figures(s)).group_by(s.c.owner)):
         out[r.owner].update({k: v for k, v in r._mapping.items() if k != "owner"})
     chosen = [campaign_courses.c.campaign_id.in_(campaign_ids)] if campaign_ids is not None else []
     # Every student counts, edited or not, once however many of the campaign's courses enroll them.
@@ -234,7 +241,7 @@ def _member_courses(conn: Connection, cid: int, until: date | None) -> list[dict
     dated = {}
     if until is not None:
         s = scope([cid], until, per_course=True)
-        dated = {r.owner: r._mapping for r in conn.execute(_over(s, s.c.owner, *_figures()).group_by(s.c.owner))}
+        dated = {r.owner: r._mapping for r in conn.execute(_over(s, s.c.owner, *_figures(s)).group_by(s.c.owner))}
 
     def figures(c) -> dict:
         if until is None:
@@ -264,7 +271,7 @@ def _per_wiki(conn: Connection, cid: int, until: date | None) -> list[dict]:
         r.wiki_id: r
         for r in conn.execute(
             _over(
-                s, revisions.c.wiki_id, func.count(func.distinct(revisions.c.user_id)).label("editors"), *_figures()
+                s, revisions.c.wiki_id, func.count(func.distinct(revisions.c.user_id)).label("editors"), *_figures(s)
             ).group_by(revisions.c.wiki_id)
         )
     }
@@ -293,7 +300,7 @@ def _activity(conn: Connection, cid: int, until: date | None) -> list[dict]:
     """Revisions and characters added to articles per day (UTC) and wiki, days with none left out."""
     s = scope([cid], until)
     day = func.date(revisions.c.timestamp, type_=Date).label("day")
-    main = case((articles.c.namespace == NS_MAIN, revisions.c.characters), else_=0)
+    main = case((s.c.article == 1, revisions.c.characters), else_=0)
     rows = conn.execute(
         _over(s, day, wikis.c.domain, func.count().label("revision_count"), _sum(main).label("character_sum"))
         .join(wikis, wikis.c.id == revisions.c.wiki_id)
