@@ -262,26 +262,31 @@ def expected_campaign(facts: Mapping[str, Iterable[Any]] | Iterable[Any], course
     courses' in-scope revision sets, each revision once, and every student once.
 
     Each course is a mapping of `students`, `start`, `end` (dates, inclusive), `wikis` and
-    `as_of` (its last update), as expected_stats takes them. With `until` (a date), only
+    `as_of` (its last update), and maybe `article_namespaces`, as expected_stats takes them; a
+    revision is an article's when a course counting it counts it in an article namespace. With `until` (a date), only
     revisions before the next day's 00:00 UTC count. Returns {"campaign": headline figures,
     "wikis": {wiki: figures and editors}, "activity": {(day, wiki): (revisions, characters)}}.
     """
     pairs = _pairs(facts)
     union: dict[tuple[str, Any], Any] = {}  # (wiki, fact) -> fact: a revision counted by two courses is one
+    articled: set[tuple[str, Any]] = set()
     students: set[str] = set()
     for c in courses:
         mine = {canonical(s) for s in c["students"]}
         students |= mine
         first = datetime.combine(_date(c["start"]), time(0, 0, 0), UTC)
         last = datetime.combine(_date(c["end"]), time(23, 59, 59), UTC)
-        for wiki, f in _in_scope(pairs, mine, first, last, c["wikis"], _utc(c["as_of"])):
+        article = c.get("article_namespaces") or {}
+        for wiki, f in _in_scope(pairs, mine, first, last, c["wikis"], _utc(c["as_of"]), article):
             union[(wiki, f)] = f
+            if f.namespace in article.get(wiki, (MAIN,)):
+                articled.add((wiki, f))
     if until is not None:
         stop = datetime.combine(_date(until) + timedelta(days=1), time(0, 0, 0), UTC)
         union = {k: f for k, f in union.items() if _utc(f.timestamp) < stop}
 
     def figures(revs: list[tuple[str, Any]]) -> dict:
-        main = [(w, f) for w, f in revs if f.namespace == MAIN]
+        main = [(w, f) for w, f in revs if (w, f) in articled]
         return {
             "revision_count": len(revs),
             "character_sum": sum(max(0, f.sizediff) for _, f in main),
@@ -301,5 +306,5 @@ def expected_campaign(facts: Mapping[str, Iterable[Any]] | Iterable[Any], course
     for w, f in revs:
         key = (_utc(f.timestamp).date().isoformat(), w)
         n, chars = activity.get(key, (0, 0))
-        activity[key] = (n + 1, chars + (max(0, f.sizediff) if f.namespace == MAIN else 0))
+        activity[key] = (n + 1, chars + (max(0, f.sizediff) if (w, f) in articled else 0))
     return {"campaign": {"student_count": len(students), **figures(revs)}, "wikis": wikis, "activity": activity}

@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from support.oracle import comparable, expected_stats
-from wikicourse import courses
+from support.oracle import comparable, expected_campaign, expected_stats
+from wikicourse import campaigns, courses
+from wikicourse.campaign_stats import campaign_stats
 from wikicourse.db import open_db
 from wikicourse.demo.generate import generate
 from wikicourse.errors import InvalidInput
@@ -144,6 +145,30 @@ def test_a_second_course_sharing_the_store_keeps_its_own_namespaces(engine, wiki
     assert figures(engine) == comparable(oracle(facts, (0, 3), day10))
     d = comparable(course_stats(engine, "d"))
     assert d["course"] | {"slug": "c", "title": "C"} == comparable(oracle(facts, (0,), day10))["course"]
+
+
+def test_a_campaign_counts_a_revision_as_an_article_s_when_one_of_its_courses_does(engine, wiki):
+    api, facts = wiki
+    source = Counting(api)
+    add_wiki(engine, WIKI, api)
+    day12 = T0 + timedelta(days=12)
+    spec = {"c": dict(students=USERS[:3], article_namespaces={WIKI: [0, 1]}),
+            "d": dict(students=USERS[2:5], article_namespaces={WIKI: [3]})}
+    campaigns.create_campaign(engine, "both", title="Both")
+    for slug, c in spec.items():
+        courses.create_course(engine, slug, title=slug.upper(), start=START, end=END, wikis=[WIKI],
+                              namespaces=c["article_namespaces"])
+        courses.enroll(engine, slug, c["students"], "student", source_factory=source)
+        update_course(engine, slug, as_of=day12, source_factory=source)
+    campaigns.add_courses(engine, "both", list(spec))
+    want = expected_campaign(facts, [dict(c, start=START, end=END, wikis=[WIKI], as_of=day12) for c in spec.values()])
+    doc = campaign_stats(engine, "both")
+    assert {k: doc["campaign"][k] for k in want["campaign"]} == want["campaign"]
+    assert {(a["date"], a["wiki"]): (a["revision_count"], a["character_sum"]) for a in doc["activity"]} == \
+        want["activity"]
+    alone = expected_campaign(facts, [dict(spec["d"], start=START, end=END, wikis=[WIKI], as_of=day12)])
+    assert {k: v for k, v in course_stats(engine, "d")["course"].items() if k in alone["campaign"]} == \
+        alone["campaign"]
 
 
 def test_bad_namespaces_are_refused_and_change_nothing(engine, wiki):
