@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Date, Engine, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Connection, Date, Engine, and_, case, func, or_, select
 
 from .campaigns import campaign_id
 from .models.course import HEADLINE
-from .namespaces import BESIDES
+from .namespaces import BESIDES, listed_in
 from .sources.base import NS_DRAFT, NS_USER
 from .stats import iso
 from .models.tables import (
@@ -66,9 +66,8 @@ def scope(campaign_ids: list[int] | None, until: date | None = None, per_course:
         .subquery("first_window")
     )
     owner = campaign_courses.c.course_id if per_course else campaign_courses.c.campaign_id
-    # In an article namespace of the course on that wiki ("0,4" holds ",4,"), any dialect.
-    article = (literal(",") + course_wikis.c.namespaces_applied + literal(",")).contains(
-        literal(",") + cast(articles.c.namespace, String) + literal(","))
+    # In an article namespace of the course on that wiki.
+    article = listed_in(course_wikis.c.namespaces_applied, articles.c.namespace)
     q = (
         select(owner.label("owner"), revisions.c.wiki_id, revisions.c.rev_id,
                func.max(case((article, 1), else_=0)).label("article"))

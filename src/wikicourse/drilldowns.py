@@ -38,7 +38,8 @@ from .models.tables import (
     wikis,
 )
 from .redact import without_credentials
-from .sources.base import NS_DRAFT, NS_MAIN, NS_USER, TRACKED_NAMESPACES, normalize_username
+from .namespaces import BESIDES, DEFAULT, applied, listed_in, tracked
+from .sources.base import NS_DRAFT, NS_USER, normalize_username
 from .stats import iso
 
 PER_PAGE = 50
@@ -77,8 +78,9 @@ def counted_revisions(course_id: int, *, counted_pages: bool = True):
         revisions.c.timestamp < ingestion_coverage.c.ingested_until,
     )
     page = articles.c.id == revisions.c.article_id
+    article = listed_in(course_wikis.c.namespaces_applied, articles.c.namespace)  # an article namespace there
     if counted_pages:
-        page = and_(page, ~articles.c.deleted, articles.c.namespace.in_(TRACKED_NAMESPACES))
+        page = and_(page, ~articles.c.deleted, or_(articles.c.namespace.in_(BESIDES), article))
     return (
         select(
             revisions.c.wiki_id,
@@ -87,9 +89,10 @@ def counted_revisions(course_id: int, *, counted_pages: bool = True):
             revisions.c.article_id,
             revisions.c.timestamp,
             revisions.c.characters,
-            case((articles.c.namespace == NS_MAIN, revisions.c.references), else_=0).label("references"),
+            case((article, revisions.c.references), else_=0).label("references"),
             revisions.c.new,
             articles.c.namespace,
+            case((article, 1), else_=0).label("article"),
             articles.c.title,
             course_wiki_timeslices.c.start.label("window_start"),
             course_wiki_timeslices.c.end.label("window_end"),
@@ -110,8 +113,8 @@ def _sum(expr):
 
 def _figures(rows) -> list:
     """The figures of a set of counted revisions, named as the stats document names a
-    student's, plus the articles and new articles (main space) among them."""
-    main = rows.c.namespace == NS_MAIN
+    student's, plus the articles and new articles (in the article namespaces) among them."""
+    main = rows.c.article == 1
     return [
         func.count().label("revision_count"),
         _sum(case((main, rows.c.characters), else_=0)).label("character_sum_ms"),
@@ -243,7 +246,7 @@ def student_drilldown(engine: Engine, slug: str, username: str, paging: Paging =
         pages = conn.execute(
             select(
                 mine.c.article_id, wikis.c.domain, mine.c.title, mine.c.namespace,
-                func.count().label("revision_count"), _sum(mine.c.characters).label("character_sum"),
+                func.max(mine.c.article).label("article"), func.count().label("revision_count"), _sum(mine.c.characters).label("character_sum"),
                 _sum(mine.c.references).label("references_count"),
                 (func.max(case((mine.c.new, 1), else_=0)) > 0).label("new_article"),
                 func.max(mine.c.timestamp).label("last_edit"),
@@ -263,7 +266,7 @@ def student_drilldown(engine: Engine, slug: str, username: str, paging: Paging =
         "articles": [
             {"id": p.article_id, "wiki": p.domain, "title": p.title, "namespace": p.namespace,
              "revision_count": p.revision_count, "character_sum": p.character_sum,
-             "references_count": p.references_count, "new_article": bool(p.new_article) and p.namespace == NS_MAIN,
+             "references_count": p.references_count, "new_article": bool(p.new_article) and p.article == 1,
              "last_edit": iso(p.last_edit)}
             for p in pages
         ],
@@ -316,7 +319,8 @@ def article_drilldown(engine: Engine, slug: str, article_id: int, paging: Paging
             .order_by(wiki_changes.c.at, wiki_changes.c.id)
         ).all()
         course = _course(conn, cid)
-    counted = not page.deleted and page.namespace in TRACKED_NAMESPACES
+        spaces = applied(conn, cid).get(page.wiki_id, DEFAULT)
+    counted = not page.deleted and page.namespace in tracked(spaces)
     return {
         "course": course,
         "article": {

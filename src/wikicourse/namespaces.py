@@ -107,6 +107,15 @@ def in_tracked_space(by_wiki: Mapping[int, Iterable[int]], wiki_id, namespace):
     return or_(namespace.in_(BESIDES), in_article_space(by_wiki, wiki_id, namespace))
 
 
+def listed_in(spaces_column, namespace_column):
+    """SQL: `namespace_column` is one of the comma-separated numbers of `spaces_column` ("0,4"
+    holds ",4,"), the same on SQLite and PostgreSQL: for queries over several courses."""
+    from sqlalchemy import String, cast, literal
+
+    return (literal(",") + spaces_column + literal(",")).contains(
+        literal(",") + cast(namespace_column, String) + literal(","))
+
+
 def store_namespaces(conn: Connection, wiki_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """What the shared store holds of a wiki: (namespaces fetched, namespaces with references)."""
     row = conn.execute(select(wikis.c.namespaces, wikis.c.ref_namespaces).where(wikis.c.id == wiki_id)).one()

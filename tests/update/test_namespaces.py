@@ -10,7 +10,11 @@ import pytest
 from support.oracle import comparable, expected_campaign, expected_stats
 from wikicourse import campaigns, courses
 from wikicourse.campaign_stats import campaign_stats
+from sqlalchemy import select
+
 from wikicourse.db import open_db
+from wikicourse.models.tables import articles
+from wikicourse.drilldowns import article_drilldown, student_drilldown
 from wikicourse.demo.generate import generate
 from wikicourse.errors import InvalidInput
 from wikicourse.namespaces import resolve_option
@@ -57,6 +61,9 @@ class Counting:
 
     def __getattr__(self, name):
         return getattr(self.source, name)
+
+
+USER_FIGURES = ("revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft", "references_count")
 
 
 def oracle(facts, article, as_of: datetime, students=USERS[:4]) -> dict:
@@ -125,6 +132,17 @@ def test_namespaces_changed_mid_course_give_the_oracles_figures_fetching_only_wh
         assert figures(engine) == expected
         update(day20, full=True)
         assert figures(engine) == expected
+        # The drill-downs, counted from the store, agree with the course's own figures.
+        doc = course_stats(engine, "c")
+        for user in doc["users"]:
+            drill = student_drilldown(engine, "c", user["username"])["student"]
+            assert {k: drill[k] for k in USER_FIGURES} == {k: user[k] for k in USER_FIGURES}
+        talk = next(a for a in doc["articles"] if a["namespace"] in (1, 3))
+        with engine.connect() as conn:
+            talk_id = conn.scalar(select(articles.c.id).where(articles.c.title == talk["title"]))
+        drill = article_drilldown(engine, "c", talk_id)["article"]
+        assert drill["counted"] and (drill["revision_count"], drill["references_count"]) == (
+            talk["revision_count"], talk["references_count"])
     finally:
         engine.dispose()
 
