@@ -137,3 +137,56 @@ def test_namespaces_added_mid_course_on_a_live_wiki(live_wiki, tmp_path):
     # Taking namespaces back, or leaving them, is local: no more requests than a plain update.
     assert costs["back to main space"][0] == plain and costs["Project and Talk again"][0] == plain
     assert costs["Project and Talk added (the store widened)"][0] > plain
+
+
+# -- what widening costs, on the two generated wikis loaded into MediaWiki --------------------
+
+def _costs(proxies, engine) -> dict:
+    from twowikis import revision_contents, usercontribs
+
+    with engine.connect() as conn:
+        rows = conn.scalar(select(func.count()).select_from(revisions))
+    return {"usercontribs": sum(len(usercontribs(p)) for p in proxies.values()),
+            "texts": sum(len(revision_contents(p)) for p in proxies.values()), "rows": rows}
+
+
+def _reset(proxies) -> None:
+    for p in proxies.values():
+        p.schedule([])
+
+
+def test_what_counting_talk_pages_costs_on_the_test_wikis(new_db, proxies, proxy_urls, facts, tmp_path):
+    from support import oracle
+    from twowikis import DOMAINS, USERS, Course
+
+    T1, T2, T3 = "2024-03-11T13:17:00Z", "2024-03-18T19:40:00Z", "2024-03-20T08:00:00Z"
+    talk = {d: (0, 1, 3) for d in DOMAINS}
+    measured = {}
+
+    def step(label: str, course: Course, as_of: str, article=None) -> None:
+        _reset(proxies)
+        assert course.update(as_of).status == "done"
+        measured[label] = _costs(proxies, course.engine)
+        want = oracle.expected_stats(facts, students=course.students, instructors=course.instructors,
+                                     start=course.start, end=course.end, wikis=course.wikis, as_of=as_of,
+                                     slug=course.slug, title=course.title, article_namespaces=article)
+        assert oracle.comparable(course.stats()) == want
+
+    # A course counting main space, then talk pages as well from T2 on: the store widens.
+    plain = Course.create(new_db("plain"), proxy_urls, students=USERS[:8])
+    step("main space, first update (T1)", plain, T1)
+    step("main space, T2", plain, T2)
+    courses.edit_course(plain.engine, plain.slug, namespaces=talk)
+    step("talk pages added at T2: the store widens", plain, T2, talk)
+    step("talk pages, T3", plain, T3, talk)
+    # The same course counting talk pages from its creation, in a database of its own.
+    wide = Course.create(new_db("wide"), proxy_urls, students=USERS[:8], slug="wide")
+    courses.edit_course(wide.engine, wide.slug, namespaces=talk)
+    step("talk pages from the start, T1", wide, T1, talk)
+    step("talk pages from the start, T2", wide, T2, talk)
+    step("talk pages from the start, T3", wide, T3, talk)
+    print("\nusercontribs requests, text requests, stored revisions (cumulative):")
+    for label, c in measured.items():
+        print(f"  {label}: {c['usercontribs']}, {c['texts']}, {c['rows']}")
+    assert measured["talk pages added at T2: the store widens"]["usercontribs"] > 0
+    assert measured["talk pages added at T2: the store widens"]["rows"] > measured["main space, T2"]["rows"]
