@@ -670,6 +670,30 @@ def test_the_timeslice_length_is_shown_and_set_in_the_manage_form_and_checked_li
     starts = {t["start"][:10] for t in course_stats(writer.engine, SLUG)["timeslices"]}
     assert len(starts) == -(-31 // (days + 6))
 
+def test_the_article_namespaces_are_shown_and_set_in_the_manage_form(writer, demo_db):
+    sign_in(writer, demo_db.instructor)
+    csrf = _csrf(writer, SLUG)
+    form = page(writer.get(f"/courses/{SLUG}/manage").text).one("form", id="edit-course")
+    assert form.one("input", name="ns_wiki").get("value") == DEMO_WIKI
+    assert form.one("input", name="ns_list").get("value") == "0"
+    for typed, message in (("0, Nowhere", "the wiki has no namespace named 'Nowhere'"),
+                           ("User", "User and Draft are tracked besides")):
+        r = writer.post(f"/courses/{SLUG}/edit", data={"csrf": csrf, "ns_wiki": DEMO_WIKI, "ns_list": typed})
+        assert r.status_code == 422 and message in page(r.text).one("p", class_="flash").text
+        assert page(r.text).one("input", name="ns_list").get("value") == typed  # kept to correct
+        assert course_stats(writer.engine, SLUG)["course"]["article_namespaces"] == {DEMO_WIKI: [0]}
+    r = writer.post(f"/courses/{SLUG}/edit", data={"csrf": csrf, "ns_wiki": DEMO_WIKI, "ns_list": "0"})
+    assert r.status_code == 200 and "Nothing to change" in page(r.text).one("p", class_="flash").text
+    r = writer.post(f"/courses/{SLUG}/edit", data={"csrf": csrf, "ns_wiki": DEMO_WIKI, "ns_list": "Main, talk"})
+    assert r.status_code == 200 and "namespaces on demo.wikicourse.invalid 0 -> 0,1" in \
+        page(r.text).one("p", class_="flash").text
+    assert page(r.text).one("input", name="ns_list").get("value") == "0, 1"
+    update(writer.engine, SLUG, AS_OF)
+    doc = course_stats(writer.engine, SLUG)
+    assert doc["course"]["article_namespaces"] == {DEMO_WIKI: [0, 1]}
+    assert any(a["namespace"] == 1 for a in doc["articles"])
+
+
 def test_start_update_while_one_runs_shows_a_flash_and_the_progress(writer, demo_db):
     sign_in(writer, demo_db.instructor)
     csrf = _csrf(writer, SLUG)

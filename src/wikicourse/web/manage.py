@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from .. import courses as course_api
 from ..errors import CourseBusy, InvalidInput
+from ..namespaces import resolve_option
 from ..models import ROLES
 from ..removal import removal_preview
 from ..sessions import HOURS, close_session, open_session
@@ -190,21 +191,27 @@ def disenroll(request: Request, slug: str, csrf: Csrf = None, username: Text = "
 @router.post("/courses/{slug:path}/edit")
 def edit(request: Request, slug: str, csrf: Csrf = None, start: Text = "", end: Text = "",
          add_wiki: Text = "", remove_wiki: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies it)
-         timeslice_days: Text = ""):
+         timeslice_days: Text = "",
+         ns_wiki: Annotated[list[str], Form()] = [], ns_list: Annotated[list[str], Form()] = []):  # noqa: B006
     acting(request, slug, csrf)
     engine = request.app.state.engine
+    typed_ns = dict(zip(ns_wiki, ns_list))
     try:
         days = course_api.parse_days(timeslice_days) if timeslice_days.strip() else None
+        # Only the wikis whose namespaces were retyped: resolving names asks the wiki.
+        shown = {d: ", ".join(map(str, ns)) for d, ns in
+                 course_stats(engine, slug, ("course",))["course"]["article_namespaces"].items()}
+        spaces = resolve_option(engine, [f"{d}:{v}" for d, v in typed_ns.items() if v.strip() != shown.get(d)])
         changes = course_api.edit_course(
             engine, slug,
             start=course_api.parse_date(start, "start date") if start.strip() else None,
             end=course_api.parse_date(end, "end date") if end.strip() else None,
             add_wikis=[add_wiki.strip()] if add_wiki.strip() else [], remove_wikis=remove_wiki,
-            timeslice_days=days)
+            timeslice_days=days, namespaces=spaces)
     except InvalidInput as exc:
         return manage_page(request, slug, 422, flash={"kind": "error", "message": f"Nothing changed: {exc}"},
                            typed={"start": start, "end": end, "add_wiki": add_wiki,
-                                  "timeslice_days": timeslice_days})
+                                  "timeslice_days": timeslice_days, "ns": typed_ns})
     if changes.nothing:
         return back_to_manage(request, slug, "Nothing to change: the course already has those values.")
     return back_to_manage(request, slug, f"Course changed: {'; '.join(changes.describe())}. "
