@@ -122,20 +122,30 @@ def store_namespaces(conn: Connection, wiki_id: int) -> tuple[tuple[int, ...], t
     return parse(row.namespaces), parse(row.ref_namespaces)
 
 
+def store_state(conn: Connection, wiki_id: int) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """store_namespaces and the store's generation, read together (a fetch is made with them)."""
+    row = conn.execute(select(wikis.c.namespaces, wikis.c.ref_namespaces, wikis.c.store_generation)
+                       .where(wikis.c.id == wiki_id)).one()
+    return parse(row.namespaces), parse(row.ref_namespaces), row.store_generation
+
+
 def widen_store(conn: Connection, wiki_id: int, article: Iterable[int]) -> bool:
     """Make the store hold what counting `article` needs on the wiki; returns whether it grew.
 
     When it grows, every span of the wiki's store is forgotten: it was read without the new
     namespaces (or their references). The rows stay, replaced when whoever needs a span
     next reads it again (a course counting as before reads only its current window again).
+    The store's generation grows with it: a fetch under way with the old namespaces records
+    spans of the old generation, which hold nothing (no lock is needed).
     """
     fetched, refs = store_namespaces(conn, wiki_id)
     want_fetched, want_refs = set(fetched) | set(tracked(article)), set(refs) | set(article)
     if want_fetched == set(fetched) and want_refs == set(refs):
         return False
     conn.execute(update(wikis).where(wikis.c.id == wiki_id)
-                 .values(namespaces=render(want_fetched), ref_namespaces=render(want_refs)))
-    conn.execute(delete(contribution_reads).where(contribution_reads.c.wiki_id == wiki_id))
+                 .values(namespaces=render(want_fetched), ref_namespaces=render(want_refs),
+                         store_generation=wikis.c.store_generation + 1))
+    conn.execute(delete(contribution_reads).where(contribution_reads.c.wiki_id == wiki_id))  # no longer of use
     return True
 
 

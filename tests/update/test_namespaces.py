@@ -208,3 +208,27 @@ def test_bad_namespaces_are_refused_and_change_nothing(engine, wiki):
             courses.edit_course(engine, "c", namespaces={WIKI: bad})
     assert course_stats(engine, "c")["course"]["article_namespaces"] == {WIKI: [0]}
     assert courses.edit_course(engine, "c", namespaces={WIKI: [0]}).nothing
+
+
+def test_spans_read_before_the_store_widened_hold_nothing_even_when_recorded_after(engine, wiki):
+    """A fetch under way while another course widens the store records its spans in the old
+    generation: nobody takes them for a read of the wider namespaces (no lock needed)."""
+    from wikicourse.namespaces import store_state, widen_store
+    from wikicourse.update.spans import record_read, spans_of
+
+    api, _ = wiki
+    add_wiki(engine, WIKI, api)
+    courses.create_course(engine, "c", title="C", start=START, end=END, wikis=[WIKI])
+    courses.enroll(engine, "c", USERS[:1], "student", source_factory=Counting(api))
+    with engine.begin() as conn:
+        wiki_id, user_id = 1, 1
+        read_in = store_state(conn, wiki_id)[2]
+        record_read(conn, wiki_id, {user_id: (T0, T0 + timedelta(days=1))}, read_in)
+        assert spans_of(conn, wiki_id, [user_id])[user_id] == [(T0, T0 + timedelta(days=1))]
+        assert widen_store(conn, wiki_id, [0, 1]) and not widen_store(conn, wiki_id, [1])
+        assert store_state(conn, wiki_id) == ((0, 1, 2, 118), (0, 1), read_in + 1)
+        assert spans_of(conn, wiki_id, [user_id]) == {}
+        record_read(conn, wiki_id, {user_id: (T0, T0 + timedelta(days=2))}, read_in)  # the old fetch's checkpoint
+        assert spans_of(conn, wiki_id, [user_id]) == {}
+        record_read(conn, wiki_id, {user_id: (T0, T0 + timedelta(days=2))}, read_in + 1)
+        assert spans_of(conn, wiki_id, [user_id])[user_id] == [(T0, T0 + timedelta(days=2))]

@@ -31,9 +31,11 @@ class Wiki(Base):
     # What the shared store holds of this wiki (docs/shared-ingestion.md): the namespaces whose
     # contributions are fetched, and those whose revisions' references are asked for, the union
     # over every course that ever counted here (comma-separated). They only grow; when they do,
-    # every span of `contribution_reads` on the wiki is forgotten, read before with less.
+    # `store_generation` grows too, and only the spans of `contribution_reads` of the current
+    # generation hold anything: those read before, with less, are forgotten.
     namespaces: Mapped[str] = mapped_column(String(255), default="0,2,118", server_default="0,2,118")
     ref_namespaces: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
+    store_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):
@@ -124,6 +126,8 @@ class ContributionRead(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The wiki's store_generation when read: a span of an older one holds nothing.
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class WikiChange(Base):

@@ -15,7 +15,7 @@ from ..models.tables import revision_refs
 from ..wikis import on_wiki, wiki_domains
 from .fetch import JobFailed, Contributions, WikiDone, fetch_wiki
 from .plan import FetchJob
-from ..namespaces import store_namespaces
+from ..namespaces import store_state
 from .runs import Progress
 from .wiki_logs import rename_account
 from .writer import StoreWriter
@@ -42,11 +42,11 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
     with engine.connect() as conn:
         domains = wiki_domains(conn, list(work))
         # What the store holds of each wiki: fetched so, and recorded only while still so.
-        store = {w: store_namespaces(conn, w) for w in work}
+        store = {w: store_state(conn, w) for w in work}
     out: queue.Queue = queue.Queue(maxsize=16)
     stop = threading.Event()
     threads = [threading.Thread(target=fetch_wiki, args=(sources[w], js, _refs_lookup(engine, w, not full),
-                                                         out, stop, store[w]),
+                                                         out, stop, store[w][:2]),
                                 name=f"fetch-wiki-{w}", daemon=True) for w, js in work.items()]
     for t in threads:
         t.start()

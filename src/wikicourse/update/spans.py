@@ -17,7 +17,7 @@ from typing import Iterable
 from sqlalchemy import Connection, delete, insert, select
 
 from ..sql import chunks
-from ..models.tables import contribution_reads
+from ..models.tables import contribution_reads, wikis
 
 Span = tuple[datetime, datetime]
 SECOND = timedelta(seconds=1)
@@ -73,12 +73,19 @@ def cut(spans: list[Span], start: datetime, end: datetime) -> list[Span]:
     return out
 
 
+def generation(conn: Connection, wiki_id: int) -> int:
+    """The wiki's store generation: only spans read in it hold anything (wikicourse.namespaces)."""
+    return conn.scalar(select(wikis.c.store_generation).where(wikis.c.id == wiki_id)) or 0
+
+
 def spans_of(conn: Connection, wiki_id: int, user_ids: Iterable[int]) -> dict[int, list[Span]]:
     found: dict[int, list[Span]] = defaultdict(list)
+    current = generation(conn, wiki_id)
     for batch in chunks(sorted(set(user_ids))):
         for user_id, start, end in conn.execute(
             select(contribution_reads.c.user_id, contribution_reads.c.start, contribution_reads.c.end)
-            .where(contribution_reads.c.wiki_id == wiki_id, contribution_reads.c.user_id.in_(batch))
+            .where(contribution_reads.c.wiki_id == wiki_id, contribution_reads.c.user_id.in_(batch),
+                   contribution_reads.c.generation == current)
             .order_by(contribution_reads.c.user_id, contribution_reads.c.start)
         ):
             found[user_id].append((start, end))
@@ -93,15 +100,17 @@ def _rewrite(conn: Connection, wiki_id: int, before: dict[int, list[Span]], afte
                 contribution_reads.c.wiki_id == wiki_id, contribution_reads.c.user_id.in_(batch)
             )
         )
-    rows = [dict(wiki_id=wiki_id, user_id=u, start=s, end=e) for u in changed for s, e in after[u]]
+    current = generation(conn, wiki_id)  # (should the store widen meanwhile, these hold nothing)
+    rows = [dict(wiki_id=wiki_id, user_id=u, start=s, end=e, generation=current) for u in changed for s, e in after[u]]
     for batch in chunks(rows):
         conn.execute(insert(contribution_reads), batch)
 
 
-def record_read(conn: Connection, wiki_id: int, read: dict[int, Span]) -> None:
-    """The store now holds these users' contributions over these spans (merged into theirs)."""
+def record_read(conn: Connection, wiki_id: int, read: dict[int, Span], read_in: int | None = None) -> None:
+    """The store now holds these users' contributions over these spans (merged into theirs);
+    `read_in`: the store generation they were fetched in (none is recorded if it is past)."""
     read = {u: s for u, s in read.items() if s[0] < s[1]}
-    if not read:
+    if not read or (read_in is not None and read_in != generation(conn, wiki_id)):
         return
     before = spans_of(conn, wiki_id, read)
     _rewrite(conn, wiki_id, before, {u: merge(before.get(u, []) + [s]) for u, s in read.items()})

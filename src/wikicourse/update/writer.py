@@ -17,8 +17,7 @@ from ..errors import WikiError
 from ..refs import references_added
 from ..sources.base import Contribution
 from ..sql import chunks, load, upsert
-from ..models.tables import wiki_accounts, articles, revision_refs, revisions, wikis
-from ..namespaces import parse
+from ..models.tables import wiki_accounts, articles, revision_refs, revisions
 from .fetch import Contributions
 from .plan import FetchJob
 from .spans import record_read
@@ -30,7 +29,7 @@ class StoreWriter:
 
     def __init__(self, engine: Engine, job: FetchJob, full: bool = False, store=None):
         self.engine = engine
-        self.store = store  # the namespaces the job was read with (namespaces.store_namespaces)
+        self.store = store  # what the job was read with (namespaces.store_state): its generation last
         self.job = job
         self.full = full
         self.user_ids = {name: uid for uid, name in job.users}
@@ -117,10 +116,10 @@ class StoreWriter:
         article_ids = _upsert_articles(conn, wiki, new_pages.values(), self.full)
         load(conn, revisions, REVISION_COLUMNS, self._rows(ready, self.article_ids | article_ids))
         # Beyond `covered` the wiki may still add edits of the running second: not read yet.
-        # A span read with fewer namespaces than the store now holds is not one (a course
-        # widened them meanwhile, forgetting every span: namespaces.widen_store).
-        if self.store is None or _store_still(conn, wiki, self.store):
-            record_read(conn, wiki, {u: (s, min(e, self.job.covered)) for u, (s, e) in spans.items()})
+        # A span read with fewer namespaces than the store now holds is none (a course widened
+        # them meanwhile, and with them the store's generation: namespaces.widen_store).
+        record_read(conn, wiki, {u: (s, min(e, self.job.covered)) for u, (s, e) in spans.items()},
+                    None if self.store is None else self.store[2])
         # Fetched anew: first seen (another writer may have just cached the same immutable
         # text), or by --full, whose answer replaces what was cached.
         load(conn, revision_refs, ("wiki_id", "rev_id", "refs"), [(wiki, r, n) for r, n in self.new_refs.items()],
@@ -134,14 +133,6 @@ class StoreWriter:
             parent = refs.get(c.parentid) if c.parentid else 0  # a creation's parent is empty
             yield (wiki, c.revid, uid, article_ids[c.pageid], c.timestamp, max(0, c.sizediff),
                    references_added(refs.get(c.revid), parent), c.new)
-
-
-def _store_still(conn: Connection, wiki_id: int, store) -> bool:
-    """Whether the wiki's store holds the namespaces `store` says; the row is share-locked until
-    the commit on PostgreSQL, so a widening (an update of the row) waits for this checkpoint."""
-    row = conn.execute(select(wikis.c.namespaces, wikis.c.ref_namespaces).where(wikis.c.id == wiki_id)
-                       .with_for_update(read=True)).one()
-    return (parse(row.namespaces), parse(row.ref_namespaces)) == tuple(store)
 
 
 REVISION_COLUMNS = ("wiki_id", "rev_id", "user_id", "article_id", "timestamp", "characters", "references", "new")

@@ -24,10 +24,16 @@ def upgrade() -> None:
     with op.batch_alter_table('wikis', schema=None) as batch_op:
         batch_op.add_column(sa.Column('namespaces', sa.String(length=255), server_default='0,2,118', nullable=False))
         batch_op.add_column(sa.Column('ref_namespaces', sa.String(length=255), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('store_generation', sa.Integer(), server_default='0', nullable=False))
+    with op.batch_alter_table('contribution_reads', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('generation', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('contribution_reads', schema=None) as batch_op:
+        batch_op.drop_column('generation')
     with op.batch_alter_table('wikis', schema=None) as batch_op:
+        batch_op.drop_column('store_generation')
         batch_op.drop_column('ref_namespaces')
         batch_op.drop_column('namespaces')
     with op.batch_alter_table('course_wikis', schema=None) as batch_op:
