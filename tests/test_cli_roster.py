@@ -99,5 +99,6 @@ def test_course_edit_namespaces_by_name_or_number_and_refuses_bad_ones(cli, tmp_
     assert cli("update", "c1", "--as-of", "2024-02-01T00:00:00Z")[0] == 0
     doc = json.loads(cli("stats", "c1", "--json")[1])["course"]
     assert (doc["article_namespaces"], doc["article_count"], doc["revision_count"]) == ({"test.wiki": [0, 1]}, 2, 2)
-    assert "on test.wiki (articles: namespaces 0, 1);" in cli("stats", "c1")[1]
+    # (An export without <siteinfo> names its namespaces as MediaWiki's defaults, lower case.)
+    assert "on test.wiki (articles: (main), talk);" in cli("stats", "c1")[1]
     assert "namespaces changed" in cli("changes", "c1")[1]

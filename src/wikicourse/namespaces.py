@@ -11,6 +11,7 @@ locally where the shared store holds what is needed.
 """
 from __future__ import annotations
 
+import json
 from typing import Iterable, Mapping
 
 from sqlalchemy import Connection, and_, delete, false, or_, select, update
@@ -195,7 +196,7 @@ def resolve_option(engine, values: Iterable[str], source_factory=None) -> dict[s
         ids = wiki_ids(conn, list(wanted))
         urls = wiki_urls(conn, list(ids.values()))
     factory = source_factory or open_source
-    out = {}
+    out, shown = {}, {}
     for domain, words in wanted.items():
         source = factory(urls[ids[domain]])
         try:
@@ -207,12 +208,26 @@ def resolve_option(engine, values: Iterable[str], source_factory=None) -> dict[s
             out[domain] = resolve(words, names)
         except InvalidInput as exc:
             raise InvalidInput(f"{domain}: {exc}") from None
+        local: dict[str, str] = {}
+        for name, number in names.items():  # each namespace's local name comes first
+            local.setdefault(str(number), name)
+        shown[ids[domain]] = json.dumps(local, ensure_ascii=False, sort_keys=True)
+    with engine.begin() as conn:  # kept to show them (course documents never ask the wiki)
+        for wiki_id, text in shown.items():
+            conn.execute(update(wikis).where(wikis.c.id == wiki_id).values(namespace_names=text))
     return out
 
 
 def named(conn: Connection, course_id: int) -> list[dict]:
-    """Each wiki's article namespaces as the course document shows them."""
-    rows = conn.execute(select(wikis.c.domain, course_wikis.c.article_namespaces)
+    """Each wiki's article namespaces as the course document shows them: numbers, and names as
+    the wiki last said them (main space is "(main)"; a number the wiki was not asked about
+    is its own name)."""
+    rows = conn.execute(select(wikis.c.domain, course_wikis.c.article_namespaces, wikis.c.namespace_names)
                         .join(wikis, wikis.c.id == course_wikis.c.wiki_id)
                         .where(course_wikis.c.course_id == course_id).order_by(wikis.c.domain))
-    return [dict(wiki=d, article_namespaces=list(parse(ns))) for d, ns in rows]
+    out = []
+    for domain, ns, text in rows:
+        local = json.loads(text) if text else {}
+        out.append(dict(wiki=domain, article_namespaces=list(parse(ns)),
+                        names=["(main)" if n == NS_MAIN else local.get(str(n), str(n)) for n in parse(ns)]))
+    return out

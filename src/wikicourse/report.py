@@ -25,8 +25,8 @@ def table(headers: list[str], rows: list[list]) -> str:
 @renders
 def render(doc: dict) -> str:
     c = doc["course"]
-    spaces = c.get("article_namespaces", {})
-    wikis = [w if spaces.get(w, [0]) == [0] else f"{w} (articles: namespaces {', '.join(map(str, spaces[w]))})"
+    spaces, names = c.get("article_namespaces", {}), c.get("article_namespace_names", {})
+    wikis = [w if spaces.get(w, [0]) == [0] else f"{w} (articles: {', '.join(names.get(w, map(str, spaces[w])))})"
              for w in c["wikis"]]
     out = [f"{c['title']} ({c['slug']})",
            f"{c['start'][:10]} to {c['end'][:10]} on {', '.join(wikis)}; "

@@ -87,6 +87,7 @@ def _course(conn, cid: int, until: Until | None = None) -> dict:
             .order_by(wikis.c.domain)
         )
     )
+    spaces = named(conn, cid)
     pending = conn.scalar(
         select(func.count())
         .select_from(course_wiki_timeslices)
@@ -99,7 +100,8 @@ def _course(conn, cid: int, until: Until | None = None) -> dict:
         "end": iso(period.period_end - timedelta(seconds=1)),  # the end date's 23:59:59
         "wikis": domains,
         # Per wiki, the namespaces counted as articles (docs/metrics.md#namespaces).
-        "article_namespaces": {n["wiki"]: n["article_namespaces"] for n in named(conn, cid)},
+        "article_namespaces": {n["wiki"]: n["article_namespaces"] for n in spaces},
+        "article_namespace_names": {n["wiki"]: n["names"] for n in spaces},
         **{f: c[f] for f in COURSE_FIELDS},
         "last_update": iso(c["last_update"]),
         "updated_at": iso(c["updated_at"]),

@@ -195,6 +195,11 @@ def test_bad_namespaces_are_refused_and_change_nothing(engine, wiki):
     courses.create_course(engine, "c", title="C", start=START, end=END, wikis=[WIKI])
     assert resolve_option(engine, [f"{WIKI}:0,Talk,user_talk"]) == {WIKI: (0, 1, 3)}
     assert resolve_option(engine, [f"{WIKI}:Main,Project"]) == {WIKI: (0, 4)}
+    courses.edit_course(engine, "c", namespaces=resolve_option(engine, [f"{WIKI}:Main,project,user talk"]))
+    c = course_stats(engine, "c")["course"]
+    assert (c["article_namespaces"], c["article_namespace_names"]) == (
+        {WIKI: [0, 3, 4]}, {WIKI: ["(main)", "User talk", "Project"]})
+    courses.edit_course(engine, "c", namespaces={WIKI: [0]})
     for value, message in ((f"{WIKI}:Nowhere", "no namespace named 'Nowhere'"),
                            (f"{WIKI}:-1", "virtual namespaces"), (f"{WIKI}:User", "User and Draft"),
                            (f"{WIKI}:777", "no namespace 777"), (WIKI, "expected DOMAIN:NS")):

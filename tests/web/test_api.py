@@ -427,4 +427,5 @@ def test_editing_namespaces(env):
     done = client.patch(f"/api/courses/{SLUG}", headers=auth(tokens["instructor"]),
                         json={"namespaces": {WIKI: [0, "Talk"]}})
     assert done.status_code == 200 and done.json()["course"]["article_namespaces"] == {WIKI: [0, 1]}
-    assert client.get(f"/api/courses/{SLUG}").json()["course"]["article_namespaces"] == {WIKI: [0, 1]}
+    course = client.get(f"/api/courses/{SLUG}").json()["course"]
+    assert (course["article_namespaces"], course["article_namespace_names"]) == ({WIKI: [0, 1]}, {WIKI: ["(main)", "Talk"]})

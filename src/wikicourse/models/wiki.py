@@ -36,6 +36,8 @@ class Wiki(Base):
     namespaces: Mapped[str] = mapped_column(String(255), default="0,2,118", server_default="0,2,118")
     ref_namespaces: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
     store_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The wiki's namespace names (JSON, number -> local name) as last read (meta=siteinfo), to show them.
+    namespace_names: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class User(Base):

@@ -110,6 +110,7 @@ class DumpSource:
         self._ids: dict[str, int] = {}  # account name -> user id (an export has none: made up)
         self._pages: list[tuple[int | None, str, int]] = []  # (page id, title, namespace)
         self._ns_names: dict[str, int] = {}
+        self._ns_display: dict[str, int] = {}  # the same names as the export spells them
         # The wiki's past changing (change_page): its log, and the deleted pages' edits and refs.
         self._log: list[LogEvent] = []
         self._deleted: dict[int, tuple[list[Contribution], dict[int, int]]] = {}
@@ -117,9 +118,9 @@ class DumpSource:
     # -- RevisionSource -------------------------------------------------------------
 
     def namespace_names(self) -> dict[str, int]:
-        """The export's namespaces (its <siteinfo>): name, lower case -> number; main space is ''."""
+        """The export's namespaces (its <siteinfo>): name -> number; main space is ''."""
         self._load()
-        return {"": 0, **(self._ns_names or _DEFAULT_NAMESPACES)}
+        return {"": 0, **(self._ns_display or self._ns_names or _DEFAULT_NAMESPACES)}
 
     def canonical_usernames(self, names: Sequence[str]) -> dict[str, str | None]:
         self._load()
@@ -289,6 +290,7 @@ class DumpSource:
                 for n in elem:
                     if n.text:
                         ns_names[n.text.strip().lower()] = int(n.get("key", "0"))
+                        self._ns_display[n.text.strip()] = int(n.get("key", "0"))
             elif tag == "page":
                 self._parse_page(elem, ns_names, revs)
                 # Drop finished pages so memory stays flat however large the export is.

@@ -68,8 +68,8 @@ class MediaWikiSource:
         return accounts.canonical_usernames(self.api, names)
 
     def namespace_names(self) -> dict[str, int]:
-        """The wiki's namespaces (meta=siteinfo): local and canonical names and aliases, lower
-        case -> number; main space is ''. One request."""
+        """The wiki's namespaces (meta=siteinfo): local and canonical names and aliases -> number,
+        each namespace's local name first; main space is ''. One request."""
         query = self.api.call({"action": "query", "meta": "siteinfo", "siprop": "namespaces|namespacealiases"})
         query = query.get("query", {})
         names: dict[str, int] = {}
@@ -77,11 +77,11 @@ class MediaWikiSource:
         for item in spaces.values() if isinstance(spaces, dict) else spaces:
             for key in ("name", "canonical", "*"):
                 if isinstance(item.get(key), str):
-                    names[item[key].lower()] = int(item["id"])
+                    names.setdefault(item[key], int(item["id"]))
         for alias in query.get("namespacealiases", []):
             text = alias.get("alias", alias.get("*"))
             if isinstance(text, str):
-                names[text.lower()] = int(alias["id"])
+                names.setdefault(text, int(alias["id"]))
         return names
 
     def contributions(

@@ -25,6 +25,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('namespaces', sa.String(length=255), server_default='0,2,118', nullable=False))
         batch_op.add_column(sa.Column('ref_namespaces', sa.String(length=255), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('store_generation', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('namespace_names', sa.Text(), server_default='', nullable=False))
     with op.batch_alter_table('contribution_reads', schema=None) as batch_op:
         batch_op.add_column(sa.Column('generation', sa.Integer(), server_default='0', nullable=False))
 
@@ -33,6 +34,7 @@ def downgrade() -> None:
     with op.batch_alter_table('contribution_reads', schema=None) as batch_op:
         batch_op.drop_column('generation')
     with op.batch_alter_table('wikis', schema=None) as batch_op:
+        batch_op.drop_column('namespace_names')
         batch_op.drop_column('store_generation')
         batch_op.drop_column('ref_namespaces')
         batch_op.drop_column('namespaces')
