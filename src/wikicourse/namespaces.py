@@ -22,7 +22,6 @@ from .sources.base import NS_DRAFT, NS_MAIN, NS_USER
 
 DEFAULT = (NS_MAIN,)
 BESIDES = (NS_USER, NS_DRAFT)  # always tracked, never article namespaces: counted on their own
-STORE_DEFAULT = (NS_MAIN, NS_USER, NS_DRAFT)
 
 
 def parse(text: str) -> tuple[int, ...]:
@@ -39,7 +38,7 @@ def tracked(article: Iterable[int]) -> tuple[int, ...]:
 
 
 def check(article: Iterable[int]) -> tuple[int, ...]:
-    """The article namespaces as stored, or a InvalidInput saying what is wrong."""
+    """The article namespaces in order, or an InvalidInput saying what is wrong."""
     out = tuple(sorted(set(article)))
     if not out:
         raise InvalidInput("a wiki needs at least one article namespace")
@@ -54,8 +53,8 @@ def check(article: Iterable[int]) -> tuple[int, ...]:
 def resolve(words: Iterable[str], names: Mapping[str, int] | None) -> tuple[int, ...]:
     """Numbers or names ('Project', 'Page', 'Main' or '' for main space) -> numbers.
 
-    `names` maps the wiki's namespace names and aliases, folded (see fold), to their numbers
-    (None: the wiki could not say; only numbers are understood then).
+    `names` maps the wiki's namespace names and aliases to their numbers, matched in any case
+    and with `_` for a space (None: the wiki could not say; only numbers are understood then).
     """
     names = None if names is None else {fold(k): v for k, v in names.items()}
     out = []
@@ -68,7 +67,7 @@ def resolve(words: Iterable[str], names: Mapping[str, int] | None) -> tuple[int,
             out.append(ns)
             continue
         key = fold(word)
-        if key in ("main", "(main)", "article", "0"):
+        if key in ("main", "(main)", "article"):
             out.append(NS_MAIN)
         elif names is not None and key in names:
             out.append(names[key])
@@ -85,7 +84,7 @@ def parse_option(values: Iterable[str]) -> dict[str, list[str]]:
     """`--namespaces DOMAIN:NS[,NS...]`, repeatable -> {domain: [word, ...]}."""
     out: dict[str, list[str]] = {}
     for value in values:
-        domain, sep, rest = value.partition(":")
+        domain, sep, rest = value.rpartition(":")  # (a namespace name holds no colon; a domain may)
         words = [w for w in rest.split(",") if w.strip()]
         if not sep or not domain.strip() or not words:
             raise InvalidInput(f"--namespaces {value!r}: expected DOMAIN:NS[,NS...]")
