@@ -163,6 +163,23 @@ def test_a_second_course_sharing_the_store_keeps_its_own_namespaces(engine, wiki
     assert figures(engine) == comparable(oracle(facts, (0, 3), day10))
     d = comparable(course_stats(engine, "d"))
     assert d["course"] | {"slug": "c", "title": "C"} == comparable(oracle(facts, (0,), day10))["course"]
+    # e follows other students, in main space.
+    courses.create_course(engine, "e", title="E", start=START, end=END, wikis=[WIKI])
+    courses.enroll(engine, "e", USERS[4:6], "student", source_factory=source)
+    update_course(engine, "e", as_of=day10, source_factory=source)
+    e = comparable(course_stats(engine, "e"))
+    # c counts User talk and Talk too: the store widens (one request: c's students again).
+    # d, whose students c just read again, asks nothing; e, counting as before, reads its
+    # students' current window again (one request for its batch). Neither's figures move.
+    courses.edit_course(engine, "c", namespaces={WIKI: [0, 1, 3]})
+    calls = {}
+    for slug in ("c", "d", "e"):
+        source.calls = 0
+        update_course(engine, slug, as_of=day10, source_factory=source)
+        calls[slug] = source.calls
+    assert calls == {"c": 1, "d": 0, "e": 1}
+    assert figures(engine) == comparable(oracle(facts, (0, 1, 3), day10))
+    assert comparable(course_stats(engine, "d")) == d and comparable(course_stats(engine, "e")) == e
 
 
 def test_a_campaign_counts_a_revision_as_an_article_s_when_one_of_its_courses_does(engine, wiki):
