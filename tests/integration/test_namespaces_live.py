@@ -78,8 +78,9 @@ def rebuilt(api_url: str, folder, article: tuple[int, ...], as_of: datetime, sta
     engine = open_db(f"sqlite:///{folder / f'full-{len(article)}-{as_of:%H%M%S}.sqlite'}")
     try:
         add_wiki(engine, LIVE, api_url)
+        # (Given through the wiki, as the course's were: its document shows their names too.)
         courses.create_course(engine, "ns", title="NS", start=start, end=end, wikis=[LIVE],
-                              namespaces={LIVE: article})
+                              namespaces=resolve_option(engine, [f"{LIVE}:{','.join(map(str, article))}"]))
         courses.enroll(engine, "ns", STUDENTS)
         assert update_course(engine, "ns", as_of=as_of, full=True).status == "done"
         return comparable(course_stats(engine, "ns"))
