@@ -691,7 +691,10 @@ def test_the_article_namespaces_are_shown_and_set_in_the_manage_form(writer, dem
     update(writer.engine, SLUG, AS_OF)
     doc = course_stats(writer.engine, SLUG)
     assert doc["course"]["article_namespaces"] == {DEMO_WIKI: [0, 1]}
-    assert any(a["namespace"] == 1 for a in doc["articles"])
+    talk = next(a for a in doc["articles"] if a["namespace"] == 1)
+    # The student's page names the talk page's kind: an article, in Talk.
+    student = writer.get(f"/courses/{SLUG}/students/{talk['editors'][0]}")
+    assert student.status_code == 200 and "article (Talk)" in html.unescape(student.text)
 
 
 def test_start_update_while_one_runs_shows_a_flash_and_the_progress(writer, demo_db):

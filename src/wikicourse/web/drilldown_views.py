@@ -58,6 +58,17 @@ def _one_wiki(columns: list, course: dict) -> list:
     return [c for c in columns if c[0] != "wiki"] if len(course["wikis"]) == 1 else columns
 
 
+def _kinds(course: dict) -> dict:
+    """What a page's namespace is to the course, by number: article, user, draft, and the other
+    article namespaces as "article (Name)" (docs/metrics.md#namespaces)."""
+    kinds = dict(NAMESPACES)
+    for wiki, numbers in course.get("article_namespaces", {}).items():
+        names = course.get("article_namespace_names", {}).get(wiki, [])
+        for n, name in zip(numbers, names):
+            kinds.setdefault(n, f"article ({name})")
+    return kinds
+
+
 @router.get("/courses/{slug:path}/students/{username}", response_class=HTMLResponse)
 def student_view(request: Request, slug: str, username: str, sort: str = "timestamp", dir: str | None = None,
                  page: Annotated[int, Query(ge=1)] = 1):
@@ -70,7 +81,7 @@ def student_view(request: Request, slug: str, username: str, sort: str = "timest
         "course": course, "tab": "students", "drill": drill, "student": drill["student"],
         "contributions": [(w, contributions_url(w, name)) for w in course["wikis"]],
         "headers": _headers(columns, drill["paging"]), "columns": [c[0] for c in columns],
-        "pager": _pager(drill["paging"], len(drill["revisions"])), "namespaces": NAMESPACES})
+        "pager": _pager(drill["paging"], len(drill["revisions"])), "namespaces": _kinds(course)})
 
 
 @router.get("/courses/{slug:path}/articles/{article_id:int}", response_class=HTMLResponse)
@@ -87,7 +98,7 @@ def article_view(request: Request, slug: str, article_id: int, sort: str = "time
         "course": course, "tab": "articles", "drill": drill, "article": a, "chart": figure,
         "url": None if a["deleted"] else article_url(a["wiki"], a["title"]),
         "headers": _headers(ARTICLE_REVISION_COLUMNS, drill["paging"]),
-        "pager": _pager(drill["paging"], len(drill["revisions"])), "namespaces": NAMESPACES})
+        "pager": _pager(drill["paging"], len(drill["revisions"])), "namespaces": _kinds(course)})
 
 
 @router.get("/courses/{slug:path}/recent", response_class=HTMLResponse)
@@ -96,4 +107,4 @@ def recent_view(request: Request, slug: str, limit: Annotated[int, Query(ge=1, l
     course = course_stats(engine, slug, ("course",))["course"]
     return render(request, "recent.html", {
         "course": course, "tab": "recent", "revisions": recent_activity(engine, slug, limit)["revisions"],
-        "limit": limit, "one_wiki": len(course["wikis"]) == 1, "namespaces": NAMESPACES})
+        "limit": limit, "one_wiki": len(course["wikis"]) == 1, "namespaces": _kinds(course)})
