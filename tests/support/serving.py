@@ -67,11 +67,15 @@ def serving(db: str, *args: str, port: int = 0, env: dict[str, str] | None = Non
         deadline = time.monotonic() + timeout
         listening.wait(timeout)
         if not server.url:
-            raise AssertionError(f"wikicourse serve {'exited' if process.poll() is not None else 'did not listen'} "
-                                 f"(within {timeout} s): {server.output()!r}")
+            try:
+                ended = process.wait(1)  # its standard error ended: it is exiting
+            except subprocess.TimeoutExpired:
+                ended = None
+            raise AssertionError((f"wikicourse serve exited ({ended})" if ended is not None else
+                                  f"wikicourse serve did not listen within {timeout} s") + f": {server.output()!r}")
         while probe is not None:
             if process.poll() is not None:
-                raise AssertionError(f"wikicourse serve exited: {server.output()!r}")
+                raise AssertionError(f"wikicourse serve exited ({process.returncode}): {server.output()!r}")
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"wikicourse serve did not answer {server.url}{probe} within {timeout} s: "
