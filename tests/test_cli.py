@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 
 import httpx
 
 import pytest
 from sqlalchemy import MetaData, create_engine, select
 
+from support.cli import wikicourse_cli
 from support.exports import write_export
 from support.ports import free_port
+from support.serving import serving
 
 
 @pytest.fixture
@@ -156,8 +155,7 @@ def test_bad_input_is_one_line_nonzero_and_changes_nothing(cli, course, sqlite_u
 
 def test_an_unopenable_database_is_one_line(tmp_path):
     for url in ("postgresql+psycopg://nobody@127.0.0.1:1/none", "nosuchdialect://x", "sqlite:////proc/nope/x.sqlite"):
-        proc = subprocess.run([sys.executable, "-m", "wikicourse", "--db", url, "stats", "x"],
-                              capture_output=True, text=True)
+        proc = wikicourse_cli(url, "stats", "x")
         assert proc.returncode != 0
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr
 
@@ -211,19 +209,10 @@ def test_tokens_are_shown_once_listed_without_their_secret_and_revoked(cli, cour
 
 def test_serve_answers_the_api_on_the_port_it_is_given(course, sqlite_url):
     port = free_port(18300, 18399)
-    server = subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", sqlite_url, "serve", "--port",
-                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        for _ in range(100):
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/api/courses")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(sqlite_url, port=port) as server:
+        assert server.port == port
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/courses")
         assert [c["slug"] for c in answer.json()["courses"]] == ["c1"]
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_an_ended_course_follows_the_wikis_past_for_its_grace_period_only(cli, course, monkeypatch):

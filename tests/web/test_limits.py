@@ -11,18 +11,17 @@ import http.client
 import json
 import re
 import shutil
-import threading
 import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text, update
 
 from support.course import setup_course
+from support.serving import served
 from wikicourse.courses import course_id
 from wikicourse.db import open_db
 from wikicourse.errors import InvalidInput
@@ -32,7 +31,6 @@ from wikicourse.models.tables import enrollments
 from wikicourse.settings import MAX_BODY
 from wikicourse.tokens import create_token
 from wikicourse.web import create_app
-from wikicourse.web.serving import address, listen
 from wikicourse.web.views import FLASH
 
 SLUG = "limits"
@@ -53,25 +51,6 @@ def site(any_url, tmp_path):
                  students=STUDENTS, instructors=[INSTRUCTOR])
     yield engine, create_token(engine, "helen", role="instructor", username=INSTRUCTOR)
     engine.dispose()
-
-
-@contextmanager
-def served(app):
-    """`app` on a real uvicorn server on a free loopback port; yields its base URL."""
-    sock = listen("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield address(sock).rstrip("/")
-    finally:
-        server.should_exit = True
-        thread.join(20)
-        sock.close()
 
 
 def headers_only(base: str, method: str, path: str, headers: dict[str, str], timeout: float = 10):
