@@ -129,6 +129,12 @@ BAD = [
     (["stats", "nope", "--until", "2024-01-02"], "no course 'nope'"),
     (["wiki", "add", "not a domain"], "not a wiki domain"),
     (["wiki", "add", "x.org", "--api-url", "ftp://x"], "not an API URL"),
+    (["wiki", "add", "x.org", "--api-url", "http://bot:s3cret@[::1/api.php"],
+     "not an API URL: 'http://[::1/api.php' (Invalid IPv6 URL)"),  # the update would fail on it, later
+    (["wiki", "add", "x.org", "--api-url", "http://x.org:99999/api.php"], "Port out of range"),
+    (["status", "--redis", "redis://:s3cret@127.0.0.1:notaport/0"],
+     "Invalid value for '--redis': not a Redis URL: 'redis://127.0.0.1:notaport/0'"),
+    (["status", "--redis", "http://queue.example/0"], "not a Redis URL: 'http://queue.example/0' (redis://, rediss://"),
     (["enroll", "c1", "Ann", "--role", "king"], "Invalid value for '--role'"),
     (["course", "create", "c2", "--start", "2024-01-01"], "Missing option"),
     (["nosuchcommand"], "No such command"),

@@ -495,8 +495,26 @@ def recent(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
     click.echo(render_recent(doc))
 
 
+def _redis_url(_ctx, _param, url: str | None) -> str | None:
+    """A URL Redis's client can connect to: its scheme and port checked before anything starts."""
+    from urllib.parse import urlparse
+
+    from .redact import without_credentials
+
+    if url is None:
+        return url
+    try:
+        parts = urlparse(url)
+        parts.port  # a port that is no number, or out of range, raises
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("redis://, rediss:// or unix://")
+    except ValueError as exc:
+        raise click.BadParameter(f"not a Redis URL: {without_credentials(url)!r} ({exc})") from None
+    return url
+
+
 redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", metavar="URL",
-                            default="redis://127.0.0.1:6379/0", show_default=True,
+                            default="redis://127.0.0.1:6379/0", show_default=True, callback=_redis_url,
                             help="The workers' broker [env WIKICOURSE_REDIS]")
 
 
@@ -663,7 +681,7 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="The port to listen on (0: any free one).")
-@click.option("--redis", "redis_url", metavar="URL",
+@click.option("--redis", "redis_url", metavar="URL", callback=_redis_url,
               help="Where workers run: queue the updates started here for them (else they run in this process).")
 @click.option("--access-log", is_flag=True, help="Log each request on stdout (off by default).")
 @click.option("--forwarded-allow-ips", envvar="WIKICOURSE_FORWARDED_ALLOW_IPS", default="127.0.0.1",

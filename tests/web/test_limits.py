@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 
 from support.course import setup_course
 from support.serving import served
@@ -27,7 +27,8 @@ from wikicourse.db import open_db
 from wikicourse.errors import InvalidInput
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
 from wikicourse.lock_wait import waiting_at_most
-from wikicourse.models.tables import enrollments
+from wikicourse.clock import now_utc
+from wikicourse.models.tables import enrollments, update_runs
 from wikicourse.settings import MAX_BODY
 from wikicourse.tokens import create_token
 from wikicourse.web import create_app
@@ -267,6 +268,39 @@ def test_a_write_that_waits_on_a_lock_answers_503_with_retry_after_soon(site, an
         r = client.post(f"/courses/{SLUG}/disenroll", data={"csrf": csrf, "username": STUDENTS[1]},
                         follow_redirects=False)
         assert r.status_code == 303
+
+
+@contextmanager
+def run_row_held(url: str):
+    """Another connection starting a run of the course and not committing: SQLite's write lock;
+    on PostgreSQL the one-running-run index makes a second run's insert wait for it."""
+    holder = open_db(url, migrate=False)
+    try:
+        with holder.begin() as conn:
+            now = now_utc()
+            conn.execute(insert(update_runs).values(course_id=course_id(conn, SLUG), full=False, as_of=now,
+                                                    started_at=now, status="running", holder="elsewhere:1",
+                                                    heartbeat_at=now, step="starting"))
+            yield
+            conn.rollback()
+    finally:
+        holder.dispose()
+
+
+def test_starting_an_update_waits_for_the_database_no_longer_than_other_writes(site, any_url, monkeypatch):
+    engine, token = site
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "1")
+    app = create_app(engine)
+    with served(app) as base, httpx.Client(base_url=base, timeout=60) as client:
+        with run_row_held(any_url):
+            started = time.monotonic()
+            r = client.post(f"/api/courses/{SLUG}/updates", headers=bearer(token))
+            assert (r.status_code, r.headers.get("retry-after")) == (503, "1"), r.text
+            assert time.monotonic() - started < 10  # not the command line's 30 s, nor the start's 120 s
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(update_runs)) == 0  # it did not start later
+        assert client.post(f"/api/courses/{SLUG}/updates", headers=bearer(token)).status_code == 202
+        app.state.updater.wait(60)
 
 
 @pytest.mark.parametrize("any_url", ["postgresql"], indirect=True)  # SQLite's: tests/test_read_only_db.py

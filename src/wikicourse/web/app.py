@@ -42,7 +42,8 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
                               "Authorize). Every error answers `{\"error\": \"...\"}`.")
     app.state.engine = waiting_at_most(engine, settings.web_lock_wait())  # busy: a 503 soon, not a 500 late
     app.state.source_factory = source_factory
-    app.state.updater = QueuedUpdater(engine, redis_url) if redis_url else Updater(engine, source_factory)
+    app.state.updater = (QueuedUpdater(app.state.engine, redis_url) if redis_url
+                         else Updater(engine, source_factory, lock_engine=app.state.engine))
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(drilldown_api.router)  # before the API's bare /courses/{slug:path}
