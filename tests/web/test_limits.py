@@ -186,6 +186,20 @@ def test_the_limit_is_the_operators_and_fits_an_enroll_of_500_long_names(site, m
     monkeypatch.setenv("WIKICOURSE_MAX_BODY", "1 MB")
     with pytest.raises(InvalidInput, match="WIKICOURSE_MAX_BODY must be a whole number of bytes, not '1 MB'"):
         create_app(engine)
+    # No limit that refuses every request, sign-in included: a positive number of bytes.
+    for value in ("0", "000"):
+        monkeypatch.setenv("WIKICOURSE_MAX_BODY", value)
+        with pytest.raises(InvalidInput, match=f"^WIKICOURSE_MAX_BODY must be a positive number of bytes, "
+                                               f"not '{value}'$"):
+            create_app(engine)
+    for value in ("-1", "1e6", "²"):
+        monkeypatch.setenv("WIKICOURSE_MAX_BODY", value)
+        with pytest.raises(InvalidInput, match=f"^WIKICOURSE_MAX_BODY must be a whole number of bytes, not '{value}'$"):
+            create_app(engine)
+    monkeypatch.delenv("WIKICOURSE_MAX_BODY")
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "0")
+    with pytest.raises(InvalidInput, match="^WIKICOURSE_WEB_LOCK_WAIT must be a positive number of seconds, not '0'$"):
+        create_app(engine)
 
 
 # ---- the enroll form and the flash cookie --------------------------------------------------------
