@@ -304,6 +304,29 @@ def test_a_write_that_waits_on_a_lock_answers_503_with_retry_after_soon(site, an
         assert r.status_code == 303
 
 
+def test_the_removal_preview_waiting_on_a_lock_answers_503_with_retry_after_soon_too(site, any_url, monkeypatch):
+    """The preview writes, then rolls back: it waits as the web's writes do, and is answered as they are."""
+    engine, token = site
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "1")
+    api, page = f"/api/courses/{SLUG}/users/{STUDENTS[0]}/removal", f"/courses/{SLUG}/disenroll"
+    busy = f"course '{SLUG}' is being written by another process (an update): try the preview again shortly"
+    with served(create_app(engine)) as base, httpx.Client(base_url=base, timeout=20) as client:
+        sign_in(client, token)
+        with writes_held(any_url):
+            started = time.monotonic()
+            r = client.get(api, headers=bearer(token))
+            assert (r.status_code, r.json()) == (503, {"error": busy}), r.text
+            assert r.headers["retry-after"] == "1"
+            r = client.get(page, params={"username": STUDENTS[0]}, headers={"accept": "text/html"})
+            assert r.status_code == 503 and r.headers["retry-after"] == "1"
+            assert "503: busy" in r.text and "try the preview again shortly" in r.text
+            assert time.monotonic() - started < 10  # not the command line's 30 s, nor for ever
+        # The lock gone, the same requests go through.
+        r = client.get(api, headers=bearer(token))
+        assert r.status_code == 200 and r.json()["users"][0]["username"] == STUDENTS[0]
+        assert client.get(page, params={"username": STUDENTS[0]}).status_code == 200
+
+
 @pytest.mark.parametrize("any_url", ["postgresql"], indirect=True)  # SQLite's: tests/test_read_only_db.py
 def test_a_write_to_a_read_only_database_answers_503_at_once(site, any_url):
     """A replica (PostgreSQL in read-only transactions) refuses every write: one clear answer, no 500."""

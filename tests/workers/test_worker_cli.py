@@ -65,6 +65,12 @@ def test_a_worker_with_no_threads_is_refused(cli, redis_url):
 ])
 def test_a_bad_broker_setting_is_one_line_before_the_worker_or_the_scheduler_starts(cli, course, monkeypatch,
                                                                                      name, value, words):
+    import wikicourse.workers.worker
+
+    def started(*args, **kwargs):  # (were it refused only once running, the worker would run on here)
+        raise AssertionError("the worker started")
+
+    monkeypatch.setattr(wikicourse.workers.worker, "run_worker", started)
     monkeypatch.setenv(name, value)
     unreachable = "redis://127.0.0.1:1/0"  # refused before the broker is asked anything
     refused(cli("worker", "--redis", unreachable), f"{name} must be {words}")
