@@ -244,6 +244,15 @@ def test_a_negative_grace_period_is_refused(cli, course):
     assert code != 0 and err.startswith("error:") and len(err.strip().splitlines()) == 1
 
 
+def test_the_grace_period_from_the_environment_may_be_zero_never_negative(cli, course, monkeypatch):
+    """As --grace-days: 0 (no grace period) is taken, a negative number refused in one line."""
+    monkeypatch.setenv("WIKICOURSE_GRACE_DAYS", "0")
+    code, out, err = cli("update", course, "--as-of", "2024-01-11T00:00:00Z")
+    assert code == 0 and "no longer followed" in out, err
+    monkeypatch.setenv("WIKICOURSE_GRACE_DAYS", "-1")
+    assert cli("update", course) == (1, "", "error: WIKICOURSE_GRACE_DAYS must be a whole number of days, not '-1'\n")
+
+
 def test_database_and_broker_failures_are_one_line_and_other_failures_propagate(cli, course, monkeypatch):
     """main() recognises SQLAlchemy's and Redis's errors without importing either to start."""
     from redis.exceptions import ConnectionError as RedisConnectionError

@@ -134,6 +134,13 @@ def test_a_mistyped_proxy_address_is_one_line_and_a_nonzero_exit(database):
         1, "", "error: --forwarded-allow-ips: '10.0.0.300' is not an IP address or network\n")
 
 
+def test_a_body_limit_of_zero_is_one_line_and_a_nonzero_exit(database):
+    """WIKICOURSE_MAX_BODY=0 would answer every POST 413, signing in included: refused at start."""
+    done = wikicourse_cli(database, "serve", "--port", "0", env={"WIKICOURSE_MAX_BODY": "0"}, timeout=30)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1, "", "error: WIKICOURSE_MAX_BODY must be a positive number of bytes, not '0'\n")
+
+
 def test_head_is_answered_like_get_by_the_real_server(database):
     with serving(database) as server, httpx.Client() as client:
         for path in ("/", "/api/courses", "/static/style.css"):

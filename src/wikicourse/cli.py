@@ -545,6 +545,7 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
     if not wanted or set(wanted) - set(QUEUES):
         raise InvalidInput(f"--queues: choose among {', '.join(QUEUES)}")
+    settings.broker()  # a bad setting is refused before the worker starts
     logs.setup(json_lines=log_format == "json")
     # Each update holds a connection, one per wiki it fetches from, and one for its heartbeat.
     ctx.connections = max(10, threads * 6)
@@ -570,6 +571,7 @@ def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float 
 
     from .workers.schedule import schedule_updates
 
+    settings.broker()  # a bad setting is refused at once, not only once a course is due
     while True:
         try:
             for line in schedule_updates(ctx.engine, redis_url, grace_days, list(slugs) or None):

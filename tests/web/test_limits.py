@@ -166,6 +166,20 @@ def test_the_limit_is_the_operators_and_fits_an_enroll_of_500_long_names(site, m
     monkeypatch.setenv("WIKICOURSE_MAX_BODY", "1 MB")
     with pytest.raises(InvalidInput, match="WIKICOURSE_MAX_BODY must be a whole number of bytes, not '1 MB'"):
         create_app(engine)
+    # No limit that refuses every request, sign-in included: a positive number of bytes.
+    for value in ("0", "000"):
+        monkeypatch.setenv("WIKICOURSE_MAX_BODY", value)
+        with pytest.raises(InvalidInput, match=f"^WIKICOURSE_MAX_BODY must be a positive number of bytes, "
+                                               f"not '{value}'$"):
+            create_app(engine)
+    for value in ("-1", "1e6", "²"):
+        monkeypatch.setenv("WIKICOURSE_MAX_BODY", value)
+        with pytest.raises(InvalidInput, match=f"^WIKICOURSE_MAX_BODY must be a whole number of bytes, not '{value}'$"):
+            create_app(engine)
+    monkeypatch.delenv("WIKICOURSE_MAX_BODY")
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "0")
+    with pytest.raises(InvalidInput, match="^WIKICOURSE_WEB_LOCK_WAIT must be a positive number of seconds, not '0'$"):
+        create_app(engine)
 
 
 # ---- the enroll form and the flash cookie --------------------------------------------------------
@@ -301,6 +315,29 @@ def test_starting_an_update_waits_for_the_database_no_longer_than_other_writes(s
             assert conn.scalar(select(func.count()).select_from(update_runs)) == 0  # it did not start later
         assert client.post(f"/api/courses/{SLUG}/updates", headers=bearer(token)).status_code == 202
         app.state.updater.wait(60)
+
+
+def test_the_removal_preview_waiting_on_a_lock_answers_503_with_retry_after_soon_too(site, any_url, monkeypatch):
+    """The preview writes, then rolls back: it waits as the web's writes do, and is answered as they are."""
+    engine, token = site
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "1")
+    api, page = f"/api/courses/{SLUG}/users/{STUDENTS[0]}/removal", f"/courses/{SLUG}/disenroll"
+    busy = f"course '{SLUG}' is being written by another process (an update): try the preview again shortly"
+    with served(create_app(engine)) as base, httpx.Client(base_url=base, timeout=20) as client:
+        sign_in(client, token)
+        with writes_held(any_url):
+            started = time.monotonic()
+            r = client.get(api, headers=bearer(token))
+            assert (r.status_code, r.json()) == (503, {"error": busy}), r.text
+            assert r.headers["retry-after"] == "1"
+            r = client.get(page, params={"username": STUDENTS[0]}, headers={"accept": "text/html"})
+            assert r.status_code == 503 and r.headers["retry-after"] == "1"
+            assert "503: busy" in r.text and "try the preview again shortly" in r.text
+            assert time.monotonic() - started < 10  # not the command line's 30 s, nor for ever
+        # The lock gone, the same requests go through.
+        r = client.get(api, headers=bearer(token))
+        assert r.status_code == 200 and r.json()["users"][0]["username"] == STUDENTS[0]
+        assert client.get(page, params={"username": STUDENTS[0]}).status_code == 200
 
 
 @pytest.mark.parametrize("any_url", ["postgresql"], indirect=True)  # SQLite's: tests/test_read_only_db.py
