@@ -245,18 +245,22 @@ def test_the_flash_cookie_stays_small_after_enrolling_500_long_names(site):
 # ---- a database busy -----------------------------------------------------------------------------
 
 @contextmanager
-def writes_held(url: str):
-    """Another connection writing the course's enrollments and not committing: SQLite's write lock,
-    PostgreSQL's row locks."""
+def held(url: str, write):
+    """Another connection making `write(conn, course_id)` and not committing it, until the block ends."""
     holder = open_db(url, migrate=False)
     try:
         with holder.begin() as conn:
-            cid = course_id(conn, SLUG)
-            conn.execute(update(enrollments).where(enrollments.c.course_id == cid).values(role=enrollments.c.role))
+            write(conn, course_id(conn, SLUG))
             yield
             conn.rollback()
     finally:
         holder.dispose()
+
+
+def writes_held(url: str):
+    """The course's enrollments written: SQLite's write lock, PostgreSQL's row locks."""
+    return held(url, lambda conn, cid: conn.execute(
+        update(enrollments).where(enrollments.c.course_id == cid).values(role=enrollments.c.role)))
 
 
 def test_a_write_that_waits_on_a_lock_answers_503_with_retry_after_soon(site, any_url, monkeypatch):
@@ -284,21 +288,13 @@ def test_a_write_that_waits_on_a_lock_answers_503_with_retry_after_soon(site, an
         assert r.status_code == 303
 
 
-@contextmanager
 def run_row_held(url: str):
-    """Another connection starting a run of the course and not committing: SQLite's write lock;
-    on PostgreSQL the one-running-run index makes a second run's insert wait for it."""
-    holder = open_db(url, migrate=False)
-    try:
-        with holder.begin() as conn:
-            now = now_utc()
-            conn.execute(insert(update_runs).values(course_id=course_id(conn, SLUG), full=False, as_of=now,
-                                                    started_at=now, status="running", holder="elsewhere:1",
-                                                    heartbeat_at=now, step="starting"))
-            yield
-            conn.rollback()
-    finally:
-        holder.dispose()
+    """A run of the course started and not committed: SQLite's write lock; on PostgreSQL the
+    one-running-run index makes a second run's insert wait for it."""
+    now = now_utc()
+    return held(url, lambda conn, cid: conn.execute(insert(update_runs).values(
+        course_id=cid, full=False, as_of=now, started_at=now, status="running", holder="elsewhere:1",
+        heartbeat_at=now, step="starting")))
 
 
 def test_starting_an_update_waits_for_the_database_no_longer_than_other_writes(site, any_url, monkeypatch):
