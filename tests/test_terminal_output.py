@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import contextmanager
 import re
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
