@@ -701,11 +701,11 @@ def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log:
     from .web import create_app
     from .web.serving import address, listen, run, trusted_proxies
 
-    logs.setup(json_lines=False, level=logging.WARNING)  # its warnings may quote a wiki or a URL: escaped
     proxies = trusted_proxies(forwarded_allow_ips)
     app = create_app(ctx.engine, redis_url=redis_url)
     sock = listen(host, port)
     click.echo(f"serving {address(sock)} (Ctrl-C stops)", err=True)
+    logs.setup(json_lines=False, level=logging.WARNING)  # its warnings may quote a wiki or a URL: escaped
     run(app, sock, access_log=access_log, forwarded_allow_ips=proxies)
 
 
