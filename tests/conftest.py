@@ -1,6 +1,7 @@
 """Shared fixtures: databases (SQLite, and a real PostgreSQL the tests start themselves)."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -67,6 +68,17 @@ def redis_url(redis_base_url):
     client.flushdb()
     client.close()
     return redis_base_url
+
+
+@pytest.fixture(autouse=True)
+def root_logger_kept():
+    """Commands run in-process that set the logs up (serve, worker, schedule) bind a handler to
+    that test's captured stderr: the root logger is put back, or later tests log into a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

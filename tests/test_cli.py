@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 
 import httpx
 
 import pytest
 from sqlalchemy import MetaData, create_engine, select
 
+from support.cli import wikicourse_cli
 from support.exports import write_export
 from support.ports import free_port
+from support.serving import serving
 
 
 @pytest.fixture
@@ -130,6 +129,12 @@ BAD = [
     (["stats", "nope", "--until", "2024-01-02"], "no course 'nope'"),
     (["wiki", "add", "not a domain"], "not a wiki domain"),
     (["wiki", "add", "x.org", "--api-url", "ftp://x"], "not an API URL"),
+    (["wiki", "add", "x.org", "--api-url", "http://bot:s3cret@[::1/api.php"],
+     "not an API URL: 'http://[::1/api.php' (Invalid IPv6 URL)"),  # the update would fail on it, later
+    (["wiki", "add", "x.org", "--api-url", "http://x.org:99999/api.php"], "Port out of range"),
+    (["status", "--redis", "redis://:s3cret@127.0.0.1:notaport/0"],
+     "Invalid value for '--redis': not a Redis URL: 'redis://127.0.0.1:notaport/0'"),
+    (["status", "--redis", "http://queue.example/0"], "not a Redis URL: 'http://queue.example/0' (redis://, rediss://"),
     (["enroll", "c1", "Ann", "--role", "king"], "Invalid value for '--role'"),
     (["course", "create", "c2", "--start", "2024-01-01"], "Missing option"),
     (["nosuchcommand"], "No such command"),
@@ -156,8 +161,7 @@ def test_bad_input_is_one_line_nonzero_and_changes_nothing(cli, course, sqlite_u
 
 def test_an_unopenable_database_is_one_line(tmp_path):
     for url in ("postgresql+psycopg://nobody@127.0.0.1:1/none", "nosuchdialect://x", "sqlite:////proc/nope/x.sqlite"):
-        proc = subprocess.run([sys.executable, "-m", "wikicourse", "--db", url, "stats", "x"],
-                              capture_output=True, text=True)
+        proc = wikicourse_cli(url, "stats", "x")
         assert proc.returncode != 0
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr
 
@@ -211,19 +215,10 @@ def test_tokens_are_shown_once_listed_without_their_secret_and_revoked(cli, cour
 
 def test_serve_answers_the_api_on_the_port_it_is_given(course, sqlite_url):
     port = free_port(18300, 18399)
-    server = subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", sqlite_url, "serve", "--port",
-                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        for _ in range(100):
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/api/courses")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(sqlite_url, port=port) as server:
+        assert server.port == port
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/courses")
         assert [c["slug"] for c in answer.json()["courses"]] == ["c1"]
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_an_ended_course_follows_the_wikis_past_for_its_grace_period_only(cli, course, monkeypatch):
@@ -247,6 +242,15 @@ def test_an_ended_course_follows_the_wikis_past_for_its_grace_period_only(cli, c
 def test_a_negative_grace_period_is_refused(cli, course):
     code, out, err = cli("update", course, "--grace-days", "-1")
     assert code != 0 and err.startswith("error:") and len(err.strip().splitlines()) == 1
+
+
+def test_the_grace_period_from_the_environment_may_be_zero_never_negative(cli, course, monkeypatch):
+    """As --grace-days: 0 (no grace period) is taken, a negative number refused in one line."""
+    monkeypatch.setenv("WIKICOURSE_GRACE_DAYS", "0")
+    code, out, err = cli("update", course, "--as-of", "2024-01-11T00:00:00Z")
+    assert code == 0 and "no longer followed" in out, err
+    monkeypatch.setenv("WIKICOURSE_GRACE_DAYS", "-1")
+    assert cli("update", course) == (1, "", "error: WIKICOURSE_GRACE_DAYS must be a whole number of days, not '-1'\n")
 
 
 def test_database_and_broker_failures_are_one_line_and_other_failures_propagate(cli, course, monkeypatch):

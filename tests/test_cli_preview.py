@@ -64,6 +64,32 @@ def test_disenroll_dry_run_of_several_users_and_refusals(cli, course, sqlite_url
     assert snapshot(sqlite_url) == before
 
 
+def test_disenroll_dry_run_while_an_update_writes_the_course_is_one_line_soon(cli, course, sqlite_url, monkeypatch):
+    """Another process holding the database's write lock: the preview waits the web's few
+    seconds ($WIKICOURSE_WEB_LOCK_WAIT), not the command line's 30 s, and says so in one line."""
+    import time
+
+    from sqlalchemy import update
+
+    from wikicourse.db import open_db
+    from wikicourse.models.tables import enrollments
+
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "1")
+    holder = open_db(sqlite_url, migrate=False)
+    try:
+        with holder.begin() as conn:
+            conn.execute(update(enrollments).values(revision_count=enrollments.c.revision_count))
+            started = time.monotonic()
+            code, out, err = cli("disenroll", course, "Ann", "--dry-run")
+            assert time.monotonic() - started < 10
+            conn.rollback()
+    finally:
+        holder.dispose()
+    assert (code, out, err) == (1, "", "error: course 'c1' is being written by another process (an update): "
+                                       "try the preview again shortly\n")
+    assert cli("disenroll", course, "Ann", "--dry-run")[0] == 0  # the lock gone
+
+
 def test_stats_per_wiki_as_a_table_and_as_json_adding_up_to_the_course(cli, course):
     code, out, _ = cli("stats", course, "--per-wiki", "--json")
     assert code == 0

@@ -3,33 +3,18 @@ logged only when asked (--access-log), a reverse proxy's forwarded headers are b
 from the addresses it is told (--forwarded-allow-ips), and HEAD is answered."""
 from __future__ import annotations
 
-import os
 import re
 import socket
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 
-import wikicourse
+from support.cli import wikicourse_cli
 from support.ports import free_port
+from support.serving import serving
 from wikicourse.db import open_db
 from wikicourse.tokens import create_token
-
-SRC = str(Path(wikicourse.__file__).parents[1])
-
-
-def start(url: str, *args: str, env: dict | None = None) -> subprocess.Popen:
-    env = dict(os.environ, **(env or {}),
-               PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
-    return subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", url, "serve", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture
@@ -41,43 +26,33 @@ def database(sqlite_url):
 def test_a_port_in_use_is_one_line_and_a_nonzero_exit(database):
     port = free_port(18400, 18499)
     with socket.create_server(("127.0.0.1", port)):
-        server = start(database, "--port", str(port))
-        out, err = server.communicate(timeout=30)
-    assert (server.returncode, out, err) == (
+        done = wikicourse_cli(database, "serve", "--port", str(port), timeout=30)
+    assert (done.returncode, done.stdout, done.stderr) == (
         1, "", f"error: cannot listen on 127.0.0.1:{port}: address already in use\n")
 
 
 def test_an_unknown_host_is_one_line_too(database):
-    server = start(database, "--host", "no-such-host.invalid", "--port", "0")
-    out, err = server.communicate(timeout=30)
-    assert (server.returncode, out) == (1, "")
+    done = wikicourse_cli(database, "serve", "--host", "no-such-host.invalid", "--port", "0", timeout=30)
+    assert (done.returncode, done.stdout) == (1, "")
+    err = done.stderr
     assert err.startswith("error: cannot listen on no-such-host.invalid:0: ") and err.count("\n") == 1, err
 
 
-def served(url: str, *args: str) -> tuple[str, str]:
-    """Start serve, ask for the courses twice, stop it: what it printed (stdout, stderr)."""
-    port = free_port(18400, 18499)
-    server = start(url, "--port", str(port), *args)
-    try:
-        for _ in range(200):
-            try:
-                assert httpx.get(f"http://127.0.0.1:{port}/api/courses").json()["courses"] == []
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        assert httpx.get(f"http://127.0.0.1:{port}/api/nothing-here").status_code == 404
-    finally:
-        server.terminate()
-        out, err = server.communicate(timeout=30)
+def two_requests(url: str, *args: str) -> tuple[str, str]:
+    """Start serve, ask for the courses, then for a page that is not there, stop it: what it printed
+    (stdout, stderr). Its first request is the courses' (nothing else asked before)."""
+    with serving(url, *args, probe=None) as server:
+        assert httpx.get(f"{server.url}/api/courses", timeout=30).json()["courses"] == []
+        assert httpx.get(f"{server.url}/api/nothing-here").status_code == 404
     assert server.returncode in (0, -15)
-    return out, err
+    return server.stdout, server.stderr
 
 
 def test_requests_are_logged_only_with_access_log(database):
-    out, err = served(database)
+    out, err = two_requests(database)
     assert out == "" and "GET" not in err
     assert err.startswith("serving http://127.0.0.1:")
-    out, _ = served(database, "--access-log")
+    out, _ = two_requests(database, "--access-log")
     lines = out.splitlines()
     assert len(lines) == 2, out
     assert '"GET /api/courses HTTP/1.1" 200' in lines[0] and '"GET /api/nothing-here HTTP/1.1" 404' in lines[1]
@@ -86,23 +61,13 @@ def test_requests_are_logged_only_with_access_log(database):
 def test_its_log_lines_escape_what_they_quote(database):
     """A failure's log line quotes the path asked for (a visitor's): its controls reach the
     operator's terminal escaped, the line stays one line."""
-    port = free_port(18400, 18499)
-    server = start(database, "--port", str(port))
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/courses")
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    with serving(database) as server:  # once it answers the courses
         with sqlite3.connect(database.removeprefix("sqlite:///")) as db:
             db.execute("DROP TABLE courses")  # every course page fails from now on
-        answer = httpx.get(f"http://127.0.0.1:{port}/courses/x%1B%5D0%3Bpwned%07%1B%5B2Jfake%C2%9B1m",
+        answer = httpx.get(f"{server.url}/courses/x%1B%5D0%3Bpwned%07%1B%5B2Jfake%C2%9B1m",
                            headers={"accept": "text/html"})
         assert answer.status_code == 500, answer.text
-    finally:
-        server.terminate()
-        _, err = server.communicate(timeout=30)
+    err = server.stderr
     assert not set(err) & {"\x1b", "\x07", "\x9b"}, err
     (line,) = [line for line in err.splitlines() if "unhandled error" in line]
     assert line.endswith("unhandled error on /courses/x\\x1b]0;pwned\\x07\\x1b[2Jfake\\x9b1m"), line
@@ -116,24 +81,6 @@ def test_its_log_lines_escape_what_they_quote(database):
 PROXY, STRANGER = "127.0.0.2", "127.0.0.3"  # loopback addresses the client sends from (all reach 127.0.0.1)
 BROWSER = {"host": "dash.example", "origin": "https://dash.example", "x-forwarded-proto": "https",
            "x-forwarded-for": "203.0.113.9", "accept": "text/html"}
-
-
-@contextmanager
-def serving(url: str, *args: str, env: dict | None = None) -> Iterator[int]:
-    """`wikicourse serve` until the block ends; yields its port once it answers."""
-    port = free_port(18400, 18499)
-    server = start(url, "--port", str(port), *args, env=env)
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/courses")
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield port
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
 
 
 def client_from(source: str) -> httpx.Client:
@@ -159,7 +106,8 @@ def test_sign_in_works_behind_a_tls_proxy_the_server_is_told_to_trust(database, 
     token = admin_token(database)
     args, env = (("--forwarded-allow-ips", f"10.1.2.3, {PROXY}"), None) if how == "option" else \
         ((), {"WIKICOURSE_FORWARDED_ALLOW_IPS": "127.0.0.0/29"})
-    with serving(database, *args, env=env) as port:
+    with serving(database, *args, env=env) as server:
+        port = server.port
         r = sign_in_through(port, PROXY, token)
         assert r.status_code == 303 and r.headers["location"] == "/", r.text
         cookie = r.headers["set-cookie"]
@@ -171,25 +119,32 @@ def test_sign_in_works_behind_a_tls_proxy_the_server_is_told_to_trust(database, 
 
 def test_forwarded_headers_from_an_address_not_trusted_are_ignored(database):
     token = admin_token(database)
-    with serving(database, "--forwarded-allow-ips", PROXY) as port:
-        r = sign_in_through(port, STRANGER, token)  # seen as http: the https Origin is another site's
+    with serving(database, "--forwarded-allow-ips", PROXY) as server:
+        r = sign_in_through(server.port, STRANGER, token)  # seen as http: the https Origin is another site's
         assert r.status_code == 403 and "sign in from this site" in r.text
-    with serving(database) as port:  # by default only 127.0.0.1 is believed
-        assert sign_in_through(port, PROXY, token).status_code == 403
-        assert sign_in_through(port, "127.0.0.1", token).status_code == 303
+    with serving(database) as server:  # by default only 127.0.0.1 is believed
+        assert sign_in_through(server.port, PROXY, token).status_code == 403
+        assert sign_in_through(server.port, "127.0.0.1", token).status_code == 303
 
 
 def test_a_mistyped_proxy_address_is_one_line_and_a_nonzero_exit(database):
-    server = start(database, "--port", "0", "--forwarded-allow-ips", "10.0.0.1,10.0.0.300")
-    out, err = server.communicate(timeout=30)
-    assert (server.returncode, out, err) == (
+    done = wikicourse_cli(database, "serve", "--port", "0", "--forwarded-allow-ips", "10.0.0.1,10.0.0.300",
+                          timeout=30)
+    assert (done.returncode, done.stdout, done.stderr) == (
         1, "", "error: --forwarded-allow-ips: '10.0.0.300' is not an IP address or network\n")
 
 
+def test_a_body_limit_of_zero_is_one_line_and_a_nonzero_exit(database):
+    """WIKICOURSE_MAX_BODY=0 would answer every POST 413, signing in included: refused at start."""
+    done = wikicourse_cli(database, "serve", "--port", "0", env={"WIKICOURSE_MAX_BODY": "0"}, timeout=30)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1, "", "error: WIKICOURSE_MAX_BODY must be a positive number of bytes, not '0'\n")
+
+
 def test_head_is_answered_like_get_by_the_real_server(database):
-    with serving(database) as port, httpx.Client() as client:
+    with serving(database) as server, httpx.Client() as client:
         for path in ("/", "/api/courses", "/static/style.css"):
-            got, head = client.get(f"http://127.0.0.1:{port}{path}"), client.head(f"http://127.0.0.1:{port}{path}")
+            got, head = client.get(f"{server.url}{path}"), client.head(f"{server.url}{path}")
             assert (head.status_code, head.content) == (200, b""), path
             assert int(head.headers["content-length"]) == len(got.content), path
             assert head.headers["x-content-type-options"] == "nosniff"

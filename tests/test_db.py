@@ -1,11 +1,9 @@
 """The database: migrations build exactly the models' schema, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import date, datetime
-from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -13,7 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import column, create_engine, insert, inspect, select, table
 
-import wikicourse
+from support.cli import environment
 from wikicourse.db import alembic_config, alembic_version, at_head, head_revision, open_db, upgrade
 from wikicourse.stats import COURSE_FIELDS
 from wikicourse.models import Base
@@ -85,8 +83,7 @@ open_db(sys.argv[1]).dispose()
 
 
 def test_processes_opening_a_new_database_at_once_take_turns_to_create_it(any_url):
-    src = str(Path(wikicourse.__file__).parents[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
+    env = environment()
     procs = [subprocess.Popen([sys.executable, "-c", OPEN, any_url], env=env, text=True, stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
     for p in procs:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 import subprocess
 import sys
@@ -16,26 +15,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-import wikicourse
+from support import cli
 from support.course import setup_course, update
+from support.serving import serving
 from wikicourse.db import open_db
 from wikicourse.tokens import create_token
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
 
 SLUG = "demo-2024"
 STUDENTS = ["Amara Okafor", "Lena Fischer", "Priya Raman"]
-SRC = str(Path(wikicourse.__file__).parents[1])
 # Root without CAP_DAC_OVERRIDE (and its read twin) is held to the files' permissions.
 UNPRIVILEGED = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"] if os.geteuid() == 0 else []
 
 
-def command(url: str, *args: str) -> list[str]:
-    return [*UNPRIVILEGED, sys.executable, "-m", "wikicourse", "--db", url, *args]
-
-
 def wikicourse_cli(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
-    return subprocess.run(command(url, *args), capture_output=True, text=True, timeout=120, env=env)
+    return cli.wikicourse_cli(url, *args, prefix=UNPRIVILEGED)
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -108,25 +102,17 @@ def test_stats_reads_a_read_only_database_and_a_write_is_one_line(built, replica
 
 def test_serve_shows_a_read_only_database_and_refuses_a_write_in_one_line(built, replica):
     url = f"sqlite:///{str(replica).replace('%', '%25')}"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
-    server = subprocess.Popen(command(url, "serve", "--port", "0"), stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        line = server.stderr.readline()
-        found = re.search(r"serving (http://\S+)", line)
-        assert found, line + (server.stderr.read() if server.poll() is not None else "")
-        with httpx.Client(base_url=found.group(1), timeout=30) as web:
-            for path in ("/", f"/courses/{SLUG}", f"/courses/{SLUG}/students", f"/courses/{SLUG}/articles",
-                         f"/api/courses/{SLUG}", f"/api/courses/{SLUG}/updates"):
-                answer = web.get(path)
-                assert answer.status_code == 200, (path, answer.text)
-            assert "Amara Okafor" in web.get(f"/courses/{SLUG}/students").text
-            # Signing in opens a session: a write, refused as such (not a 500, not "try again")
-            answer = web.post("/login", data={"token": built[2]}, headers={"Origin": found.group(1).rstrip("/")})
-            assert (answer.status_code, answer.json()) == (503, {"error": "this server's database is read-only: "
-                                                                          "nothing can be changed here"})
-    finally:
-        server.terminate()
-        server.wait(10)
+    with serving(url, prefix=UNPRIVILEGED) as server, \
+            httpx.Client(base_url=server.url, timeout=30) as web:
+        for path in ("/", f"/courses/{SLUG}", f"/courses/{SLUG}/students", f"/courses/{SLUG}/articles",
+                     f"/api/courses/{SLUG}", f"/api/courses/{SLUG}/updates"):
+            answer = web.get(path)
+            assert answer.status_code == 200, (path, answer.text)
+        assert "Amara Okafor" in web.get(f"/courses/{SLUG}/students").text
+        # Signing in opens a session: a write, refused as such (not a 500, not "try again")
+        answer = web.post("/login", data={"token": built[2]}, headers={"Origin": server.url})
+        assert (answer.status_code, answer.json()) == (503, {"error": "this server's database is read-only: "
+                                                                      "nothing can be changed here"})
 
 
 def test_a_read_only_database_behind_the_schema_says_so_in_one_line(tmp_path):

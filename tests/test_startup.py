@@ -4,12 +4,10 @@ the modules it loaded (timings are for benchmarks/startup.py)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-import wikicourse
+from support.cli import environment
 from wikicourse.demo import DEMO_WIKI, DEMO_XML
 
 # Packages no command needs before it runs, and the wikicourse parts only some commands run.
@@ -27,8 +25,7 @@ print("\\n".join(sys.modules), file=sys.stderr)
 
 def loaded_by(*args: str) -> tuple[str, set[str]]:
     """Run `python ARGS` on these sources: its standard output and the modules it loaded."""
-    src = str(Path(wikicourse.__file__).parents[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
+    env = environment()
     done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, check=True)
     return done.stdout, set(done.stderr.split())
 

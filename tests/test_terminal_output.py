@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -143,16 +144,23 @@ def test_the_api_and_the_web_form_refuse_a_c1_username(cli, course, sqlite_url):
     assert roster() == before
 
 
-@pytest.mark.parametrize("json_lines", [False, True])
-def test_the_workers_log_lines_escape_what_they_quote(capsys, json_lines):
+@contextmanager
+def worker_logs(json_lines: bool):
+    """The logs as the workers write them (text or JSON lines), to stderr as it is now; then as they were."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    logs.setup(json_lines=json_lines)
     try:
-        logs.setup(json_lines=json_lines)
-        logging.getLogger("wikicourse.update.cycle").warning("update round not read: %s", EVIL_TITLE + EVIL_NAME)
+        yield
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_the_workers_log_lines_escape_what_they_quote(capsys, json_lines):
+    with worker_logs(json_lines):
+        logging.getLogger("wikicourse.update.cycle").warning("update round not read: %s", EVIL_TITLE + EVIL_NAME)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and not RAW.search(err), err
     assert (r"\u001b]0;pwned" if json_lines else r"Evil\x1b]0;pwned\x07\x1b[2J\nfake row") in err
@@ -161,19 +169,13 @@ def test_the_workers_log_lines_escape_what_they_quote(capsys, json_lines):
 @pytest.mark.parametrize("json_lines", [False, True])
 def test_log_lines_show_no_credentials_of_the_urls_they_quote(capsys, json_lines):
     """A message or a library's exception text may quote a URL with its user:password@."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:
-        logs.setup(json_lines=json_lines)
-        log = logging.getLogger("wikicourse.workers.worker")
+    log = logging.getLogger("wikicourse.workers.worker")
+    with worker_logs(json_lines):
         log.warning("cannot reach %s", "https://bot:s3cret@wiki.example/w/api.php")
         try:
             raise ConnectionError("redis://:hunter2@queue.example:6379/0 refused the connection")
         except ConnectionError:
             log.exception("the broker failed")
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
     err = capsys.readouterr().err
     assert "s3cret" not in err and "hunter2" not in err and "bot" not in err, err
     assert "https://wiki.example/w/api.php" in err and "redis://queue.example:6379/0 refused" in err

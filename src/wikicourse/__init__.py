@@ -40,6 +40,7 @@ _WHERE = {
     "UnknownCourse": ".errors",
     "UnknownCampaign": ".errors",
     "CourseBusy": ".errors",
+    "DatabaseBusy": ".errors",
     "WikiError": ".errors",
 }
 # (campaign_stats() is not among them: the name is its module's, which importing
@@ -53,7 +54,7 @@ __all__ = [
     "course_stats", "course_list", "per_wiki", "removal_preview", "course_changes",
     "create_campaign", "add_courses", "remove_courses", "campaign_list",
     "create_token", "list_tokens", "revoke_token",
-    "WikicourseError", "InvalidInput", "UnknownCourse", "UnknownCampaign", "CourseBusy", "WikiError",
+    "WikicourseError", "InvalidInput", "UnknownCourse", "UnknownCampaign", "CourseBusy", "DatabaseBusy", "WikiError",
 ]
 
 
@@ -76,7 +77,8 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__
     from .changes import course_changes
     from .courses import create_course, disenroll, edit_course, enroll, parse_date
     from .db import open_db
-    from .errors import CourseBusy, InvalidInput, UnknownCampaign, UnknownCourse, WikicourseError, WikiError
+    from .errors import (CourseBusy, DatabaseBusy, InvalidInput, UnknownCampaign, UnknownCourse, WikicourseError,
+                         WikiError)
     from .removal import removal_preview
     from .stats import course_list, course_stats, per_wiki
     from .tokens import create_token, list_tokens, revoke_token

@@ -507,8 +507,26 @@ def recent(ctx: Context, slug: str, limit: int, as_json: bool) -> None:
     click.echo(render_recent(doc))
 
 
+def _redis_url(_ctx, _param, url: str | None) -> str | None:
+    """A URL Redis's client can connect to: its scheme and port checked before anything starts."""
+    from urllib.parse import urlparse
+
+    from .redact import without_credentials
+
+    if url is None:
+        return url
+    try:
+        parts = urlparse(url)
+        parts.port  # a port that is no number, or out of range, raises
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("redis://, rediss:// or unix://")
+    except ValueError as exc:
+        raise click.BadParameter(f"not a Redis URL: {without_credentials(url)!r} ({exc})") from None
+    return url
+
+
 redis_option = click.option("--redis", "redis_url", envvar="WIKICOURSE_REDIS", metavar="URL",
-                            default="redis://127.0.0.1:6379/0", show_default=True,
+                            default="redis://127.0.0.1:6379/0", show_default=True, callback=_redis_url,
                             help="The workers' broker [env WIKICOURSE_REDIS]")
 
 
@@ -539,6 +557,7 @@ def worker(ctx: Context, redis_url: str, queues: str, threads: int, wiki_interva
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
     if not wanted or set(wanted) - set(QUEUES):
         raise InvalidInput(f"--queues: choose among {', '.join(QUEUES)}")
+    settings.broker()  # a bad setting is refused before the worker starts
     logs.setup(json_lines=log_format == "json")
     # Each update holds a connection, one per wiki it fetches from, and one for its heartbeat.
     ctx.connections = max(10, threads * 6)
@@ -564,6 +583,7 @@ def schedule(ctx: Context, redis_url: str, slugs: tuple[str, ...], every: float 
 
     from .workers.schedule import schedule_updates
 
+    settings.broker()  # a bad setting is refused at once, not only once a course is due
     while True:
         try:
             for line in schedule_updates(ctx.engine, redis_url, grace_days, list(slugs) or None):
@@ -675,7 +695,7 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="The port to listen on (0: any free one).")
-@click.option("--redis", "redis_url", metavar="URL",
+@click.option("--redis", "redis_url", metavar="URL", callback=_redis_url,
               help="Where workers run: queue the updates started here for them (else they run in this process).")
 @click.option("--access-log", is_flag=True, help="Log each request on stdout (off by default).")
 @click.option("--forwarded-allow-ips", envvar="WIKICOURSE_FORWARDED_ALLOW_IPS", default="127.0.0.1",
@@ -693,11 +713,11 @@ def serve(ctx: Context, host: str, port: int, redis_url: str | None, access_log:
     from .web import create_app
     from .web.serving import address, listen, run, trusted_proxies
 
-    logs.setup(json_lines=False, level=logging.WARNING)  # its warnings may quote a wiki or a URL: escaped
     proxies = trusted_proxies(forwarded_allow_ips)
     app = create_app(ctx.engine, redis_url=redis_url)
     sock = listen(host, port)
     click.echo(f"serving {address(sock)} (Ctrl-C stops)", err=True)
+    logs.setup(json_lines=False, level=logging.WARNING)  # its warnings may quote a wiki or a URL: escaped
     run(app, sock, access_log=access_log, forwarded_allow_ips=proxies)
 
 

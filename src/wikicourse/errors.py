@@ -60,5 +60,10 @@ class CourseBusy(WikicourseError):
     """Another update of the course is running (one update per course at a time)."""
 
 
+class DatabaseBusy(WikicourseError):
+    """Another process held a lock on the database longer than the caller waits (the web answers
+    503 with Retry-After, as for its other lock waits): try again shortly."""
+
+
 class NoDatabase(WikicourseError):
     """A command that needs an existing database found none (or one without wikicourse's tables)."""

@@ -3,7 +3,6 @@ auth to a private wiki, a Redis password), never for a message, a page, a log or
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 # scheme://userinfo@ : the authority ends at the first "/", "?", "#" or white space, and its
 # userinfo at the last "@" before that (a careless password may hold a raw "@").
@@ -16,5 +15,7 @@ def without_credentials(text: str) -> str:
 
 
 def host(url: str) -> str:
-    """A URL's host (and port), without its credentials: a wiki's name in messages and keys."""
-    return urlsplit(url).netloc.rpartition("@")[2]
+    """A URL's host (and port), without its credentials: a wiki's name in messages and keys.
+    Read as text, so that even a URL a parser refuses (`http://[::1/`) has one."""
+    authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
+    return authority.rpartition("@")[2]

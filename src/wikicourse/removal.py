@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Sequence
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import OperationalError
 
+from . import settings
 from .clock import now_utc
 from .courses import course_id, disenroll_in
-from .errors import CourseBusy, InvalidInput
-from .lock_wait import is_lock_wait
+from .errors import DatabaseBusy, InvalidInput
+from .lock_wait import is_lock_wait, waiting_at_most, waits_for
 from .models.course import HEADLINE
 from .models.tables import (
     articles,
@@ -36,11 +37,6 @@ from .update.prepare_users import remove_users, removed_users
 from .update.refresh import refresh
 from .update.reprocess import reprocess
 
-# How long the preview waits for rows an update is writing (PostgreSQL; SQLite waits out its
-# busy timeout) before it answers that the course is busy.
-LOCK_WAIT = "5s"
-
-
 def removal_preview(engine: Engine, slug: str, usernames: Sequence[str]) -> dict:
     """What dis-enrolling `usernames` would make of the course's figures, from the stored
     data (as of the last update; students enrolled and dates or wikis changed since count
@@ -51,24 +47,29 @@ def removal_preview(engine: Engine, slug: str, usernames: Sequence[str]) -> dict
     that stop counting, with their wiki and whether they were new), "shared" (articles they
     edited that stay, edited by other students too), "uncreated" (of those, the ones that
     stay counted but no longer as new)}.
+
+    It waits a little for rows another process is writing (an update), not indefinitely: as
+    long as `engine` waits (lock_wait.waiting_at_most: the web's), else settings.web_lock_wait,
+    then raises DatabaseBusy.
     """
     if not usernames or any(not n.strip() for n in usernames):
         raise InvalidInput("give at least one username, none empty")
+    if waits_for(engine) is None:  # the command line's engine: SQLite's 30 s, PostgreSQL's for ever
+        engine = waiting_at_most(engine, settings.web_lock_wait())
     with engine.connect() as conn:
         trans = conn.begin()
         try:
             return _preview(conn, slug, usernames)
         except OperationalError as exc:
             if is_lock_wait(exc):
-                raise CourseBusy(f"course {slug!r} is being written by an update: try the preview again") from None
+                raise DatabaseBusy(f"course {slug!r} is being written by another process (an update): "
+                                   f"try the preview again shortly") from None
             raise
         finally:
             trans.rollback()
 
 
 def _preview(conn: Connection, slug: str, usernames: Sequence[str]) -> dict:
-    if conn.dialect.name == "postgresql":  # wait a little for an update's rows, not indefinitely
-        conn.execute(select(func.set_config("lock_timeout", LOCK_WAIT, True)))
     cid = course_id(conn, slug)
     last_update = conn.scalar(select(courses.c.last_update).where(courses.c.id == cid))
     as_of = last_update or now_utc()

@@ -46,6 +46,10 @@ def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:
     api_url = api_url or default_api_url(domain)
     if not _URL.match(api_url):
         raise InvalidInput(f"not an API URL: {api_url!r} (http(s)://... or file:/...)")
+    try:  # what the requests will parse: a bad port or IPv6 address is refused now, not at the update
+        urlparse(api_url).port
+    except ValueError as exc:
+        raise InvalidInput(f"not an API URL: {api_url!r} ({exc})") from None
     with engine.begin() as conn:
         upsert(conn, wikis, [dict(domain=domain, api_url=api_url)], keys=["domain"], update=["api_url"])
     return without_credentials(api_url)

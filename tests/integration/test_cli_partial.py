@@ -2,15 +2,11 @@
 names the wiki by its domain, the same text the run's record (web, API, workers) holds."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-import wikicourse
+from support.cli import wikicourse_cli
 from support.faults import huge, status, trickle
 from twowikis import DOMAINS, END, START, USERS
 from wikicourse.db import open_db
@@ -18,13 +14,6 @@ from wikicourse.update.runs import recent_runs
 
 ONE, TWO = DOMAINS
 SLUG = "partial-course"
-SRC = str(Path(wikicourse.__file__).parents[1])
-
-
-def wikicourse_cli(db: str, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])), **env)
-    return subprocess.run([sys.executable, "-m", "wikicourse", "--db", db, *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
 
 
 def updated_course(db: str, wiki_urls, proxies) -> None:
@@ -79,7 +68,7 @@ def test_an_update_a_wiki_trickles_or_floods_ends_partial_in_bounded_time_and_re
     size = 256 * 2**20
     proxies[TWO].schedule([], then=trickle(every=0.2) if fault == "trickle" else huge(size))
     began = time.monotonic()
-    done = wikicourse_cli(db, "update", SLUG, "--as-of", "2024-03-17T00:00:00Z", timeout=60, **LIMITS)
+    done = wikicourse_cli(db, "update", SLUG, "--as-of", "2024-03-17T00:00:00Z", timeout=60, env=LIMITS)
     took = time.monotonic() - began
     assert done.returncode == 3, done.stderr
     assert took < 20, f"the update took {took:.1f} s"
@@ -102,6 +91,6 @@ def test_an_update_a_wiki_trickles_or_floods_ends_partial_in_bounded_time_and_re
         engine.dispose()
 
     proxies[TWO].schedule([])  # the wiki is well again: the next update takes the lock and completes
-    done = wikicourse_cli(db, "update", SLUG, "--as-of", "2024-03-17T00:00:00Z", **LIMITS)
+    done = wikicourse_cli(db, "update", SLUG, "--as-of", "2024-03-17T00:00:00Z", env=LIMITS)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith(f"{SLUG}: done")

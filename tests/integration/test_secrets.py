@@ -4,16 +4,13 @@ neither its password nor a Redis password appears in any command's output, the r
 the API or the pages, even when the wiki refuses the credentials and the errors quote its URL."""
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
-import wikicourse
-from support.browser import served
+from support.cli import wikicourse_cli
+from support.serving import serving
 from twowikis import DOMAINS, END, START, USERS, free_port
 from wikicourse.db import open_db
 from wikicourse.models.tables import update_runs
@@ -22,13 +19,6 @@ ONE, TWO = DOMAINS
 SLUG = "private-course"
 PASSWORD, WRONG, REDIS_PASSWORD = "Pa55-one-secret", "Wr0ng-two-secret", "Red1s-secret"
 SECRETS = (PASSWORD, WRONG, REDIS_PASSWORD)
-SRC = str(Path(wikicourse.__file__).parents[1])
-
-
-def wikicourse_cli(db: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
-    return subprocess.run([sys.executable, "-m", "wikicourse", "--db", db, *args], capture_output=True, text=True,
-                          timeout=120, env=env)
 
 
 def private(url: str, password: str) -> str:
@@ -83,7 +73,8 @@ def test_a_private_wikis_credentials_are_used_and_never_shown(proxies, tmp_path)
 
     token = run("token", "create", "ops", "--admin").stdout.strip()
     student = USERS[0].replace(" ", "_")
-    with served(db, tmp_path) as base, httpx.Client(base_url=base, timeout=30) as web:
+    with serving(db) as server, httpx.Client(base_url=server.url, timeout=30) as web:
+        base = server.url
         signed_in = web.post("/login", data={"token": token, "next": f"/courses/{SLUG}/manage"},
                              headers={"Origin": base}, follow_redirects=True)
         assert signed_in.status_code == 200 and "401" in signed_in.text  # the manage page shows the run's error

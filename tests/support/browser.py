@@ -3,18 +3,13 @@ through Playwright (never `playwright install`), and figures read as a page show
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 
-from support import ports
+from support.serving import serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,34 +19,16 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @contextmanager
 def served(db: str, folder: Path, timeout: float = 30) -> Iterator[str]:
-    """`wikicourse serve` over the database `db` until the block ends; yields its base URL.
-    Its output goes to folder/serve.log (a file, not a pipe nobody reads), shown if it dies."""
-    port = ports.free_port(8600, 8899)
-    url = f"http://127.0.0.1:{port}"
+    """`wikicourse serve` over the database `db` until the block ends; yields its base URL once it
+    answers (support.serving.serving). What it printed is kept in folder/serve.log."""
     log = folder / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "wikicourse", "--db", db, "serve", "--port", str(port)],
-                                  stdout=out, stderr=subprocess.STDOUT)
+    server = None
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"wikicourse serve exited: {log.read_text()}")
-            try:
-                urllib.request.urlopen(f"{url}/api/courses", timeout=2).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"wikicourse serve did not answer at {url} within {timeout}s") from None
-                time.sleep(0.1)
-        yield url
+        with serving(db, timeout=timeout) as server:
+            yield server.url
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        if server is not None:
+            log.write_text(server.stderr + server.stdout)
 
 
 def fresh_page(browser: Browser, viewport: dict = DESKTOP) -> Iterator[Page]:

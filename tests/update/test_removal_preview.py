@@ -12,6 +12,7 @@ preview. Runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -206,6 +207,32 @@ def test_the_preview_holds_no_lock_once_it_answers(demo_course):
     writer.join(10)
     assert done.is_set()
     assert course_stats(engine, "c", ("course",))["course"]["title"] == "Written after the preview"
+
+
+def test_the_preview_waits_a_little_for_rows_another_process_writes_then_says_busy(demo_course, any_url,
+                                                                                   monkeypatch):
+    """An update writing the course's rows (SQLite's write lock, PostgreSQL's row locks): the preview
+    gives up after the web's wait (the engine's own when it has one), not SQLite's 30 s nor for ever."""
+    from wikicourse.errors import DatabaseBusy
+    from wikicourse.lock_wait import waiting_at_most
+
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "1")
+    holder = open_db(any_url, migrate=False)
+    try:
+        with holder.begin() as conn:
+            conn.execute(update(enrollments).values(revision_count=enrollments.c.revision_count))
+            for engine, most in ((demo_course, 1), (waiting_at_most(demo_course, 2), 2)):
+                started = time.monotonic()
+                with pytest.raises(DatabaseBusy, match=r"^course 'c' is being written by another process "
+                                                       r"\(an update\): try the preview again shortly$"):
+                    removal_preview(engine, "c", [USERS[0]])
+                assert most - 0.5 < time.monotonic() - started < most + 5  # that wait, not another
+            conn.rollback()
+    finally:
+        holder.dispose()
+    untouched = snapshot(demo_course)
+    assert removal_preview(demo_course, "c", [USERS[0]])["users"][0]["username"] == USERS[0]  # the lock gone
+    assert snapshot(demo_course) == untouched
 
 
 def test_a_user_not_enrolled_or_no_user_is_refused_and_changes_nothing(demo_course):

@@ -11,28 +11,27 @@ import http.client
 import json
 import re
 import shutil
-import threading
 import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 
 from support.course import setup_course
+from support.serving import served
 from wikicourse.courses import course_id
 from wikicourse.db import open_db
 from wikicourse.errors import InvalidInput
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
 from wikicourse.lock_wait import waiting_at_most
-from wikicourse.models.tables import enrollments
+from wikicourse.clock import now_utc
+from wikicourse.models.tables import enrollments, update_runs
 from wikicourse.settings import MAX_BODY
 from wikicourse.tokens import create_token
 from wikicourse.web import create_app
-from wikicourse.web.serving import address, listen
 from wikicourse.web.views import FLASH
 
 SLUG = "limits"
@@ -53,25 +52,6 @@ def site(any_url, tmp_path):
                  students=STUDENTS, instructors=[INSTRUCTOR])
     yield engine, create_token(engine, "helen", role="instructor", username=INSTRUCTOR)
     engine.dispose()
-
-
-@contextmanager
-def served(app):
-    """`app` on a real uvicorn server on a free loopback port; yields its base URL."""
-    sock = listen("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield address(sock).rstrip("/")
-    finally:
-        server.should_exit = True
-        thread.join(20)
-        sock.close()
 
 
 def headers_only(base: str, method: str, path: str, headers: dict[str, str], timeout: float = 10):
@@ -186,6 +166,20 @@ def test_the_limit_is_the_operators_and_fits_an_enroll_of_500_long_names(site, m
     monkeypatch.setenv("WIKICOURSE_MAX_BODY", "1 MB")
     with pytest.raises(InvalidInput, match="WIKICOURSE_MAX_BODY must be a whole number of bytes, not '1 MB'"):
         create_app(engine)
+    # No limit that refuses every request, sign-in included: a positive number of bytes.
+    for value in ("0", "000"):
+        monkeypatch.setenv("WIKICOURSE_MAX_BODY", value)
+        with pytest.raises(InvalidInput, match=f"^WIKICOURSE_MAX_BODY must be a positive number of bytes, "
+                                               f"not '{value}'$"):
+            create_app(engine)
+    for value in ("-1", "1e6", "²"):
+        monkeypatch.setenv("WIKICOURSE_MAX_BODY", value)
+        with pytest.raises(InvalidInput, match=f"^WIKICOURSE_MAX_BODY must be a whole number of bytes, not '{value}'$"):
+            create_app(engine)
+    monkeypatch.delenv("WIKICOURSE_MAX_BODY")
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "0")
+    with pytest.raises(InvalidInput, match="^WIKICOURSE_WEB_LOCK_WAIT must be a positive number of seconds, not '0'$"):
+        create_app(engine)
 
 
 # ---- the enroll form and the flash cookie --------------------------------------------------------
@@ -251,18 +245,22 @@ def test_the_flash_cookie_stays_small_after_enrolling_500_long_names(site):
 # ---- a database busy -----------------------------------------------------------------------------
 
 @contextmanager
-def writes_held(url: str):
-    """Another connection writing the course's enrollments and not committing: SQLite's write lock,
-    PostgreSQL's row locks."""
+def held(url: str, write):
+    """Another connection making `write(conn, course_id)` and not committing it, until the block ends."""
     holder = open_db(url, migrate=False)
     try:
         with holder.begin() as conn:
-            cid = course_id(conn, SLUG)
-            conn.execute(update(enrollments).where(enrollments.c.course_id == cid).values(role=enrollments.c.role))
+            write(conn, course_id(conn, SLUG))
             yield
             conn.rollback()
     finally:
         holder.dispose()
+
+
+def writes_held(url: str):
+    """The course's enrollments written: SQLite's write lock, PostgreSQL's row locks."""
+    return held(url, lambda conn, cid: conn.execute(
+        update(enrollments).where(enrollments.c.course_id == cid).values(role=enrollments.c.role)))
 
 
 def test_a_write_that_waits_on_a_lock_answers_503_with_retry_after_soon(site, any_url, monkeypatch):
@@ -288,6 +286,54 @@ def test_a_write_that_waits_on_a_lock_answers_503_with_retry_after_soon(site, an
         r = client.post(f"/courses/{SLUG}/disenroll", data={"csrf": csrf, "username": STUDENTS[1]},
                         follow_redirects=False)
         assert r.status_code == 303
+
+
+def run_row_held(url: str):
+    """A run of the course started and not committed: SQLite's write lock; on PostgreSQL the
+    one-running-run index makes a second run's insert wait for it."""
+    now = now_utc()
+    return held(url, lambda conn, cid: conn.execute(insert(update_runs).values(
+        course_id=cid, full=False, as_of=now, started_at=now, status="running", holder="elsewhere:1",
+        heartbeat_at=now, step="starting")))
+
+
+def test_starting_an_update_waits_for_the_database_no_longer_than_other_writes(site, any_url, monkeypatch):
+    engine, token = site
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "1")
+    app = create_app(engine)
+    with served(app) as base, httpx.Client(base_url=base, timeout=60) as client:
+        with run_row_held(any_url):
+            started = time.monotonic()
+            r = client.post(f"/api/courses/{SLUG}/updates", headers=bearer(token))
+            assert (r.status_code, r.headers.get("retry-after")) == (503, "1"), r.text
+            assert time.monotonic() - started < 10  # not the command line's 30 s, nor the start's 120 s
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(update_runs)) == 0  # it did not start later
+        assert client.post(f"/api/courses/{SLUG}/updates", headers=bearer(token)).status_code == 202
+        app.state.updater.wait(60)
+
+
+def test_the_removal_preview_waiting_on_a_lock_answers_503_with_retry_after_soon_too(site, any_url, monkeypatch):
+    """The preview writes, then rolls back: it waits as the web's writes do, and is answered as they are."""
+    engine, token = site
+    monkeypatch.setenv("WIKICOURSE_WEB_LOCK_WAIT", "1")
+    api, page = f"/api/courses/{SLUG}/users/{STUDENTS[0]}/removal", f"/courses/{SLUG}/disenroll"
+    busy = f"course '{SLUG}' is being written by another process (an update): try the preview again shortly"
+    with served(create_app(engine)) as base, httpx.Client(base_url=base, timeout=20) as client:
+        sign_in(client, token)
+        with writes_held(any_url):
+            started = time.monotonic()
+            r = client.get(api, headers=bearer(token))
+            assert (r.status_code, r.json()) == (503, {"error": busy}), r.text
+            assert r.headers["retry-after"] == "1"
+            r = client.get(page, params={"username": STUDENTS[0]}, headers={"accept": "text/html"})
+            assert r.status_code == 503 and r.headers["retry-after"] == "1"
+            assert "503: busy" in r.text and "try the preview again shortly" in r.text
+            assert time.monotonic() - started < 10  # not the command line's 30 s, nor for ever
+        # The lock gone, the same requests go through.
+        r = client.get(api, headers=bearer(token))
+        assert r.status_code == 200 and r.json()["users"][0]["username"] == STUDENTS[0]
+        assert client.get(page, params={"username": STUDENTS[0]}).status_code == 200
 
 
 @pytest.mark.parametrize("any_url", ["postgresql"], indirect=True)  # SQLite's: tests/test_read_only_db.py

@@ -13,7 +13,7 @@ READ, ACT = {"404", "422"}, {"401", "403", "404", "422"}
 OPERATIONS = {
     ("get", "/api/courses"): ({"422"}, False),
     ("get", "/api/courses/{slug}/wikis"): (READ, False),
-    ("get", "/api/courses/{slug}/users/{username}/removal"): (ACT | {"409"}, True),
+    ("get", "/api/courses/{slug}/users/{username}/removal"): (ACT | {"503"}, True),
     ("get", "/api/wikis"): (set(), False),
     ("get", "/api/courses/{slug}/students/{username}"): (READ, False),
     ("get", "/api/courses/{slug}/articles/{article_id}"): (READ, False),

@@ -58,6 +58,26 @@ def test_a_worker_with_no_threads_is_refused(cli, redis_url):
     refused(cli("worker", "--redis", redis_url, "--threads", "0"), "--threads")
 
 
+@pytest.mark.parametrize("name,value,words", [
+    ("WIKICOURSE_BROKER_HEARTBEAT_MS", "60s", "a whole number of milliseconds, not '60s'"),
+    ("WIKICOURSE_BROKER_HEARTBEAT_MS", "0", "a positive number of milliseconds, not '0'"),
+    ("WIKICOURSE_BROKER_MAINTENANCE", "-1", "a whole number of commands in a million, not '-1'"),
+])
+def test_a_bad_broker_setting_is_one_line_before_the_worker_or_the_scheduler_starts(cli, course, monkeypatch,
+                                                                                     name, value, words):
+    import wikicourse.workers.worker
+
+    def started(*args, **kwargs):  # (were it refused only once running, the worker would run on here)
+        raise AssertionError("the worker started")
+
+    monkeypatch.setattr(wikicourse.workers.worker, "run_worker", started)
+    monkeypatch.setenv(name, value)
+    unreachable = "redis://127.0.0.1:1/0"  # refused before the broker is asked anything
+    refused(cli("worker", "--redis", unreachable), f"{name} must be {words}")
+    refused(cli("schedule", "--redis", unreachable), f"{name} must be {words}")
+    refused(cli("schedule", course, "--redis", unreachable), f"{name} must be {words}")
+
+
 def test_scheduling_an_unknown_course_is_refused(cli, course, redis_url):
     refused(cli("schedule", "no-such-course", "--redis", redis_url), "no-such-course")
 

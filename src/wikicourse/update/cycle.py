@@ -114,13 +114,15 @@ def update_course(
     as_of: datetime | None = None,
     source_factory: SourceFactory = open_source,
     on_begin: Callable[[int], None] | None = None,
+    lock_engine: Engine | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     grace_days: int | None = None,
     log_max_age: float = 0.0,
     round_age: float = 0.0,
 ) -> UpdateReport:
     """Run the cycle; `on_begin` hears the run's id once the course's lock is held, and
-    `on_progress` each time its progress is recorded.
+    `on_progress` each time its progress is recorded. The lock is taken through `lock_engine`
+    when given: the web's, which waits only briefly for a database another process holds.
 
     The wikis' logs are followed (docs/wiki-past.md) until `grace_days` after the course's end
     (default: settings.grace_days()); a log read by another update less than `log_max_age`
@@ -137,7 +139,7 @@ def update_course(
     settings.wiki_limits()  # a bad setting is refused before the course is locked
     with engine.connect() as conn:
         course_id = find_course(conn, slug)
-    run_id = begin_run(engine, course_id, slug=slug, full=full, as_of=as_of, started=started)
+    run_id = begin_run(lock_engine or engine, course_id, slug=slug, full=full, as_of=as_of, started=started)
     try:
         if not full:  # checked under the lock: no other run can move the data meanwhile
             with engine.connect() as conn:

@@ -146,7 +146,7 @@ def _roster(changes: list[course_api.RosterChange]) -> list[dict]:
 
 @router.get("/courses/{slug:path}/users/{username}/removal",
             summary="What dis-enrolling the user would make of the course's figures (token; changes nothing)",
-            responses=errors(*ACT, 409))
+            responses=errors(*ACT, 503))
 def removal(request: Request, slug: str, username: str, caller: Caller) -> dict:
     require_manager(request, caller, slug)  # the preview of an action only a manager may take
     return removal_preview(request.app.state.engine, slug, [username])

@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from ..errors import (CourseBusy, InvalidInput, UnknownArticle, UnknownCampaign, UnknownCourse, UnknownStudent,
-                      WikiError, WikicourseError)
+from ..errors import (CourseBusy, DatabaseBusy, InvalidInput, UnknownArticle, UnknownCampaign, UnknownCourse,
+                      UnknownStudent, WikiError, WikicourseError)
 from .. import settings
 from ..lock_wait import is_lock_wait, is_read_only, waiting_at_most, waits_for
 from ..wikis import open_source
@@ -42,7 +42,8 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
                               "Authorize). Every error answers `{\"error\": \"...\"}`.")
     app.state.engine = waiting_at_most(engine, settings.web_lock_wait())  # busy: a 503 soon, not a 500 late
     app.state.source_factory = source_factory
-    app.state.updater = QueuedUpdater(engine, redis_url) if redis_url else Updater(engine, source_factory)
+    app.state.updater = (QueuedUpdater(app.state.engine, redis_url) if redis_url
+                         else Updater(engine, source_factory, lock_engine=app.state.engine))
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(drilldown_api.router)  # before the API's bare /courses/{slug:path}
@@ -77,9 +78,17 @@ def _respond(request: Request, status: int, message: str, headers: dict | None =
                                       status_code=status, headers=headers)
 
 
+def _retry_after(request: Request) -> dict:
+    """After a lock wait: as long again (a lock held that long may be gone by then)."""
+    wait = waits_for(request.app.state.engine) or 1
+    return {"Retry-After": str(max(1, round(wait)))}
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WikicourseError)
     async def domain_error(request: Request, exc: WikicourseError):
+        if isinstance(exc, DatabaseBusy):  # a lock wait its function told in its own words
+            return _respond(request, 503, str(exc), _retry_after(request))
         return _respond(request, _status(exc), str(exc))
 
     @app.exception_handler(RedisError)
@@ -93,9 +102,8 @@ def _error_handlers(app: FastAPI) -> None:
             return _respond(request, 503, "this server's database is read-only: nothing can be changed here")
         if not is_lock_wait(exc):
             raise exc  # any other database failure: crash() below
-        wait = waits_for(request.app.state.engine) or 1  # as long again: a lock held that long may be gone by then
         return _respond(request, 503, "the database is busy (another process holds a lock on it): try again shortly",
-                        {"Retry-After": str(max(1, round(wait)))})
+                        _retry_after(request))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

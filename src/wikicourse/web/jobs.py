@@ -56,8 +56,12 @@ class QueuedUpdater:
 
 
 class Updater:
-    def __init__(self, engine: Engine, source_factory: SourceFactory = open_source):
+    """Updates run on `engine` (the command line's waits for locks); the request that starts one
+    waits for the course's lock only as long as `lock_engine` does (the web's, then 503)."""
+
+    def __init__(self, engine: Engine, source_factory: SourceFactory = open_source, lock_engine: Engine | None = None):
         self.engine = engine
+        self.lock_engine = lock_engine
         self.source_factory = source_factory
         self.threads: set[threading.Thread] = set()
 
@@ -73,7 +77,7 @@ class Updater:
         def run() -> None:
             try:
                 update_course(self.engine, slug, full=full, source_factory=self.source_factory,
-                              on_begin=on_begin)
+                              on_begin=on_begin, lock_engine=self.lock_engine)
             except BaseException as exc:
                 if begun.is_set():  # recorded on the run's row by the cycle itself
                     if isinstance(exc, WikicourseError):

@@ -17,7 +17,8 @@ WHY = {
     404: "No such course or campaign (or, in a drill-down, student or article)",
     409: "An update of the course is already running",
     422: "Bad input (a malformed date or body, an unknown user or wiki): the message says which",
-    503: "The workers' queue cannot be reached: try again later",
+    503: "The database stayed locked by another process (with Retry-After), or the workers' queue cannot be "
+         "reached: try again later",
 }
 READ = (404, 422)  # reading a course or a campaign
 ACT = (401, 403, 404, 422)  # acting on one

@@ -5,12 +5,13 @@ holds up small ones: run workers on every queue, or dedicate some to `short`.
 """
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Retries, ShutdownNotifications
+
+from .. import settings
 
 QUEUES = ("short", "medium", "long")
 ACTOR = "update_course"
@@ -18,14 +19,13 @@ ACTOR = "update_course"
 
 def make_broker(redis_url: str) -> RedisBroker:
     """A broker whose messages survive a killed worker: unacknowledged, they go back to their
-    queue once the worker has missed heartbeats for WIKICOURSE_BROKER_HEARTBEAT_MS (60 s)."""
-    heartbeat = int(os.environ.get("WIKICOURSE_BROKER_HEARTBEAT_MS", "60000"))
+    queue once the worker has missed heartbeats for $WIKICOURSE_BROKER_HEARTBEAT_MS (60 s;
+    settings.broker, which the commands read first: a bad value is refused before they start)."""
     # No TimeLimit or AgeLimit: an update takes as long as it takes (the wiki client has its
     # own budgets), and a message that waited is still wanted.
     middleware = [ShutdownNotifications(), Retries(max_retries=3, min_backoff=15_000, max_backoff=300_000)]
-    broker = RedisBroker(url=redis_url, middleware=middleware, heartbeat_timeout=heartbeat,
-                         # the sweep that requeues dead workers' messages: often, queues are short
-                         maintenance_chance=int(os.environ.get("WIKICOURSE_BROKER_MAINTENANCE", "100000")))
+    # maintenance_chance: the sweep that requeues dead workers' messages, often (queues are short)
+    broker = RedisBroker(url=redis_url, middleware=middleware, **settings.broker())
     for queue in QUEUES:
         broker.declare_queue(queue)
     return broker
