@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from support.course import comparable
 from support.mediawiki import TestWiki
-from twowikis import free_port
+from twowikis import live_wiki_with
 from wikicourse import courses
 from wikicourse.db import open_db
 from wikicourse.models.tables import revisions
@@ -33,13 +33,8 @@ PASSWORD = "Student-Password-2024"
 
 @pytest.fixture(scope="module")
 def live_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestWiki]:
-    wiki = TestWiki(tmp_path_factory.mktemp("nslive") / "wiki", free_port())
-    try:
-        wiki.up()
-        wiki.create_users(STUDENTS, password=PASSWORD)
+    with live_wiki_with(tmp_path_factory.mktemp("nslive") / "wiki", STUDENTS, PASSWORD) as wiki:
         yield wiki
-    finally:
-        wiki.down()
 
 
 def contributions(api_url: str, user: str) -> list[dict]:

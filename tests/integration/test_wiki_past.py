@@ -22,8 +22,8 @@ import pytest
 
 from support.course import comparable
 from support.mediawiki import TestWiki
-from twowikis import (DOMAINS, USERS, Course, Facts, assert_up_to_date, at, calls, day_start, differences, free_port,
-                      iso, move_page, rebuild, revision_contents, usercontribs, users_of)
+from twowikis import (DOMAINS, USERS, Course, Facts, assert_up_to_date, at, calls, day_start, differences,
+                      iso, live_wiki_with, move_page, rebuild, revision_contents, usercontribs, users_of)
 from wikicourse.changes import course_changes
 from wikicourse.demo.generate import RevisionFact
 from wikicourse.update.cycle import UpdateReport, update_course
@@ -584,13 +584,9 @@ LIVE_PASSWORD = "Student-Password-2024"
 @pytest.fixture(scope="module")
 def live_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestWiki]:
     """A fresh wiki with password accounts for the students, no import; down at the end."""
-    wiki = TestWiki(tmp_path_factory.mktemp("live") / "wiki", free_port())
-    try:
-        wiki.up()
-        wiki.create_users(LIVE_STUDENTS + [SAME_SECOND, OUTSIDER], password=LIVE_PASSWORD)
+    with live_wiki_with(tmp_path_factory.mktemp("live") / "wiki", LIVE_STUDENTS + [SAME_SECOND, OUTSIDER],
+                        LIVE_PASSWORD) as wiki:
         yield wiki
-    finally:
-        wiki.down()
 
 
 def live_course(engine, wiki: TestWiki, students: list[str], slug: str) -> Course:

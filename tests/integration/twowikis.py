@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import itertools
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -46,6 +47,18 @@ PORTS = (8400, 8499)  # the wikis and the proxies of these tests
 
 def free_port(first: int = PORTS[0], last: int = PORTS[1]) -> int:
     return ports.free_port(first, last)
+
+
+@contextmanager
+def live_wiki_with(root: Path, users: Iterable[str], password: str) -> Iterator[TestWiki]:
+    """A fresh wiki, no import, with password accounts for `users` to edit through the API; down at the end."""
+    wiki = TestWiki(root, free_port())
+    try:
+        wiki.up()
+        wiki.create_users(list(users), password=password)
+        yield wiki
+    finally:
+        wiki.down()
 
 
 def at(text: str) -> datetime:
