@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Iterable, Mapping
 
-from sqlalchemy import Connection, and_, delete, false, or_, select, update
+from sqlalchemy import Connection, String, and_, cast, delete, false, literal, or_, select, update
 
 from .errors import InvalidInput
 from .models.tables import contribution_reads, course_wiki_timeslices, course_wikis, wikis
@@ -110,16 +110,14 @@ def in_tracked_space(by_wiki: Mapping[int, Iterable[int]], wiki_id, namespace):
 def listed_in(spaces_column, namespace_column):
     """SQL: `namespace_column` is one of the comma-separated numbers of `spaces_column` ("0,4"
     holds ",4,"), the same on SQLite and PostgreSQL: for queries over several courses."""
-    from sqlalchemy import String, cast, literal
-
     return (literal(",") + spaces_column + literal(",")).contains(
         literal(",") + cast(namespace_column, String) + literal(","))
 
 
 def store_namespaces(conn: Connection, wiki_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """What the shared store holds of a wiki: (namespaces fetched, namespaces with references)."""
-    row = conn.execute(select(wikis.c.namespaces, wikis.c.ref_namespaces).where(wikis.c.id == wiki_id)).one()
-    return parse(row.namespaces), parse(row.ref_namespaces)
+    fetched, refs, _ = store_state(conn, wiki_id)
+    return fetched, refs
 
 
 def store_state(conn: Connection, wiki_id: int) -> tuple[tuple[int, ...], tuple[int, ...], int]:
