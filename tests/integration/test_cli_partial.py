@@ -54,7 +54,7 @@ def test_an_update_a_wiki_fails_exits_3_naming_the_wiki_by_its_domain(wiki_urls,
 
 
 # Small limits, so that a stalling or flooding wiki costs the test seconds.
-LIMITS = dict(WIKICOURSE_REQUEST_DEADLINE="1", WIKICOURSE_FETCH_BUDGET="4", WIKICOURSE_MAX_RESPONSE_MB="1")
+LIMITS = dict(WIKICOURSE_REQUEST_DEADLINE="1", WIKICOURSE_FETCH_BUDGET="8", WIKICOURSE_MAX_RESPONSE_MB="1")
 
 
 @pytest.mark.parametrize("fault", ["trickle", "huge"])
@@ -75,7 +75,7 @@ def test_an_update_a_wiki_trickles_or_floods_ends_partial_in_bounded_time_and_re
     lines = done.stderr.splitlines()
     assert lines and "Traceback" not in done.stderr and all(TWO in line for line in lines), done.stderr
     if fault == "trickle":  # retried until the fetch's time budget is spent; then nothing more is asked
-        assert all("time budget of 4 s for this update is spent" in line for line in lines), lines
+        assert all("time budget of 8 s for this update is spent" in line for line in lines), lines
         assert any("no full answer within" in line for line in lines), lines
     else:  # never retried; the answer is dropped past the limit, not read to its end
         assert all("sent an answer larger than 1 MB; stopped reading it" in line for line in lines), lines

@@ -194,6 +194,19 @@ def test_a_wiki_that_always_trickles_is_given_up_on_once_the_fetch_budget_is_spe
         assert proxy.request_count == asked
 
 
+def test_the_fetch_budget_counts_only_the_wikis_own_time(proxy: FaultProxy) -> None:
+    """Time the update spends elsewhere between requests (another, stalling wiki; the database)
+    costs a wiki nothing: only its own attempts and waits count."""
+    proxy.schedule([hang(0.3)])  # one slow answer, then prompt ones
+    with MediaWikiSource(proxy.api_url, fetch_budget=1.0) as source:
+        source.canonical_usernames([ALICE])
+        took = source.retry.used
+        assert 0.3 <= took < 1.0
+        time.sleep(1.2)  # longer than the whole budget, spent outside the source
+        assert source.canonical_usernames([BOB]) == {BOB: BOB}
+        assert took < source.retry.used < 1.0 and not source.retry.given_up
+
+
 @pytest.mark.parametrize("declared", [False, True], ids=["streamed", "declared"])
 def test_an_answer_past_the_size_limit_is_not_read_further_nor_retried(proxy: FaultProxy, declared: bool) -> None:
     size = 200 * 2**20  # read whole and parsed, such an answer took 690 MB

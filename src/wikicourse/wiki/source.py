@@ -22,7 +22,7 @@ class MediaWikiSource:
     `uclimit` (default "max") sets usercontribs' batch size; small values exist for tests
     of continuation. `transport` replaces httpx's network transport (tests, proxies);
     `gate` is entered around every request (see Transport). `deadline` bounds each request,
-    answer included; `fetch_budget` every request of the source (seconds from its first);
+    answer included; `fetch_budget` every request of the source (their seconds and retry waits, summed);
     `max_bytes` each answer.
     """
 
