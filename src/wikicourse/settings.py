@@ -7,6 +7,7 @@ import os
 from .errors import InvalidInput
 
 GRACE_DAYS = 14
+USAGE_REFRESH = 500  # files whose usage one update reads again (docs/uploads.md): 10 requests at most
 MAX_BODY = 1024 * 1024  # bytes: nginx's default too; an enroll of 500 usernames takes a fraction
 WEB_LOCK_WAIT = 5  # seconds
 BROKER_HEARTBEAT_MS = 60_000  # a worker silent this long is dead: its messages go back to their queue
@@ -18,6 +19,12 @@ def grace_days() -> int:
     deleted after a deletion discussion, students' drafts published late): $WIKICOURSE_GRACE_DAYS
     (0: none, as --grace-days 0)."""
     return _number("WIKICOURSE_GRACE_DAYS", GRACE_DAYS, "days", whole=True, zero=True)
+
+
+def usage_refresh() -> int:
+    """How many of a course's files one update reads the usage of again, least recently read
+    first (docs/uploads.md): $WIKICOURSE_USAGE_REFRESH (0: none)."""
+    return _number("WIKICOURSE_USAGE_REFRESH", USAGE_REFRESH, "files", whole=True, zero=True)
 
 
 def max_body() -> int:

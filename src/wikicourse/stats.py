@@ -11,6 +11,7 @@ from sqlalchemy import Engine, case, func, select
 from .collation import name_key
 from .courses import course_id
 from .models.course import HEADLINE
+from .models.uploads import UPLOAD_FIGURES
 from .namespaces import applied, in_article_space, named
 from .models.tables import (
     article_course_timeslices,
@@ -29,7 +30,7 @@ from .wikis import wikis
 COURSE_FIELDS = HEADLINE
 USER_FIELDS = ("revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft", "references_count")
 ARTICLE_FIELDS = ("character_sum", "references_count", "revision_count")
-WINDOW_FIELDS = ("character_sum", "references_count", "revision_count")
+WINDOW_FIELDS = ("character_sum", "references_count", "revision_count", *UPLOAD_FIGURES)
 
 
 def iso(t: datetime | None) -> str | None:
@@ -103,6 +104,11 @@ def _course(conn, cid: int, until: Until | None = None) -> dict:
         "article_namespaces": {n["wiki"]: n["article_namespaces"] for n in spaces},
         "article_namespace_names": {n["wiki"]: n["names"] for n in spaces},
         **{f: c[f] for f in COURSE_FIELDS},
+        **{f: c[f] for f in UPLOAD_FIGURES},
+        # Per wiki, whether its files' use on other wikis counts (GlobalUsage; null: not asked yet).
+        "global_usage": dict(conn.execute(
+            select(wikis.c.domain, wikis.c.global_usage).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
+            .where(course_wikis.c.course_id == cid)).all()),
         "last_update": iso(c["last_update"]),
         "updated_at": iso(c["updated_at"]),
         "timeslice_days": c["timeslice_days"],
@@ -128,7 +134,7 @@ def _as_of(conn, cid: int, period: Grid, until: Until) -> dict:
             select(
                 *[
                     _total(course_wiki_timeslices, course_wiki_timeslices.c[f], cid, until).label(f)
-                    for f in ("revision_count", "character_sum", "references_count")
+                    for f in ("revision_count", "character_sum", "references_count", *UPLOAD_FIGURES)
                 ],
                 _total(course_user_wiki_timeslices, course_user_wiki_timeslices.c.character_sum_us, cid, until).label(
                     "character_sum_user"
@@ -173,6 +179,7 @@ def _users(conn, cid: int, until: Until | None = None) -> list[dict]:
         select(users.c.username, enrollments.c.role)
         .join(users, users.c.id == enrollments.c.user_id)
         .where(enrollments.c.course_id == cid)
+        .add_columns(*[enrollments.c[f] for f in UPLOAD_FIGURES])  # (today's, also with `until`)
     )
     if until is None:
         roster = roster.add_columns(*[enrollments.c[f] for f in USER_FIELDS])
@@ -190,7 +197,7 @@ def _users(conn, cid: int, until: Until | None = None) -> list[dict]:
             *[func.coalesce(mine.c[f], 0).label(f) for f in USER_FIELDS]
         )
     listed = [
-        {"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS}}
+        {"username": r.username, "role": r.role, **{f: getattr(r, f) for f in USER_FIELDS + UPLOAD_FIGURES}}
         for r in conn.execute(roster)
     ]
     return sorted(listed, key=lambda u: name_key(u["username"]))

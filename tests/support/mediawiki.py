@@ -15,6 +15,13 @@ ADMIN, ADMIN_PASSWORD = "Admin", "Admin-Password-2024"
 MW_INSTALL = "/usr/share/mediawiki"  # Debian's package, where install.sh puts it
 
 
+def uploads_settings(root: Path) -> str:
+    """PHP for a wiki that takes uploads into `root`/images and serves them through img_auth.php
+    (the test server's document root is the MediaWiki package, which the tests cannot write)."""
+    return (f'$wgEnableUploads = true; $wgUploadDirectory = "{root}/images"; $wgUploadPath = "/img_auth.php";'
+            ' $wgGroupPermissions["user"]["upload"] = true;')
+
+
 class TestWiki:
     """A fresh wiki in `root` served on 127.0.0.1:`port`; `settings` is PHP appended to LocalSettings.php.
 
@@ -87,6 +94,12 @@ class TestWiki:
     def login(self, username: str, password: str) -> WikiSession:
         """A session logged in as `username` (a context manager): API actions with a csrf token."""
         return WikiSession(self.api_url, username, password)
+
+    def import_images(self, folder: Path, user: str, timestamp: str, comment: str = "wikicourse test") -> str:
+        """Upload every file in `folder` as `user` at `timestamp` (YYYYMMDDHHMMSS), as an import of
+        past uploads does (importImages.php): the upload log dates them then."""
+        return self._maintenance("importImages.php", f"--user={user}", f"--timestamp={timestamp}",
+                                 f"--comment={comment}", str(folder))
 
     def import_dump(self, xml_path: Path) -> None:
         self._run("import.sh", str(xml_path))
@@ -212,6 +225,17 @@ class WikiSession:
         result = self.post("edit", title=title, text=text, summary=summary)["edit"]
         if result.get("result") != "Success" or "newrevid" not in result:
             raise RuntimeError(f"edit of {title!r} by {self.username} saved nothing: {result}")
+        return result
+
+    def upload(self, filename: str, content: bytes, text: str = "", comment: str = "wikicourse test") -> dict:
+        """Upload a new file as this user (action=upload, multipart): {"result", "filename", "imageinfo"}."""
+        response = self.client.post(self.api_url, data={"action": "upload", "filename": filename, "text": text,
+                                                        "comment": comment, "ignorewarnings": "1",
+                                                        "token": self.csrf, **self.COMMON},
+                                    files={"file": (filename, content, "application/octet-stream")})
+        result = self._checked(response, {"action": "upload"})["upload"]
+        if result.get("result") != "Success":
+            raise RuntimeError(f"upload of {filename!r} by {self.username} failed: {result}")
         return result
 
     def move(self, old: str, new: str, reason: str = "wikicourse test") -> dict:

@@ -12,6 +12,7 @@ from .timeslices import (
                          CourseUserWikiTimeslice,
                          CourseWikiTimeslice,
 )
+from .uploads import CourseUpload, Upload, UploadFile, UploadRead
 from .wiki import (Article, ContributionRead, Revision, RevisionRefs, User, Wiki, WikiAccount, WikiChange,
                    WikiChangeEdit)
 
@@ -22,4 +23,5 @@ __all__ = [
     "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",
     "WikiAccount", "WikiChange", "WikiChangeEdit", "Reread", "UpdateReason",
     "Revision", "ContributionRead", "Campaign", "CampaignCourse",
+    "Upload", "UploadRead", "UploadFile", "CourseUpload",
 ]

@@ -40,6 +40,10 @@ class Course(Base):
     references_count: Mapped[int] = mapped_column(Integer, default=0)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     new_article_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Upload figures (docs/uploads.md), refreshed with the others.
+    upload_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    uploads_in_use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    upload_usages_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The as-of time the statistics are current to, and when that update finished.
     last_update: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -80,6 +84,9 @@ class Enrollment(Base):
     character_sum_us: Mapped[int] = mapped_column(Integer, default=0)
     character_sum_draft: Mapped[int] = mapped_column(Integer, default=0)
     references_count: Mapped[int] = mapped_column(Integer, default=0)
+    upload_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # docs/uploads.md
+    uploads_in_use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    upload_usages_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IngestionCoverage(Base):

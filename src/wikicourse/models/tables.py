@@ -27,6 +27,7 @@ from . import (
                       WikiChange,
                       WikiChangeEdit,
                       WebSession,
+                      Upload, UploadRead, UploadFile, CourseUpload,
 )
 
 courses = Course.__table__
@@ -52,6 +53,10 @@ revisions = Revision.__table__  # the shared ingestion store: one row per edit r
 contribution_reads = ContributionRead.__table__  # the spans of each user's contributions it holds
 campaigns = Campaign.__table__
 campaign_courses = CampaignCourse.__table__
+uploads = Upload.__table__  # the shared store of uploads (docs/uploads.md)
+upload_reads = UploadRead.__table__
+upload_files = UploadFile.__table__
+course_uploads = CourseUpload.__table__  # the finest grain of uploads
 web_sessions = WebSession.__table__  # signed-in browsers (wikicourse.sessions)
 
 

@@ -32,6 +32,9 @@ class CourseWikiTimeslice(Base):
     references_count: Mapped[int] = mapped_column(Integer, default=0)
     revision_count: Mapped[int] = mapped_column(Integer, default=0)
     last_mw_rev_datetime: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    upload_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # docs/uploads.md
+    uploads_in_use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    upload_usages_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Statistics of this window are not final: derivation or data is pending.
     needs_update: Mapped[bool] = mapped_column(Boolean, default=False)
     # Its finest-grain rows changed, so its user and article timeslices are re-derived too

@@ -38,6 +38,8 @@ class Wiki(Base):
     store_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The wiki's namespace names (JSON, number -> local name) as last read (meta=siteinfo), to show them.
     namespace_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Does the wiki offer prop=globalusage (meta=siteinfo)? NULL until asked (docs/uploads.md).
+    global_usage: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class User(Base):

@@ -14,6 +14,7 @@ from ..clock import now_utc
 from ..courses import course_id as find_course
 from ..errors import InvalidInput, WikicourseError
 from ..models.course import HEADLINE
+from ..models.uploads import UPLOAD_FIGURES
 from ..sources import RevisionSource
 from ..wikis import open_source
 from ..sql import analyze
@@ -33,6 +34,7 @@ from ..models.tables import (
     users,
     wikis,
 )
+from ..timeslices.uploads import derive_uploads
 from ..timeslices.windows import through
 from ..wikis import wiki_urls
 from .context import UpdateContext
@@ -49,6 +51,7 @@ from .reprocess import reprocess
 from .rounds import round_as_of
 from .runs import Progress, begin_run, end_run, forget_run
 from .spans import forget_read
+from .uploads import UploadsReport, forget_uploads, update_uploads
 from .why import record_figures, record_many
 from .wiki_logs import read_logs
 
@@ -74,11 +77,13 @@ class UpdateReport:
     figures: dict = field(default_factory=dict)  # {figure: [before, after]} of those that moved
     reasons: list[dict] = field(default_factory=list)  # why they moved (update.why), as recorded
     followed: bool = True  # were the wikis' logs followed (False past the grace period)
+    uploads: UploadsReport = field(default_factory=UploadsReport)  # what the uploads step read and cost
 
 
 def headline(conn, course_id: int) -> dict:
-    """The course's headline figures (docs/metrics.md) as the caches hold them."""
-    row = conn.execute(select(*[courses.c[f] for f in HEADLINE]).where(courses.c.id == course_id)).one()
+    """The course's headline figures (docs/metrics.md), uploads' too, as the caches hold them."""
+    row = conn.execute(select(*[courses.c[f] for f in HEADLINE + UPLOAD_FIGURES])
+                       .where(courses.c.id == course_id)).one()
     return row._asdict()
 
 
@@ -195,11 +200,13 @@ def update_course(
             derived = False
             if full:
                 _start_over(conn, ctx)  # everything is derived once, after ingesting
+                forget_uploads(conn, ctx)
                 reasons.append(dict(kind="rebuilt"))
             else:
                 if follow:
                     reasons += prepare_past(conn, ctx)
                 derived = reprocess(conn, ctx)
+                derive_uploads(conn, ctx)  # a student removed leaves the upload figures now
             # Should ingestion die, the caches match the timeslices. A change of roster, dates,
             # wikis or the wiki's past gives a reason (every cache is refreshed); a change of
             # the finest grain marks windows; a student enrolled back keeps their rows.
@@ -223,6 +230,10 @@ def update_course(
         )
         report.revisions += result.revisions
         report.errors += result.errors
+        # 3b. Uploads (docs/uploads.md): the students' upload logs, the usage of the course's files.
+        progress.start_step("uploads")
+        report.uploads = update_uploads(engine, ctx, sources)
+        report.errors += report.uploads.errors
         report.status = "partial" if report.errors else "done"
         # 4. Copy from the store, reprocess what that marked, refresh the caches: one transaction.
         progress.start_step("deriving")
@@ -237,12 +248,17 @@ def update_course(
             if counted >= BULK:  # the caches are refreshed from these, and every later update derives them
                 analyze(conn, [article_course_timeslices, course_user_wiki_timeslices])
             refresh(conn, course_id, as_of, now_utc(), changed=derived, scope=scope)
+            counted_uploads = derive_uploads(conn, ctx)
             report.figures = record_figures(conn, run_id, before, headline(conn, course_id))
             found = [dict(kind="renamed", subject=new, detail=f"formerly {old}") for old, new in result.renamed.items()]
             # The new edits counted explain figures that moved; an hourly update that found
             # nothing new has nothing to explain.
             if counted and report.figures:
                 found.append(dict(kind="edits", count=counted))
+            if counted_uploads != {f: before[f] for f in UPLOAD_FIGURES}:
+                found.append(dict(kind="uploads", count=report.uploads.uploads,
+                                  detail=f"usage of {report.uploads.refreshed} files read, "
+                                         f"{report.uploads.usage_changed} changed"))
             record_many(conn, run_id, found)
             report.reasons += found
     except BaseException as exc:

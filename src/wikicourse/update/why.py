@@ -29,6 +29,7 @@ KINDS = {
     "wikis_removed": "wiki removed",
     "redone": "windows redone after a failed fetch",
     "rebuilt": "rebuilt from scratch",
+    "uploads": "uploads or their usage changed",
 }
 
 

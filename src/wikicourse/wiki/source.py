@@ -9,7 +9,7 @@ import httpx
 
 from wikicourse.redact import without_credentials
 from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, LogEvent, PageEdit
-from wikicourse.wiki import contents, history, logevents, usercontribs
+from wikicourse.wiki import contents, history, logevents, uploads, usercontribs
 from wikicourse.wiki import users as accounts
 from wikicourse.wiki.api import ActionAPI
 from wikicourse.wiki.retry import FETCH_BUDGET, RetryPolicy
@@ -104,6 +104,16 @@ class MediaWikiSource:
 
     def page_edits(self, title: str, since: datetime) -> tuple[int, list[PageEdit]]:
         return history.page_edits(self.api, title, since)
+
+    def upload_log(self, user: str, start: datetime, end: datetime) -> list[uploads.UploadEvent]:
+        return uploads.upload_log(self.api, user, start, end)
+
+    def has_global_usage(self) -> bool:
+        return uploads.has_global_usage(self.api)
+
+    def file_usage(self, page_ids: Sequence[int], *, global_usage: bool,
+                   thumb_width: int) -> dict[int, uploads.FileUsage]:
+        return uploads.file_usage(self.api, page_ids, global_usage=global_usage, thumb_width=thumb_width)
 
     def close(self) -> None:
         self.transport.close()

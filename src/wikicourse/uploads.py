@@ -1,0 +1,52 @@
+"""The course's uploads as every interface lists them (`wikicourse uploads`, the Uploads page,
+uploads.csv, /api/courses/{slug}/uploads): the finest grain of uploads with each file's page,
+uploader, time and usage at its last refresh (docs/uploads.md)."""
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from .courses import course_id
+from .models.tables import articles, course_uploads, courses, upload_files, users, wikis
+from .models.uploads import UPLOAD_FIGURES
+from .stats import iso
+from .timeslices.uploads import usages
+
+FIELDS = ("wiki", "title", "uploader", "timestamp", "deleted", "in_use", "local_usage", "global_usage",
+          "usages", "thumb_url", "file_url", "usage_read_at")
+
+
+def course_uploads_list(engine: Engine, slug: str) -> dict:
+    """{"course": {slug, title, the upload figures, global_usage per wiki}, "uploads": [...]},
+    newest upload first. A deleted file is listed (deleted: true) but counts in no figure."""
+    with engine.connect() as conn:
+        cid = course_id(conn, slug)
+        course = conn.execute(select(courses.c.slug, courses.c.title, *[courses.c[f] for f in UPLOAD_FIGURES])
+                              .where(courses.c.id == cid)).one()._asdict()
+        rows = conn.execute(
+            select(wikis.c.domain, articles.c.title, articles.c.deleted,
+                   users.c.username, course_uploads.c.timestamp, upload_files.c.local_usage,
+                   upload_files.c.global_usage, upload_files.c.thumb_url, upload_files.c.file_url,
+                   upload_files.c.refreshed_at, usages().label("usages"))
+            .select_from(course_uploads)
+            .join(articles, articles.c.id == course_uploads.c.article_id)
+            .join(wikis, wikis.c.id == course_uploads.c.wiki_id)
+            .join(users, users.c.id == course_uploads.c.user_id)
+            .outerjoin(upload_files, upload_files.c.article_id == course_uploads.c.article_id)
+            .where(course_uploads.c.course_id == cid)
+            .order_by(course_uploads.c.timestamp.desc(), course_uploads.c.log_id.desc())).all()
+    listed = [{
+        "wiki": r.domain,
+        "title": r.title,
+        "uploader": r.username,
+        "timestamp": iso(r.timestamp),
+        "deleted": bool(r.deleted),
+        "in_use": not r.deleted and r.usages > 0,
+        "local_usage": r.local_usage,  # null before the file's first usage read
+        "global_usage": r.global_usage,  # null where the wiki has no GlobalUsage
+        "usages": r.usages,
+        "thumb_url": r.thumb_url or None,
+        "file_url": r.file_url or None,
+        "usage_read_at": iso(r.refreshed_at),
+    } for r in rows]
+    return {"course": course, "uploads": listed}
+
