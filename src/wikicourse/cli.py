@@ -353,6 +353,10 @@ def update(ctx: Context, slug: str, full: bool, as_of: str | None, progress: boo
                f"{report.revisions} revisions fetched in {report.requests} requests")
     for field, (old, new) in report.figures.items():
         click.echo(f"  {field}: {old} -> {new}")
+    up = report.uploads
+    if up.requests:
+        click.echo(f"  uploads: {up.log_reads} upload logs read, usage of {up.refreshed} files read "
+                   f"({up.usage_changed} changed), in {up.requests} of the requests")
     for line in summarize([{"label": label(r["kind"]), "subject": "", "detail": "", "count": 0, **r}
                            for r in report.reasons]):
         click.echo(f"  why: {escape(line['text'])}")
@@ -485,6 +489,26 @@ def article(ctx: Context, slug: str, article_id: int, sort: str, direction: str 
     from .drilldown_report import render_article
 
     click.echo(render_article(doc))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON (docs/uploads.md).")
+@pass_existing
+def uploads(ctx: Context, slug: str, as_json: bool) -> None:
+    """Show the files a course's students uploaded.
+
+    The new files the upload figures count, newest first, with their usage as last read
+    from the wiki, and the deleted ones (which count nowhere)."""
+    from .uploads import course_uploads_list
+
+    doc = course_uploads_list(ctx.engine, slug)
+    if as_json:
+        click.echo(json_text(doc))
+        return
+    from .report import render_uploads
+
+    click.echo(render_uploads(doc))
 
 
 @cli.command()

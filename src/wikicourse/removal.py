@@ -30,6 +30,7 @@ from .models.tables import (
     wikis,
 )
 from .sources.base import normalize_username
+from .models.uploads import UPLOAD_FIGURES
 from .stats import USER_FIELDS, iso
 from .terminal import renders
 from .update.context import UpdateContext
@@ -80,7 +81,8 @@ def _preview(conn: Connection, slug: str, usernames: Sequence[str]) -> dict:
     before, counted = _figures(conn, cid), _counted_articles(conn, cid)
     wanted = sorted({normalize_username(n) for n in usernames})
     leaving = conn.execute(
-        select(users.c.id, users.c.username, enrollments.c.role, *[enrollments.c[f] for f in USER_FIELDS])
+        select(users.c.id, users.c.username, enrollments.c.role,
+               *[enrollments.c[f] for f in USER_FIELDS + UPLOAD_FIGURES])
         .join(enrollments, enrollments.c.user_id == users.c.id)
         .where(enrollments.c.course_id == cid, users.c.username.in_(wanted))
         .order_by(users.c.username)
@@ -102,7 +104,8 @@ def _preview(conn: Connection, slug: str, usernames: Sequence[str]) -> dict:
     return {
         "slug": slug,
         "last_update": iso(last_update),
-        "users": [{"username": u.username, "role": u.role, **{f: getattr(u, f) for f in USER_FIELDS}} for u in leaving],
+        "users": [{"username": u.username, "role": u.role, **{f: getattr(u, f) for f in USER_FIELDS + UPLOAD_FIGURES}}
+                  for u in leaving],
         "counts": any(u.role == "student" for u in leaving),
         "before": before,
         "after": after,

@@ -36,6 +36,8 @@ def render(doc: dict) -> str:
                   [[c["student_count"], c["article_count"], c["new_article_count"], c["revision_count"],
                     c["character_sum"], c["character_sum_user"], c["character_sum_draft"],
                     c["references_count"]]]), ""]
+    if "upload_count" in c:
+        out[-1:-1] = [uploads_line(c)]
     if "until" in c:
         out[2:2] = [_until(c)]
     out.append(table(["user", "role", "revisions", "characters", "user space", "drafts", "references"],
@@ -50,6 +52,29 @@ def render(doc: dict) -> str:
     pending = [t for t in doc["timeslices"] if t["needs_update"]]
     out += ["", f"{len(doc['timeslices'])} timeslices, {len(pending)} pending*", "", NOTE]
     return "\n".join(out)
+
+
+def uploads_line(c: dict) -> str:
+    """The upload figures (docs/uploads.md), and which wikis count only their own pages' use."""
+    local = [w for w, offered in c.get("global_usage", {}).items() if offered is False]
+    return (f"uploads: {c['upload_count']} new files, {c['uploads_in_use_count']} in use, "
+            f"{c['upload_usages_count']} usages"
+            + (f" (no GlobalUsage on {', '.join(local)}: use on other wikis not counted there)" if local else ""))
+
+
+@renders
+def render_uploads(doc: dict) -> str:
+    """`wikicourse uploads`: the course's files, newest first."""
+    c = doc["course"]
+    head = f"{c['title']} ({c['slug']}): " + uploads_line(c).removeprefix("uploads: ")
+    if not doc["uploads"]:
+        return head + "\n\nNo upload counted yet."
+    rows = [[u["timestamp"].replace("T", " ").removesuffix("Z"), u["uploader"], u["wiki"], u["title"],
+             "deleted" if u["deleted"] else ("" if u["local_usage"] is None else u["usages"]),
+             "" if u["local_usage"] is None else ("yes" if u["in_use"] else "no"), u["file_url"] or ""]
+            for u in doc["uploads"]]
+    return "\n".join([head, "", table(["uploaded", "student", "wiki", "file", "usages", "in use", "page"], rows),
+                      "", "Usage as last read from the wiki (blank: not read yet); a deleted file counts nowhere."])
 
 
 @renders

@@ -30,7 +30,7 @@ from .wikis import wikis
 COURSE_FIELDS = HEADLINE
 USER_FIELDS = ("revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft", "references_count")
 ARTICLE_FIELDS = ("character_sum", "references_count", "revision_count")
-WINDOW_FIELDS = ("character_sum", "references_count", "revision_count", *UPLOAD_FIGURES)
+WINDOW_FIELDS = ("character_sum", "references_count", "revision_count")
 
 
 def iso(t: datetime | None) -> str | None:
@@ -289,7 +289,7 @@ def _timeslices(conn, cid: int, until: Until | None = None) -> list[dict]:
             wikis.c.domain,
             course_wiki_timeslices.c.start,
             course_wiki_timeslices.c.end,
-            *[course_wiki_timeslices.c[f] for f in WINDOW_FIELDS],
+            *[course_wiki_timeslices.c[f] for f in WINDOW_FIELDS + UPLOAD_FIGURES],
             course_wiki_timeslices.c.needs_update,
             course_wiki_timeslices.c.last_mw_rev_datetime,
         )
@@ -302,7 +302,7 @@ def _timeslices(conn, cid: int, until: Until | None = None) -> list[dict]:
             "wiki": w.domain,
             "start": iso(w.start),
             "end": iso(w.end),
-            **{f: getattr(w, f) for f in WINDOW_FIELDS},
+            **{f: getattr(w, f) for f in WINDOW_FIELDS + UPLOAD_FIGURES},
             "needs_update": bool(w.needs_update),
             "last_mw_rev_datetime": iso(w.last_mw_rev_datetime),
         }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from .courses import course_id
-from .models.tables import articles, course_uploads, courses, upload_files, users, wikis
+from .models.tables import articles, course_uploads, course_wikis, courses, upload_files, users, wikis
 from .models.uploads import UPLOAD_FIGURES
 from .stats import iso
 from .timeslices.uploads import usages
@@ -22,6 +22,9 @@ def course_uploads_list(engine: Engine, slug: str) -> dict:
         cid = course_id(conn, slug)
         course = conn.execute(select(courses.c.slug, courses.c.title, *[courses.c[f] for f in UPLOAD_FIGURES])
                               .where(courses.c.id == cid)).one()._asdict()
+        course["global_usage"] = dict(conn.execute(
+            select(wikis.c.domain, wikis.c.global_usage).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
+            .where(course_wikis.c.course_id == cid).order_by(wikis.c.domain)).all())
         rows = conn.execute(
             select(wikis.c.domain, articles.c.title, articles.c.deleted,
                    users.c.username, course_uploads.c.timestamp, upload_files.c.local_usage,

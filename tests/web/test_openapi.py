@@ -18,6 +18,7 @@ OPERATIONS = {
     ("get", "/api/courses/{slug}/students/{username}"): (READ, False),
     ("get", "/api/courses/{slug}/articles/{article_id}"): (READ, False),
     ("get", "/api/courses/{slug}/recent"): (READ, False),
+    ("get", "/api/courses/{slug}/uploads"): (READ, False),
     ("get", "/api/courses/{slug}"): (READ, False),
     ("get", "/api/courses/{slug}/users"): (READ, False),
     ("get", "/api/courses/{slug}/articles"): (READ, False),

@@ -21,7 +21,7 @@ from .. import settings
 from ..lock_wait import is_lock_wait, is_read_only, waiting_at_most, waits_for
 from ..wikis import open_source
 from ..update.cycle import SourceFactory
-from . import api, campaign_api, campaign_views, drilldown_api, drilldown_views, manage, views
+from . import api, campaign_api, campaign_views, drilldown_api, drilldown_views, manage, upload_views, views
 from .jobs import QueuedUpdater, Updater
 from .limits import Limits
 from .security import install as secure_headers_and_head
@@ -46,6 +46,7 @@ def create_app(engine: Engine, *, source_factory: SourceFactory = open_source,
                          else Updater(engine, source_factory, lock_engine=app.state.engine))
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(upload_views.router)  # before the API's and the views' bare /courses/{slug:path}
     app.include_router(drilldown_api.router)  # before the API's bare /courses/{slug:path}
     app.include_router(api.router)
     app.include_router(campaign_api.router)

@@ -13,6 +13,7 @@ import re
 
 from fastapi import Response
 
+from ..models.uploads import UPLOAD_FIGURES
 from ..stats import ARTICLE_FIELDS, COURSE_FIELDS, USER_FIELDS, WINDOW_FIELDS
 
 KINDS = ("overview", "students", "articles", "timeslices")
@@ -54,8 +55,8 @@ def overview_rows(doc: dict, wikis: list[dict]) -> tuple[list[str], list[list]]:
 
 
 def students_rows(doc: dict) -> tuple[list[str], list[list]]:
-    return (["username", "role", *USER_FIELDS],
-            [[_text(u["username"]), u["role"], *(u[f] for f in USER_FIELDS)] for u in doc["users"]])
+    return (["username", "role", *USER_FIELDS, *UPLOAD_FIGURES],
+            [[_text(u["username"]), u["role"], *(u[f] for f in USER_FIELDS + UPLOAD_FIGURES)] for u in doc["users"]])
 
 
 def articles_rows(doc: dict) -> tuple[list[str], list[list]]:
@@ -65,8 +66,8 @@ def articles_rows(doc: dict) -> tuple[list[str], list[list]]:
 
 
 def timeslices_rows(doc: dict) -> tuple[list[str], list[list]]:
-    return (["wiki", "start", "end", *WINDOW_FIELDS, "needs_update", "last_mw_rev_datetime"],
-            [[t["wiki"], t["start"], t["end"], *(t[f] for f in WINDOW_FIELDS),
+    return (["wiki", "start", "end", *WINDOW_FIELDS, *UPLOAD_FIGURES, "needs_update", "last_mw_rev_datetime"],
+            [[t["wiki"], t["start"], t["end"], *(t[f] for f in WINDOW_FIELDS + UPLOAD_FIGURES),
               "yes" if t["needs_update"] else "no", t["last_mw_rev_datetime"] or ""] for t in doc["timeslices"]])
 
 

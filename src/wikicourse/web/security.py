@@ -41,9 +41,14 @@ class SecurityHeaders:
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
-                names = {name for name, _ in extra}
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message = {**message, "headers": kept + extra}
+                headers = message.get("headers", [])
+                # A page that names its own policy keeps it: the Uploads page adds the origins of
+                # the wikis' thumbnails it shows to img-src, and nothing else (web.upload_views).
+                own = any(k.lower() == b"content-security-policy" for k, _ in headers)
+                added = [(k, v) for k, v in extra if not (own and k == b"content-security-policy")]
+                names = {name for name, _ in added}
+                kept = [(k, v) for k, v in headers if k.lower() not in names]
+                message = {**message, "headers": kept + added}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -30,7 +30,8 @@ HISTORY_SHOWN = 10  # the overview's "Update history": this many runs, whatever 
 # The figures as the update history's compact rows name them.
 FIGURE_SHORT = {"student_count": "students", "article_count": "articles", "new_article_count": "new articles",
                 "revision_count": "revisions", "character_sum": "characters", "references_count": "references",
-                "character_sum_user": "user space", "character_sum_draft": "drafts"}
+                "character_sum_user": "user space", "character_sum_draft": "drafts",
+                "upload_count": "uploads", "uploads_in_use_count": "files in use", "upload_usages_count": "file usages"}
 # The headline figures as the overview names them (stats.COURSE_FIELDS), in its order.
 FIGURE_LABELS = {"student_count": "students", "article_count": "articles edited",
                  "new_article_count": "new articles", "revision_count": "revisions",
