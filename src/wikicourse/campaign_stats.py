@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Date, Engine, and_, case, func, or_, select
 
 from .campaigns import campaign_id
 from .models.course import HEADLINE
+from .models.uploads import UPLOAD_FIGURES
 from .namespaces import BESIDES, listed_in
 from .sources.base import NS_DRAFT, NS_USER
 from .stats import iso
@@ -32,6 +33,7 @@ from .models.tables import (
     wikis,
 )
 from .timeslices.windows import day_start
+from .uploads import campaign_upload_figures, in_campaign
 
 ZERO = dict.fromkeys(HEADLINE, 0)
 
@@ -255,6 +257,8 @@ def _member_courses(conn: Connection, cid: int, until: date | None) -> list[dict
             "start": c.start.isoformat(),
             "end": c.end.isoformat(),
             **figures(c),
+            **({f: getattr(c, f) for f in UPLOAD_FIGURES} if until is None
+               else campaign_upload_figures(conn, [c.id], _until_end(until))),
             "last_update": iso(c.last_update),
         }
         for c in rows
@@ -330,6 +334,7 @@ def campaign_stats(engine: Engine, slug: str, until: date | None = None) -> dict
             "course_count": fresh["course_count"],
             "wikis": _wiki_domains(conn, [cid]).get(cid, []),
             **headline(conn, [cid], until).get(cid, ZERO),
+            **campaign_upload_figures(conn, in_campaign(cid), _until_end(until) if until else None),
             "last_update": fresh["last_update"],
             "until": until.isoformat() if until else None,
             "created_at": iso(row.created_at),

@@ -3,10 +3,12 @@ uploads.csv, /api/courses/{slug}/uploads): the finest grain of uploads with each
 uploader, time and usage at its last refresh (docs/uploads.md)."""
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, func, select
 
 from .courses import course_id
-from .models.tables import articles, course_uploads, course_wikis, courses, upload_files, users, wikis
+from .models.tables import articles, campaign_courses, course_uploads, course_wikis, courses, upload_files, users, wikis
 from .models.uploads import UPLOAD_FIGURES
 from .stats import iso
 from .timeslices.uploads import usages
@@ -53,3 +55,21 @@ def course_uploads_list(engine: Engine, slug: str) -> dict:
     } for r in rows]
     return {"course": course, "uploads": listed}
 
+
+
+def campaign_upload_figures(conn: Connection, course_ids, before: datetime | None = None) -> dict:
+    """The upload figures of the union of these courses' uploads (docs/campaigns.md): a file two
+    courses count is counted once, its usages once; with `before`, uploads before that time."""
+    files = (select(course_uploads.c.article_id)
+             .where(course_uploads.c.course_id.in_(course_ids),
+                    *([] if before is None else [course_uploads.c.timestamp < before]))
+             .distinct().subquery())
+    base = (files.join(articles, articles.c.id == files.c.article_id)
+            .outerjoin(upload_files, upload_files.c.article_id == files.c.article_id))
+    row = conn.execute(select(func.count(), func.count().filter(usages() > 0), func.coalesce(func.sum(usages()), 0))
+                       .select_from(base).where(~articles.c.deleted)).one()
+    return dict(zip(UPLOAD_FIGURES, row))
+
+
+def in_campaign(campaign_id: int):
+    return select(campaign_courses.c.course_id).where(campaign_courses.c.campaign_id == campaign_id)
