@@ -23,7 +23,8 @@ from support.course import comparable
 from support.mediawiki import TestWiki, uploads_settings
 from support.pictures import png, write_pngs
 from twowikis import free_port
-from wikicourse import courses
+from wikicourse import campaigns, courses
+from wikicourse.campaign_stats import campaign_stats
 from wikicourse.db import open_db
 from wikicourse.models.tables import upload_files
 from wikicourse.stats import course_stats
@@ -186,6 +187,20 @@ def test_uploads_follow_students_files_and_usage_on_live_wikis(wikis, tmp_path, 
         with engine.connect() as conn:  # no GlobalUsage on these wikis: none counted, none pretended
             assert set(conn.scalars(select(upload_files.c.global_usage))) == {None}
 
+        # A campaign of this course and another counting one of its students: each file once.
+        courses.create_course(engine, "una", title="Una's", start=START, end=end, wikis=[ONE], timeslice_days=DAYS)
+        courses.enroll(engine, "una", [UNA])
+        shared = update_course(engine, "una")
+        # The store is shared: Una's log is asked once, only from where the course above left it (its
+        # last minutes, read again: uploads.LOG_LAG), which gives her two live entries again, no more.
+        assert shared.status == "done" and shared.uploads.log_reads == 1 and shared.uploads.uploads == 2
+        campaigns.create_campaign(engine, "harbours", title="Harbours")
+        campaigns.add_courses(engine, "harbours", ["files", "una"])
+        union = campaign_stats(engine, "harbours")
+        as_of = max(datetime.fromisoformat(c["last_update"].replace("Z", "+00:00")) for c in union["courses"])
+        assert {f: union["campaign"][f] for f in FIGURES} == oracle.figures({UNA, PIA}, {ONE, TWO}, START, as_of)
+        assert {f: c[f] for c in union["courses"] if c["slug"] == "una" for f in FIGURES} == oracle.figures(
+            {UNA}, {ONE}, START, as_of)
         update("nothing new")
         # A file deleted; another one put to use; a page no longer embedding one.
         one.delete_page("File:Lighthouse.png")
