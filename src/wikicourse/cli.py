@@ -117,9 +117,12 @@ def course() -> None:
 @click.option("--namespaces", "namespaces", multiple=True, metavar="DOMAIN:NS[,NS...]",
               help="The namespaces counted as articles on that wiki, by number or name (Main, Project, "
                    "Page, ...); main space by default, User and Draft always tracked besides; repeatable.")
+@click.option("--uploads", is_flag=True,
+              help="Count the files the students upload (docs/uploads.md): one more request per student and "
+                   "wiki at each update.")
 @pass_ctx
 def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wikis: tuple[str, ...],
-                  timeslice_days: int, namespaces: tuple[str, ...]) -> None:
+                  timeslice_days: int, namespaces: tuple[str, ...], uploads: bool) -> None:
     """Create a course tracking one or more wikis."""
     from . import courses as course_api
     from .namespaces import resolve_option
@@ -128,6 +131,10 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
     end_day = course_api.parse_date(end, "end date")
     course_api.create_course(ctx.engine, slug, title=title, start=start_day, end=end_day, wikis=wikis,
                              timeslice_days=timeslice_days, namespaces=resolve_option(ctx.engine, namespaces))
+    if uploads:
+        from .uploads import count_uploads
+
+        count_uploads(ctx.engine, slug, True)
     click.echo(f"course {slug} created; enroll students, then run `wikicourse update {slug}`")
 
 
@@ -142,9 +149,12 @@ def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wik
 @click.option("--namespaces", "namespaces", multiple=True, metavar="DOMAIN:NS[,NS...]",
               help="The namespaces counted as articles on that wiki, by number or name (Main, Project, "
                    "Page, ...); the next update re-derives the figures, fetching only what the store lacks; User and Draft always tracked besides; repeatable.")
+@click.option("--uploads/--no-uploads", default=None,
+              help="Count the files the students upload, or stop (the next update adjusts the figures).")
 @pass_existing
 def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add_wiki: tuple[str, ...],
-                remove_wiki: tuple[str, ...], timeslice_days: int | None, namespaces: tuple[str, ...]) -> None:
+                remove_wiki: tuple[str, ...], timeslice_days: int | None, namespaces: tuple[str, ...],
+                uploads: bool | None) -> None:
     """Change a course's dates, wikis or namespaces.
 
     The next update adjusts its statistics. Says what changed; with values the course already
@@ -154,19 +164,26 @@ def course_edit(ctx: Context, slug: str, start: str | None, end: str | None, add
 
     from .namespaces import resolve_option
 
-    if not (start or end or add_wiki or remove_wiki or timeslice_days is not None or namespaces):
-        raise InvalidInput("nothing to change: give --start, --end, --add-wiki, --remove-wiki, --timeslice-days "
-                           "or --namespaces")
+    if not (start or end or add_wiki or remove_wiki or timeslice_days is not None or namespaces
+            or uploads is not None):
+        raise InvalidInput("nothing to change: give --start, --end, --add-wiki, --remove-wiki, --timeslice-days, "
+                           "--namespaces or --uploads")
     start_day = course_api.parse_date(start, "start date") if start else None
     end_day = course_api.parse_date(end, "end date") if end else None
     changes = course_api.edit_course(
         ctx.engine, slug, start=start_day, end=end_day,
         add_wikis=add_wiki, remove_wikis=remove_wiki, timeslice_days=timeslice_days,
         namespaces=resolve_option(ctx.engine, namespaces))
-    if changes.nothing:
+    described = changes.describe()
+    if uploads is not None:
+        from .uploads import count_uploads
+
+        if count_uploads(ctx.engine, slug, uploads):
+            described.append("uploads counted" if uploads else "uploads no longer counted")
+    if not described:
         click.echo(f"course {slug}: nothing to change (it already has those values)")
     else:
-        click.echo(f"course {slug} changed: {'; '.join(changes.describe())}; the next update adjusts its statistics")
+        click.echo(f"course {slug} changed: {'; '.join(described)}; the next update adjusts its statistics")
 
 
 @course.command("list")

@@ -104,6 +104,7 @@ def _course(conn, cid: int, until: Until | None = None) -> dict:
         "article_namespaces": {n["wiki"]: n["article_namespaces"] for n in spaces},
         "article_namespace_names": {n["wiki"]: n["names"] for n in spaces},
         **{f: c[f] for f in COURSE_FIELDS},
+        "count_uploads": c["count_uploads"],  # does the course count uploads (docs/uploads.md)
         **{f: c[f] for f in UPLOAD_FIGURES},
         # Per wiki, whether its files' use on other wikis counts (GlobalUsage; null: not asked yet).
         "global_usage": dict(conn.execute(

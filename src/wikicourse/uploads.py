@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, update
 
 from .courses import course_id
 from .models.tables import articles, campaign_courses, course_uploads, course_wikis, courses, upload_files, users, wikis
@@ -22,7 +22,8 @@ def course_uploads_list(engine: Engine, slug: str) -> dict:
     newest upload first. A deleted file is listed (deleted: true) but counts in no figure."""
     with engine.connect() as conn:
         cid = course_id(conn, slug)
-        course = conn.execute(select(courses.c.slug, courses.c.title, *[courses.c[f] for f in UPLOAD_FIGURES])
+        course = conn.execute(select(courses.c.slug, courses.c.title, courses.c.count_uploads,
+                                     *[courses.c[f] for f in UPLOAD_FIGURES])
                               .where(courses.c.id == cid)).one()._asdict()
         course["global_usage"] = dict(conn.execute(
             select(wikis.c.domain, wikis.c.global_usage).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
@@ -55,6 +56,16 @@ def course_uploads_list(engine: Engine, slug: str) -> dict:
     } for r in rows]
     return {"course": course, "uploads": listed}
 
+
+
+def count_uploads(engine: Engine, slug: str, on: bool) -> bool:
+    """Make the course count its students' uploads, or stop; returns whether that changed
+    anything. The next update reads their upload logs where the store lacks them, or (off)
+    takes the upload figures to zero with no request."""
+    with engine.begin() as conn:
+        cid = course_id(conn, slug)
+        return bool(conn.execute(update(courses).where(courses.c.id == cid, courses.c.count_uploads != on)
+                                 .values(count_uploads=on)).rowcount)
 
 
 def campaign_upload_figures(conn: Connection, course_ids, before: datetime | None = None) -> dict:

@@ -20,6 +20,7 @@ from twowikis import free_port
 from wikicourse import courses
 from wikicourse.db import open_db
 from wikicourse.update.cycle import update_course
+from wikicourse.uploads import count_uploads
 from wikicourse.wikis import add_wiki
 
 SLUG = "files-browser"
@@ -62,6 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TestWi
                                   end=datetime.now(timezone.utc).date() + timedelta(days=1), wikis=[DOMAIN],
                                   timeslice_days=30)
             courses.enroll(engine, SLUG, STUDENTS)
+            count_uploads(engine, SLUG, True)
             assert update_course(engine, SLUG).status == "done"
         finally:
             engine.dispose()

@@ -29,7 +29,7 @@ from wikicourse.db import open_db
 from wikicourse.models.tables import upload_files
 from wikicourse.stats import course_stats
 from wikicourse.update.cycle import update_course
-from wikicourse.uploads import course_uploads_list
+from wikicourse.uploads import count_uploads, course_uploads_list
 from wikicourse.wikis import add_wiki
 
 ONE, TWO = "files-one.test", "files-two.test"
@@ -107,6 +107,7 @@ def rebuilt(wikis, folder, label: str, *, start, end, domains, students, as_of) 
             add_wiki(engine, domain, wikis[domain].api_url)
         courses.create_course(engine, "files", title="Files", start=start, end=end, wikis=domains,
                               timeslice_days=DAYS)
+        assert count_uploads(engine, "files", True)
         courses.enroll(engine, "files", students)
         courses.enroll(engine, "files", [IVO], role="instructor")
         assert update_course(engine, "files", as_of=as_of, full=True).status == "done"
@@ -148,6 +149,7 @@ def test_uploads_follow_students_files_and_usage_on_live_wikis(wikis, tmp_path, 
             add_wiki(engine, domain, wikis[domain].api_url)
         courses.create_course(engine, "files", title="Files", start=START, end=end, wikis=[ONE, TWO],
                               timeslice_days=DAYS)
+        assert count_uploads(engine, "files", True) and not count_uploads(engine, "files", True)
         courses.enroll(engine, "files", [UNA, PIA])
         courses.enroll(engine, "files", [IVO], role="instructor")
 
@@ -190,6 +192,7 @@ def test_uploads_follow_students_files_and_usage_on_live_wikis(wikis, tmp_path, 
         # A campaign of this course and another counting one of its students: each file once.
         courses.create_course(engine, "una", title="Una's", start=START, end=end, wikis=[ONE], timeslice_days=DAYS)
         courses.enroll(engine, "una", [UNA])
+        count_uploads(engine, "una", True)
         shared = update_course(engine, "una")
         # The store is shared: Una's log is asked once, only from where the course above left it (its
         # last minutes, read again: uploads.LOG_LAG), which gives her two live entries again, no more.
@@ -224,6 +227,13 @@ def test_uploads_follow_students_files_and_usage_on_live_wikis(wikis, tmp_path, 
         state["domains"] = [ONE]
         update("second wiki removed")
         update("full rebuild", full=True)
+        # A course that stops counting uploads asks nothing about them, and shows none.
+        count_uploads(engine, "files", False)
+        report = update_course(engine, "files")
+        assert report.uploads.requests == 0 and course_uploads_list(engine, "files")["uploads"] == []
+        assert [course_stats(engine, "files")["course"][f] for f in FIGURES] == [0, 0, 0]
+        count_uploads(engine, "files", True)
+        update("counting uploads again")
     finally:
         for session in sessions.values():
             session.close()

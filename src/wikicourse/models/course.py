@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +41,9 @@ class Course(Base):
     references_count: Mapped[int] = mapped_column(Integer, default=0)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     new_article_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Does the course count its students' uploads (docs/uploads.md)? Their logs cost a request per
+    # student and wiki at every update: a course asks for them only when it counts them.
+    count_uploads: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Upload figures (docs/uploads.md), refreshed with the others.
     upload_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     uploads_in_use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -26,9 +26,12 @@ def in_scope(course_id: int, wiki_id: int, grid: Grid, as_of: datetime, table=up
 
 
 def copy_uploads(conn: Connection, ctx) -> None:
-    """The course's finest grain: each file's first counted upload, in its window."""
+    """The course's finest grain: each file's first counted upload, in its window (none when the
+    course does not count uploads)."""
     c = ctx.course_id
     conn.execute(delete(course_uploads).where(course_uploads.c.course_id == c))
+    if not counts_uploads(conn, c):
+        return
     for cw in ctx.wikis:
         w = cw.wiki_id
         earlier = uploads.alias("earlier")
@@ -47,6 +50,10 @@ def copy_uploads(conn: Connection, ctx) -> None:
                 .where(in_scope(c, w, cw.grid, ctx.as_of), first))
         conn.execute(insert(course_uploads).from_select(
             ["course_id", "wiki_id", "user_id", "article_id", "start", "log_id", "timestamp"], rows))
+
+
+def counts_uploads(conn: Connection, course_id: int) -> bool:
+    return bool(conn.scalar(select(courses.c.count_uploads).where(courses.c.id == course_id)))
 
 
 def usages():

@@ -19,7 +19,7 @@ from ..errors import WikiError
 from ..models.tables import articles, revisions, students, upload_files, upload_reads, uploads, users, wikis
 from ..sources import RevisionSource
 from ..sql import chunks, upsert
-from ..timeslices.uploads import in_scope
+from ..timeslices.uploads import counts_uploads, in_scope
 from ..wikis import on_wiki, wiki_domains
 from .context import UpdateContext
 from ..timeslices.windows import Grid
@@ -50,6 +50,8 @@ def update_uploads(engine: Engine, ctx: UpdateContext, sources: dict[int, Revisi
     report = UploadsReport()
     left = settings.usage_refresh() if limit is None else limit
     with engine.connect() as conn:
+        if not counts_uploads(conn, ctx.course_id):
+            return report
         domains = wiki_domains(conn, [cw.wiki_id for cw in ctx.wikis])
     for cw in ctx.wikis:
         source = sources.get(cw.wiki_id)
@@ -72,7 +74,7 @@ def _fetch_logs(engine: Engine, ctx: UpdateContext, wiki_id: int, grid: Grid, so
     each is read. The span recorded stops LOG_LAG before the settled part (an entry written
     late, or in the update's running second, is read by the next update)."""
     start, end = grid.period_start, grid.horizon(ctx.as_of)
-    settled = max(start, grid.settled(ctx.as_of, ctx.now) - LOG_LAG)
+    settled = max(start, min(grid.settled(ctx.as_of, ctx.now), ctx.now.replace(microsecond=0) - LOG_LAG))
     with engine.connect() as conn:
         names = dict(conn.execute(select(users.c.id, users.c.username)
                                   .where(users.c.id.in_(students(ctx.course_id)))).all())
@@ -127,6 +129,8 @@ def _rewrite_spans(conn: Connection, wiki_id: int, user_id: int, spans: list[Spa
 def forget_uploads(conn: Connection, ctx: UpdateContext) -> None:
     """--full: the store forgets the students' upload logs over the course period (rows and
     spans), so the rebuild reads them again from the wiki."""
+    if not counts_uploads(conn, ctx.course_id):
+        return
     for cw in ctx.wikis:
         w, first, last = cw.wiki_id, cw.grid.period_start, cw.grid.horizon(ctx.as_of)
         conn.execute(delete(uploads).where(uploads.c.wiki_id == w, uploads.c.user_id.in_(students(ctx.course_id)),

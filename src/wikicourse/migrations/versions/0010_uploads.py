@@ -84,6 +84,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('upload_usages_count', sa.Integer(), server_default='0', nullable=False))
 
     with op.batch_alter_table('courses', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('count_uploads', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('upload_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('uploads_in_use_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('upload_usages_count', sa.Integer(), server_default='0', nullable=False))
@@ -111,6 +112,7 @@ def downgrade() -> None:
         batch_op.drop_column('upload_usages_count')
         batch_op.drop_column('uploads_in_use_count')
         batch_op.drop_column('upload_count')
+        batch_op.drop_column('count_uploads')
 
     with op.batch_alter_table('course_wiki_timeslices', schema=None) as batch_op:
         batch_op.drop_column('upload_usages_count')
