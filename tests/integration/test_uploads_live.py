@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from support.cli import wikicourse_cli
 from support.course import comparable
 from support.mediawiki import TestWiki, uploads_settings
 from support.pictures import png, write_pngs
@@ -186,6 +187,10 @@ def test_uploads_follow_students_files_and_usage_on_live_wikis(wikis, tmp_path, 
         for u in listed:  # thumbnails and file pages straight from the wiki that holds the file
             base = f"http://127.0.0.1:{wikis[u['wiki']].port}/"
             assert u["thumb_url"].startswith(base + "img_auth.php/") and u["file_url"].startswith(base)
+        shown = wikicourse_cli(any_url, "uploads", "files")
+        assert shown.returncode == 0 and "Files (files): 6 new files, 3 in use, 4 usages (no GlobalUsage on " \
+            f"{ONE}, {TWO}" in shown.stdout and "File:Tug boat.png" in shown.stdout, shown.stderr
+        assert "uploads: 6 new files, 3 in use, 4 usages" in wikicourse_cli(any_url, "stats", "files").stdout
         with engine.connect() as conn:  # no GlobalUsage on these wikis: none counted, none pretended
             assert set(conn.scalars(select(upload_files.c.global_usage))) == {None}
 
