@@ -7,6 +7,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 
 from wikicourse import courses
+from wikicourse.tokens import create_token
 from wikicourse.web.app import create_app
 from wikicourse.web.security import PAGES
 from wikicourse.web.upload_views import image_origins, page_policy
@@ -37,3 +38,9 @@ def test_a_course_without_uploads_keeps_the_pages_policy(engine):
         assert client.get("/api/courses/c1/uploads").json()["uploads"] == []
         assert client.get("/api/courses/nope/uploads").status_code == 404
         assert client.get("/courses/c1/uploads.csv").text.lstrip("\ufeff").startswith("wiki,title,uploader")
+        # An organizer switches uploads on through the API; anyone else cannot.
+        assert client.patch("/api/courses/c1", json={"count_uploads": True}).status_code == 401
+        token = create_token(engine, "organizer", role="admin")
+        changed = client.patch("/api/courses/c1", json={"count_uploads": True},
+                               headers={"Authorization": f"Bearer {token}"})
+        assert changed.status_code == 200 and changed.json()["course"]["count_uploads"] is True

@@ -17,6 +17,7 @@ from ..changes import course_changes
 from ..errors import InvalidInput
 from ..history import update_history
 from ..namespaces import resolve_option
+from ..uploads import count_uploads
 from ..models import ROLES
 from ..removal import removal_preview
 from ..stats import course_stats, per_wiki
@@ -52,6 +53,9 @@ class Edit(BaseModel):
         {}, description="Per tracked wiki, the namespaces counted as articles, by number or name "
                         "(`{\"en.wikisource.org\": [0, \"Page\"]}`); User and Draft are tracked besides",
         examples=[{"en.wikipedia.org": [0, "Project"]}])
+    count_uploads: bool | None = Field(None, description="Count the files the students upload, or stop "
+                                                         "(docs/uploads.md: a request per student and wiki "
+                                                         "at each update)")
 
 
 class StartUpdate(BaseModel):
@@ -172,6 +176,8 @@ def edit(request: Request, slug: str, body: Edit, caller: Caller) -> dict:
     course_api.edit_course(engine, slug, start=body.start, end=body.end,
                            add_wikis=body.add_wikis, remove_wikis=body.remove_wikis,
                            timeslice_days=body.timeslice_days, namespaces=spaces)
+    if body.count_uploads is not None:
+        count_uploads(engine, slug, body.count_uploads)
     return {"course": course_stats(request.app.state.engine, slug, ("course",))["course"],
             "note": "the next update adjusts the statistics"}
 
