@@ -25,7 +25,7 @@ SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()/-]{0,254}$")
 # A slug's last part may not be the name of a course's own page or resource on the web
 # (slugs hold "/"): /courses/x/students must be x's students, not course "x/students".
 RESERVED_ENDINGS = ("activity", "students", "articles", "manage", "enroll", "disenroll", "edit", "update",
-                    "users", "timeslices", "updates", "changes", "wikis", "removal", "recent")
+                    "users", "timeslices", "updates", "changes", "wikis", "removal", "recent", "uploads")
 # Nor may a later part be a page holding a course's drill-downs: /courses/x/students/Ann is
 # x's student Ann, so no course may be "x/students/Ann".
 DRILLDOWN_PARTS = ("students", "articles")

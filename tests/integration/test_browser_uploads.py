@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -19,13 +20,14 @@ from twowikis import free_port
 
 from wikicourse import courses
 from wikicourse.db import open_db
+from wikicourse.tokens import create_token
 from wikicourse.update.cycle import update_course
-from wikicourse.uploads import count_uploads
 from wikicourse.wikis import add_wiki
 
 SLUG = "files-browser"
 DOMAIN = "pictures.test"
 STUDENTS = ["Bea Bild", "Cem Camera"]
+INSTRUCTOR = "Ida Instructor"
 PASSWORD = "Browser-Uploads-2024"
 
 if not Path(CHROMIUM).exists():
@@ -48,6 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TestWi
     wiki.up()
     try:
         wiki.create_users(STUDENTS, password=PASSWORD)
+        wiki.create_users([INSTRUCTOR])
         wiki.import_images(write_pngs(folder / "past", ["Old harbour map.png"], 7), STUDENTS[0], "20240305100000")
         with wiki.login(STUDENTS[0], PASSWORD) as bea, wiki.login(STUDENTS[1], PASSWORD) as cem:
             bea.upload("Crane at dusk.png", png(60, 40, (250, 120, 0)))
@@ -63,20 +66,34 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TestWi
                                   end=datetime.now(timezone.utc).date() + timedelta(days=1), wikis=[DOMAIN],
                                   timeslice_days=30)
             courses.enroll(engine, SLUG, STUDENTS)
-            count_uploads(engine, SLUG, True)
-            assert update_course(engine, SLUG).status == "done"
+            courses.enroll(engine, SLUG, [INSTRUCTOR], role="instructor")
+            assert update_course(engine, SLUG).status == "done"  # uploads not counted yet
+            token = create_token(engine, "browser tests", role="instructor", username=INSTRUCTOR)
         finally:
             engine.dispose()
         with served(db, folder) as url:
-            yield url, wiki
+            yield url, wiki, token
     finally:
         wiki.down()
 
 
 def test_the_uploads_page_shows_the_wikis_thumbnails_and_links(page: Page, site):
-    url, wiki = site
+    url, wiki, token = site
     files = wiki_files(wiki, ["File:Old harbour map.png", "File:Crane at dusk.png", "File:Quay wall.png"])
     assert len(files) == 3
+
+    # The instructor has the course count uploads, then starts an update, on the manage page.
+    page.goto(f"{url}/courses/{SLUG}")
+    expect(page.locator("p#uploads-summary")).to_contain_text("0 new files, 0 in use, 0 usages")
+    page.goto(f"{url}/login?next={quote(f'/courses/{SLUG}/manage')}")
+    page.fill("form#login input#token", token)
+    page.locator("form#login").locator("button, input[type=submit]").first.click()
+    page.locator("input#count-uploads-on").check()
+    page.locator("form#count-uploads button[type=submit]").click()
+    expect(page.locator("p.flash")).to_contain_text("Uploads counted. The next update adjusts the statistics.")
+    expect(page.locator("input#count-uploads-on")).to_be_checked()
+    page.locator("button#start-update-button").click()
+    expect(page.locator("div#update-progress")).to_have_attribute("data-status", "done", timeout=90_000)
 
     page.goto(f"{url}/courses/{SLUG}")
     expect(page.locator("p#uploads-summary")).to_contain_text("3 new files, 2 in use, 2 usages")

@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
 from ..stats import course_stats
-from ..uploads import FIELDS, course_uploads_list
+from ..uploads import FIELDS, count_uploads, course_uploads_list
 from . import exports
 from .openapi import READ, errors
 from .security import PAGES
+from .manage import Csrf, acting, back_to_manage
 from .views import render
 
 router = APIRouter()
@@ -74,3 +77,13 @@ def uploads_page(request: Request, slug: str):
     shown = [u["thumb_url"] for u in doc["uploads"] if not u["deleted"]]
     response.headers["content-security-policy"] = page_policy(image_origins(shown))
     return response
+
+
+@router.post("/courses/{slug:path}/uploads/count", include_in_schema=False)
+def count_uploads_form(request: Request, slug: str, csrf: Csrf = None, on: Annotated[bool, Form()] = False):
+    """The manage page's switch: count the students' uploads, or stop."""
+    acting(request, slug, csrf)
+    if not count_uploads(request.app.state.engine, slug, on):
+        return back_to_manage(request, slug, "Nothing to change: the course already has that setting.")
+    return back_to_manage(request, slug, ("Uploads counted" if on else "Uploads no longer counted")
+                          + ". The next update adjusts the statistics.")
