@@ -209,6 +209,10 @@ def test_uploads_follow_students_files_and_usage_on_live_wikis(wikis, tmp_path, 
         assert {f: union["campaign"][f] for f in FIGURES} == oracle.figures({UNA, PIA}, {ONE, TWO}, START, as_of)
         assert {f: c[f] for c in union["courses"] if c["slug"] == "una" for f in FIGURES} == oracle.figures(
             {UNA}, {ONE}, START, as_of)
+        # Figures as of a day: the windows ending by then (30 days from March 1: through March 30).
+        until = course_stats(engine, "files", ("course",), until=date(2024, 3, 30))["course"]
+        assert {f: until[f] for f in FIGURES} == oracle.figures(
+            {UNA, PIA}, {ONE, TWO}, START, datetime(2024, 3, 30, 23, 59, 59, tzinfo=timezone.utc))
         update("nothing new")
         # A file deleted; another one put to use; a page no longer embedding one.
         one.delete_page("File:Lighthouse.png")

@@ -25,13 +25,13 @@ def in_scope(course_id: int, wiki_id: int, grid: Grid, as_of: datetime, table=up
                 table.c.timestamp >= grid.period_start, table.c.timestamp < grid.horizon(as_of))
 
 
-def copy_uploads(conn: Connection, ctx) -> None:
+def copy_uploads(conn: Connection, ctx) -> bool:
     """The course's finest grain: each file's first counted upload, in its window (none when the
-    course does not count uploads)."""
+    course does not count uploads). Returns whether the course had or has any."""
     c = ctx.course_id
-    conn.execute(delete(course_uploads).where(course_uploads.c.course_id == c))
+    had = conn.execute(delete(course_uploads).where(course_uploads.c.course_id == c)).rowcount > 0
     if not counts_uploads(conn, c):
-        return
+        return had
     for cw in ctx.wikis:
         w = cw.wiki_id
         earlier = uploads.alias("earlier")
@@ -50,6 +50,7 @@ def copy_uploads(conn: Connection, ctx) -> None:
                 .where(in_scope(c, w, cw.grid, ctx.as_of), first))
         conn.execute(insert(course_uploads).from_select(
             ["course_id", "wiki_id", "user_id", "article_id", "start", "log_id", "timestamp"], rows))
+    return True
 
 
 def counts_uploads(conn: Connection, course_id: int) -> bool:
@@ -79,7 +80,10 @@ def _figures(*where) -> dict:
 def derive_uploads(conn: Connection, ctx) -> dict:
     """Copy, then the figures of every window, enrollment and the course; returns the course's."""
     c = ctx.course_id
-    copy_uploads(conn, ctx)
+    figures = select(*[courses.c[f] for f in UPLOAD_FIGURES]).where(courses.c.id == c)
+    if not copy_uploads(conn, ctx) and not any(conn.execute(figures).one()):
+        # No upload counted before or now: every figure is 0 already (the usual course, not counting them).
+        return dict.fromkeys(UPLOAD_FIGURES, 0)
     cwt = course_wiki_timeslices
     conn.execute(update(cwt).where(cwt.c.course_id == c).values(**_figures(
         course_uploads.c.course_id == cwt.c.course_id, course_uploads.c.wiki_id == cwt.c.wiki_id,
@@ -88,4 +92,4 @@ def derive_uploads(conn: Connection, ctx) -> dict:
         course_uploads.c.course_id == enrollments.c.course_id, course_uploads.c.user_id == enrollments.c.user_id)))
     conn.execute(update(courses).where(courses.c.id == c).values(**_figures(
         course_uploads.c.course_id == courses.c.id)))
-    return conn.execute(select(*[courses.c[f] for f in UPLOAD_FIGURES]).where(courses.c.id == c)).one()._asdict()
+    return conn.execute(figures).one()._asdict()
