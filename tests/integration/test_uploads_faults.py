@@ -49,12 +49,13 @@ def test_a_wiki_failing_mid_uploads_loses_nothing_and_the_next_update_completes(
         end = datetime.now(timezone.utc).date() + timedelta(days=1)
         with FaultProxy(f"http://127.0.0.1:{wiki.port}", free_port()) as proxy:
             engine = new_course(f"sqlite:///{tmp_path / 'f.sqlite'}", proxy.api_url, end)
-            # The wiki's log, the students' contributions, Pia's upload log pass (students go in the
-            # order of their ids); Una's is refused.
-            proxy.schedule([PASS, PASS, PASS, status(404)])
+            # The wiki's log, the students' contributions, their File-namespace probe and Pia's upload
+            # log pass (students go in the order of their ids); Una's is refused.
+            proxy.schedule([PASS, PASS, PASS, PASS, status(404)])
             report = update_course(engine, "f")
             asked = [parse_qs(urlsplit(p).query) for p in proxy.requests]
-            assert asked[3].get("letype") == ["upload"] and asked[3].get("leuser") == [UNA]
+            assert asked[2].get("list") == ["usercontribs"] and asked[2].get("ucnamespace") == ["6"]
+            assert asked[4].get("letype") == ["upload"] and asked[4].get("leuser") == [UNA]
             assert report.status == "partial"
             assert [e for e in report.errors if e.startswith(f"{DOMAIN}: uploads not read")], report.errors
             # What was read counts: Pia's file; Una's log is missing, nothing of it pretended.
@@ -63,7 +64,8 @@ def test_a_wiki_failing_mid_uploads_loses_nothing_and_the_next_update_completes(
             proxy.schedule([])
             again = update_course(engine, "f")
             assert again.status == "done", again.errors
-            assert again.uploads.log_reads == 2  # Pia's from where it stopped, Una's whole period
+            # Una's log is read; Pia's again too, her file page being minutes old (uploads.LOG_LAG).
+            assert again.uploads.log_reads == 2 and again.uploads.probes == 1
             assert figures(engine) == {"course": [3, 0, 0], "users": {UNA: 2, PIA: 1}}
             rebuilt = new_course(f"sqlite:///{tmp_path / 'full.sqlite'}", wiki.api_url, end)
             assert update_course(rebuilt, "f", as_of=again.as_of, full=True).status == "done"

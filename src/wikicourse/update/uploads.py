@@ -35,8 +35,9 @@ LOG_LAG = timedelta(minutes=10)
 
 @dataclass
 class UploadsReport:
-    requests: int = 0  # requests spent on uploads (logs, usage, siteinfo), retries included
-    log_reads: int = 0  # (user, gap) upload logs read
+    requests: int = 0  # requests spent on uploads (probes, logs, usage, siteinfo), retries included
+    probes: int = 0  # list=usercontribs requests for the File namespace (50 students each)
+    log_reads: int = 0  # upload logs read: one per student who created a file page in a gap
     uploads: int = 0  # upload log entries stored
     refreshed: int = 0  # files whose usage was read
     usage_changed: int = 0  # of them, files whose usage or existence changed
@@ -69,25 +70,40 @@ def update_uploads(engine: Engine, ctx: UpdateContext, sources: dict[int, Revisi
 
 
 def _fetch_logs(engine: Engine, ctx: UpdateContext, wiki_id: int, grid: Grid, source, report: UploadsReport) -> None:
-    """Each student's upload log over the gaps of the period up to the horizon that the store
-    does not hold: one request per student and gap (list=logevents takes one user), stored as
-    each is read. The span recorded stops LOG_LAG before the settled part (an entry written
-    late, or in the update's running second, is read by the next update)."""
+    """The students' upload logs over the gaps of the period up to the horizon that the store
+    does not hold. The log takes one user per request, so the students' contributions to the
+    File namespace are asked first, 50 students a request (list=usercontribs): an upload creates
+    its file's page, so only a student who created one in a gap has their log read (one request).
+
+    The spans recorded stop at the settled part and LOG_LAG before now (an entry written late,
+    or in the update's running second, is read by the next update)."""
     start, end = grid.period_start, grid.horizon(ctx.as_of)
     settled = max(start, min(grid.settled(ctx.as_of, ctx.now), ctx.now.replace(microsecond=0) - LOG_LAG))
     with engine.connect() as conn:
         names = dict(conn.execute(select(users.c.id, users.c.username)
                                   .where(users.c.id.in_(students(ctx.course_id)))).all())
         held = _spans(conn, wiki_id, list(names))
-    for user_id, name in sorted(names.items()):
+    groups: dict[Span, list[int]] = defaultdict(list)
+    for user_id in sorted(names):
         for gap in gaps(held.get(user_id, []), start, end):
-            events = source.upload_log(name, *gap)
+            groups[gap].append(user_id)
+    for gap, user_ids in sorted(groups.items()):
+        before = source.request_count
+        creators = {c.user for batch in source.contributions([names[u] for u in user_ids], *gap,
+                                                             namespaces=(NS_FILE,)) for c in batch if c.new}
+        report.probes += source.request_count - before
+        for user_id in user_ids:
+            if names[user_id] not in creators:
+                continue
+            # Over the whole period (500 entries a request): a log entry and its page's first
+            # revision may lie on either side of a span's end, or far apart (a back-dated import).
+            events = source.upload_log(names[user_id], start, end)
             report.log_reads += 1
             with engine.begin() as conn:
                 report.uploads += _store(conn, wiki_id, user_id, events)
-                spans = _spans(conn, wiki_id, [user_id]).get(user_id, [])
-                if settled > gap[0]:
-                    _rewrite_spans(conn, wiki_id, user_id, merge(spans + [(gap[0], min(gap[1], settled))]))
+        if settled > gap[0]:
+            with engine.begin() as conn:
+                _extend_spans(conn, wiki_id, {u: (gap[0], min(gap[1], settled)) for u in user_ids})
 
 
 def _store(conn: Connection, wiki_id: int, user_id: int, events) -> int:
@@ -120,10 +136,19 @@ def _spans(conn: Connection, wiki_id: int, user_ids: list[int]) -> dict[int, lis
     return {u: merge(s) for u, s in out.items()}
 
 
-def _rewrite_spans(conn: Connection, wiki_id: int, user_id: int, spans: list[Span]) -> None:
-    conn.execute(delete(upload_reads).where(upload_reads.c.wiki_id == wiki_id, upload_reads.c.user_id == user_id))
-    if spans:
-        conn.execute(insert(upload_reads), [dict(wiki_id=wiki_id, user_id=user_id, start=s, end=e) for s, e in spans])
+def _extend_spans(conn: Connection, wiki_id: int, read: dict[int, Span]) -> None:
+    """Add what was read to these users' spans, merged."""
+    spans = _spans(conn, wiki_id, list(read))
+    _replace_spans(conn, wiki_id, {u: merge(spans.get(u, []) + [span]) for u, span in read.items()})
+
+
+def _replace_spans(conn: Connection, wiki_id: int, spans: dict[int, list[Span]]) -> None:
+    """These users' spans, set-based whatever the roster's size."""
+    for batch in chunks(list(spans)):
+        conn.execute(delete(upload_reads).where(upload_reads.c.wiki_id == wiki_id, upload_reads.c.user_id.in_(batch)))
+    rows = [dict(wiki_id=wiki_id, user_id=u, start=s, end=e) for u, held in spans.items() for s, e in held]
+    for batch in chunks(rows):
+        conn.execute(insert(upload_reads), batch)
 
 
 def forget_uploads(conn: Connection, ctx: UpdateContext) -> None:
@@ -135,10 +160,8 @@ def forget_uploads(conn: Connection, ctx: UpdateContext) -> None:
         w, first, last = cw.wiki_id, cw.grid.period_start, cw.grid.horizon(ctx.as_of)
         conn.execute(delete(uploads).where(uploads.c.wiki_id == w, uploads.c.user_id.in_(students(ctx.course_id)),
                                            uploads.c.timestamp >= first, uploads.c.timestamp < last))
-        ids = list(conn.scalars(students(ctx.course_id)))
-        held = _spans(conn, w, ids)
-        for user_id, spans in held.items():
-            _rewrite_spans(conn, w, user_id, cut(spans, first, last))
+        held = _spans(conn, w, list(conn.scalars(students(ctx.course_id))))
+        _replace_spans(conn, w, {u: cut(spans, first, last) for u, spans in held.items()})
 
 
 def _refresh_usage(engine: Engine, ctx: UpdateContext, cw, source, limit: int, report: UploadsReport) -> int:
