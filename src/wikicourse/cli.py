@@ -118,8 +118,8 @@ def course() -> None:
               help="The namespaces counted as articles on that wiki, by number or name (Main, Project, "
                    "Page, ...); main space by default, User and Draft always tracked besides; repeatable.")
 @click.option("--uploads", is_flag=True,
-              help="Count the files the students upload (docs/uploads.md): one more request per student and "
-                   "wiki at each update.")
+              help="Count the files the students upload (docs/uploads.md): a few more requests per wiki "
+                   "at each update.")
 @pass_ctx
 def course_create(ctx: Context, slug: str, title: str, start: str, end: str, wikis: tuple[str, ...],
                   timeslice_days: int, namespaces: tuple[str, ...], uploads: bool) -> None:

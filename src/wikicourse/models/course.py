@@ -41,8 +41,8 @@ class Course(Base):
     references_count: Mapped[int] = mapped_column(Integer, default=0)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     new_article_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Does the course count its students' uploads (docs/uploads.md)? Their logs cost a request per
-    # student and wiki at every update: a course asks for them only when it counts them.
+    # Does the course count its students' uploads (docs/uploads.md)? That costs every update more
+    # requests per wiki: a course asks for them only when it counts them.
     count_uploads: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Upload figures (docs/uploads.md), refreshed with the others.
     upload_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -54,7 +54,7 @@ class Edit(BaseModel):
                         "(`{\"en.wikisource.org\": [0, \"Page\"]}`); User and Draft are tracked besides",
         examples=[{"en.wikipedia.org": [0, "Project"]}])
     count_uploads: bool | None = Field(None, description="Count the files the students upload, or stop "
-                                                         "(docs/uploads.md: a request per student and wiki "
+                                                         "(docs/uploads.md: a few more requests per wiki "
                                                          "at each update)")
 
 
