@@ -12,6 +12,7 @@ from .timeslices import (
                          CourseUserWikiTimeslice,
                          CourseWikiTimeslice,
 )
+from .wikidata import WikibaseRevision, WikidataUserTimeslice
 from .wiki import (Article, ContributionRead, Revision, RevisionRefs, User, Wiki, WikiAccount, WikiChange,
                    WikiChangeEdit)
 
@@ -21,5 +22,5 @@ __all__ = [
     "UpdateRun", "UpdateRequest", "ArticleCourseTimeslice", "ArticlesCourses", "CourseUserArticleTimeslice",
     "CourseUserWikiTimeslice", "CourseWikiTimeslice", "Article", "RevisionRefs", "User", "Wiki",
     "WikiAccount", "WikiChange", "WikiChangeEdit", "Reread", "UpdateReason",
-    "Revision", "ContributionRead", "Campaign", "CampaignCourse",
+    "Revision", "ContributionRead", "Campaign", "CampaignCourse", "WikibaseRevision", "WikidataUserTimeslice",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..collation import search_key
@@ -63,6 +63,9 @@ class CourseWiki(Base):
     # applies the difference (wikicourse.namespaces), as it applies a date change.
     article_namespaces: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
     namespaces_applied: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
+    # Its windows hold Wikidata figures: derived since the wiki is known to be a Wikibase repository
+    # (wikicourse.wikidata.detect applies the difference, as a change of namespaces).
+    wikibase_applied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Enrollment(Base):

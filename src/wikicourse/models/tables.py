@@ -27,6 +27,8 @@ from . import (
                       WikiChange,
                       WikiChangeEdit,
                       WebSession,
+                      WikibaseRevision,
+                      WikidataUserTimeslice,
 )
 
 courses = Course.__table__
@@ -53,6 +55,8 @@ contribution_reads = ContributionRead.__table__  # the spans of each user's cont
 campaigns = Campaign.__table__
 campaign_courses = CampaignCourse.__table__
 web_sessions = WebSession.__table__  # signed-in browsers (wikicourse.sessions)
+wikibase_revisions = WikibaseRevision.__table__  # Wikidata figures per stored revision (docs/wikidata.md)
+wikidata_user_timeslices = WikidataUserTimeslice.__table__  # ... per course, student and window
 
 
 def students(course_id: int):

@@ -38,6 +38,9 @@ class Wiki(Base):
     store_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The wiki's namespace names (JSON, number -> local name) as last read (meta=siteinfo), to show them.
     namespace_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A Wikibase repository (Wikidata), whose edits get Wikidata figures (docs/wikidata.md): as its
+    # siteinfo told at its first update, or as the operator said (`wiki add --wikibase`); NULL: not asked yet.
+    wikibase: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class User(Base):

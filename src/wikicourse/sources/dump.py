@@ -117,6 +117,9 @@ class DumpSource:
 
     # -- RevisionSource -------------------------------------------------------------
 
+    def wikibase(self) -> bool:
+        return False  # an export is read as wikitext (its references); say otherwise with wiki add --wikibase
+
     def namespace_names(self) -> dict[str, int]:
         """The export's namespaces (its <siteinfo>): name -> number; main space is ''."""
         self._load()
@@ -139,6 +142,7 @@ class DumpSource:
         namespaces: Sequence[int] = TRACKED_NAMESPACES,
         *,
         must_exist: Mapping[str, int] | None = None,
+        comments: bool = False,  # an export's summaries are not read: its wiki is never Wikibase
     ) -> Iterator[list[Contribution]]:
         if isinstance(users, str):
             raise TypeError("users must be a sequence of names, not one string")

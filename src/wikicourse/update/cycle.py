@@ -51,6 +51,7 @@ from .runs import Progress, begin_run, end_run, forget_run
 from .spans import forget_read
 from .why import record_figures, record_many
 from .wiki_logs import read_logs
+from ..wikidata.detect import apply_wikibase, detect_wikibase
 
 log = logging.getLogger(__name__)
 SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
@@ -170,6 +171,7 @@ def update_course(
                 engine, ctx, run_id, sources, round_age, settings.grace_days() if grace_days is None else grace_days
             )
             report.as_of = as_of = ctx.as_of
+        report.errors += detect_wikibase(engine, sources)  # once per wiki: is it Wikibase? (docs/wikidata.md)
         # 1-2. Pre-update and reprocessing: local only, one transaction.
         progress.start_step("preparing")
         with engine.begin() as conn:
@@ -190,6 +192,7 @@ def update_course(
             reasons += _named("students_added", conn, users, added_users, users.c.username)
             reasons += prepare_dates(conn, ctx)
             reasons += apply_namespaces(conn, ctx)
+            apply_wikibase(conn, ctx)  # a wiki found to be Wikibase: its windows taken again
             for wiki_id in added_wikis:
                 skip_changes(conn, course_id, wiki_id)  # its data is all fetched now
             derived = False
