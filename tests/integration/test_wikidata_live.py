@@ -17,6 +17,8 @@ figures are the oracle's. It also measures what summaries and JSON diffs cost (p
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from collections import Counter
@@ -25,6 +27,7 @@ from typing import Iterator
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from support.course import comparable
@@ -35,7 +38,9 @@ from wikicourse import courses
 from wikicourse.db import open_db
 from wikicourse.models.tables import wikis
 from wikicourse.namespaces import resolve_option
+from wikicourse.report import render
 from wikicourse.stats import course_stats
+from wikicourse.web import create_app
 from wikicourse.update.cycle import update_course
 from wikicourse.wikidata import FIGURES
 from wikicourse.wikidata.detect import set_wikibase
@@ -188,16 +193,36 @@ def test_wikidata_figures_follow_the_summaries_and_agree_with_the_json_diffs(wik
         assert report.status == "done"
         assert report.requests <= 2, report.requests  # the wiki's log, at most
         assert shown(engine) == oracle(api, end, ["Ada Item"])
-        doc = comparable(course_stats(engine, "wd"))
+        shown_in_interfaces(engine, oracle(api, end, ["Ada Item"]))
 
         # A course on a wiki that is no Wikibase repository has no Wikidata part.
         with engine.begin() as conn:
             set_wikibase(conn, conn.scalar(select(wikis.c.id).where(wikis.c.domain == LIVE)), False)
         assert "wikidata" not in course_stats(engine, "wd")
+        with TestClient(create_app(engine), headers={"accept": "text/html"}) as client:
+            assert 'id="wikidata"' not in client.get("/courses/wd").text
+            assert client.get("/courses/wd/wikidata.csv").status_code == 404
+            assert "wikidata" not in client.get("/api/courses/wd").json()
     finally:
         engine.dispose()
-    engine = open_db(full_url)
-    engine.dispose()
+
+
+def shown_in_interfaces(engine, expected: dict) -> None:
+    """The same figures in the overview's panel, wikidata.csv, the API's document and `stats`' text."""
+    with TestClient(create_app(engine), headers={"accept": "text/html"}) as client:
+        page = client.get("/courses/wd").text
+        assert 'id="wikidata"' in page and 'href="/courses/wd/wikidata.csv"' in page
+        for field, value in expected["totals"].items():
+            assert f'<tr data-field="{field}"><th scope="row">' in page
+        rows = list(csv.reader(io.StringIO(client.get("/courses/wd/wikidata.csv").text.lstrip("\ufeff"))))
+        assert rows[0] == ["scope", "username", *FIGURES]
+        assert rows[-1] == ["total", "", *(str(expected["totals"][f]) for f in FIGURES)]
+        assert [r[1] for r in rows[1:-1]] == [u["username"] for u in expected["users"]]
+        api = client.get("/api/courses/wd").json()["wikidata"]
+        assert api["totals"] == expected["totals"] and api["users"] == expected["users"]
+    text = render(course_stats(engine, "wd"))
+    assert "Wikidata (wikibase.test):" in text
+    assert f"  Claims created: {expected['totals']['claims_created']}" in text
 
 
 def test_what_summaries_and_json_diffs_cost(wikibase_wiki):

@@ -51,3 +51,25 @@ def wikidata_part(conn: Connection, course_id: int, until=None) -> dict | None:
         "timeslices": [{"wiki": r.domain, "start": iso(r.start), "end": iso(r.end),
                         **{f: int(getattr(r, f)) for f in FIGURES}} for r in windows],
     }
+
+
+LABELS = {f: f.replace("_", " ").capitalize() for f in FIGURES}
+LABELS["other_edits"] = "Other entity edits"
+
+
+def csv_rows(part: dict) -> tuple[list[str], list[list]]:
+    """wikidata.csv: a row per student, then the course's totals (`scope` says which)."""
+    header = ["scope", "username", *FIGURES]
+    rows = [["student", u["username"], *(u[f] for f in FIGURES)] for u in part["users"]]
+    rows.append(["total", "", *(part["totals"][f] for f in FIGURES)])
+    return header, rows
+
+
+def render_text(part: dict) -> str:
+    """The figures for `wikicourse stats`: the totals, then each student's non-zero ones."""
+    lines = [f"Wikidata ({', '.join(part['wikis'])}):"]
+    lines += [f"  {LABELS[f]}: {part['totals'][f]}" for f in FIGURES]
+    for u in part["users"]:
+        mine = [f"{u[f]} {LABELS[f].lower()}" for f in FIGURES if u[f]]
+        lines.append(f"  {u['username']}: {', '.join(mine) if mine else 'none'}")
+    return "\n".join(lines)
