@@ -35,6 +35,8 @@ from support.mediawiki import TestWiki
 from support.wikidata import diff_figures, fixture_export, history
 from twowikis import free_port
 from wikicourse import courses
+from wikicourse.campaign_stats import campaign_stats
+from wikicourse.campaigns import add_courses, create_campaign
 from wikicourse.db import open_db
 from wikicourse.models.tables import wikis
 from wikicourse.namespaces import resolve_option
@@ -187,12 +189,23 @@ def test_wikidata_figures_follow_the_summaries_and_agree_with_the_json_diffs(wik
         doc = comparable(course_stats(engine, "wd"))
         assert doc == rebuilt(full_url, api, end, STUDENTS)  # the invariant, Wikidata figures included
 
+        # A campaign counts each revision once: a second course of Ada's shares her edits.
+        courses.create_course(engine, "wd2", title="Ada's items", start=START.date(), end=END.date(), wikis=[LIVE],
+                              namespaces=resolve_option(engine, [f"{LIVE}:0,146"]))
+        courses.enroll(engine, "wd2", ["Ada Item"])
+        assert update_course(engine, "wd2", as_of=end).status == "done"
+        assert course_stats(engine, "wd2")["wikidata"]["totals"] == oracle(api, end, ["Ada Item"])["totals"]
+        create_campaign(engine, "harbours", title="Harbours")
+        add_courses(engine, "harbours", ["wd", "wd2"])
+        assert campaign_stats(engine, "harbours")["wikidata"]["totals"] == expected["totals"]
+
         # Dis-enrolment: Ben's figures leave, at no request for contributions.
         courses.disenroll(engine, "wd", ["Ben Claim"])
         report = update_course(engine, "wd", as_of=end)
         assert report.status == "done"
         assert report.requests <= 2, report.requests  # the wiki's log, at most
         assert shown(engine) == oracle(api, end, ["Ada Item"])
+        assert campaign_stats(engine, "harbours")["wikidata"]["totals"] == oracle(api, end, ["Ada Item"])["totals"]
         shown_in_interfaces(engine, oracle(api, end, ["Ada Item"]))
 
         # A course on a wiki that is no Wikibase repository has no Wikidata part.

@@ -161,6 +161,7 @@ def update_course(
             urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
             follow = report.followed = within_grace(conn, course_id, as_of, grace_days)
         sources = {cw.wiki_id: source_factory(urls[cw.wiki_id]) for cw in ctx.wikis}
+        report.errors += detect_wikibase(engine, sources)  # once per wiki: is it Wikibase? (docs/wikidata.md)
         # 0. The wikis' past: read their logs (shared by every course on the wiki).
         if follow and not full:
             progress.start_step("reading logs")
@@ -171,7 +172,6 @@ def update_course(
                 engine, ctx, run_id, sources, round_age, settings.grace_days() if grace_days is None else grace_days
             )
             report.as_of = as_of = ctx.as_of
-        report.errors += detect_wikibase(engine, sources)  # once per wiki: is it Wikibase? (docs/wikidata.md)
         # 1-2. Pre-update and reprocessing: local only, one transaction.
         progress.start_step("preparing")
         with engine.begin() as conn:

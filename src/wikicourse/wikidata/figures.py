@@ -73,3 +73,24 @@ def render_text(part: dict) -> str:
         mine = [f"{u[f]} {LABELS[f].lower()}" for f in FIGURES if u[f]]
         lines.append(f"  {u['username']}: {', '.join(mine) if mine else 'none'}")
     return "\n".join(lines)
+
+
+def campaign_wikidata(conn: Connection, campaign_id: int, until=None) -> dict | None:
+    """A campaign's Wikidata figures: over the union of its courses' in-scope revisions (each counted
+    once, campaign_stats.scope), or None when none of its courses tracks a Wikibase wiki."""
+    from ..campaign_stats import scope
+    from ..models.tables import campaign_courses, wikibase_revisions
+
+    domains = list(conn.scalars(
+        select(wikis.c.domain).distinct()
+        .join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
+        .join(campaign_courses, campaign_courses.c.course_id == course_wikis.c.course_id)
+        .where(campaign_courses.c.campaign_id == campaign_id, wikis.c.wikibase.is_(True)).order_by(wikis.c.domain)))
+    if not domains:
+        return None
+    s = scope([campaign_id], until)
+    row = conn.execute(
+        select(*(func.coalesce(func.sum(wikibase_revisions.c[f]), 0).label(f) for f in FIGURES)).select_from(s)
+        .join(wikibase_revisions, and_(wikibase_revisions.c.wiki_id == s.c.wiki_id,
+                                       wikibase_revisions.c.rev_id == s.c.rev_id))).one()
+    return {"wikis": domains, "totals": {f: int(getattr(row, f)) for f in FIGURES}}
