@@ -78,7 +78,11 @@ def utc(text: str) -> datetime:
 
 @pytest.fixture(scope="module")
 def wikibase_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestWiki]:
-    root = tmp_path_factory.mktemp("wikibase")
+    yield from running_wikibase_wiki(tmp_path_factory.mktemp("wikibase"))
+
+
+def running_wikibase_wiki(root) -> Iterator[TestWiki]:
+    """The wiki up in `root`, the fixture imported; down once the generator is closed."""
     wiki = TestWiki(root / "wiki", free_port(), settings=SETTINGS)
     try:
         wiki.up()
