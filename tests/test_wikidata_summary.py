@@ -49,3 +49,16 @@ def test_every_key_names_a_figure():
 def test_any_summary_adds_to_exactly_one_figure(comment):
     row = row_of(comment)
     assert len(row) == len(FIGURES) and sum(1 for v in row if v) == 1 and all(0 <= v <= MAX_COUNT for v in row)
+
+
+def test_a_summary_an_admin_hid_counts_as_an_other_edit():
+    """usercontribs leaves a revision-deleted summary out (`commenthidden`): no summary, no figure but other."""
+    from wikicourse.wiki.usercontribs import parse_contribution
+
+    item = {"revid": 5, "parentid": 4, "pageid": 1, "ns": 0, "title": "Q1", "timestamp": "2024-03-02T10:00:00Z",
+            "user": "Ada Item", "sizediff": 40, "commenthidden": True}
+    hidden = parse_contribution(item, comments=True)
+    assert hidden.comment == "" and figures_of(hidden.comment) == {"other_edits": 1}
+    shown = parse_contribution({**item, "comment": "/* wbsetlabel-add:1|en */ x"}, comments=True)
+    assert figures_of(shown.comment) == {"labels_added": 1}
+    assert parse_contribution({**item, "comment": "x"}).comment is None  # not asked: not kept

@@ -38,6 +38,7 @@ from wikicourse import courses
 from wikicourse.campaign_stats import campaign_stats
 from wikicourse.campaigns import add_courses, create_campaign
 from wikicourse.db import open_db
+from wikicourse.demo.generate import generate
 from wikicourse.models.tables import wikis
 from wikicourse.namespaces import resolve_option
 from wikicourse.report import render
@@ -112,8 +113,9 @@ def wiki_revisions(api_url: str) -> list[dict]:
     return found
 
 
-def oracle(api_url: str, as_of: datetime, students: list[str]) -> dict:
-    """The course's figures (totals, per student) from the JSON diffs, the known differences applied."""
+def oracle(api_url: str, as_of: datetime, students: list[str], start: datetime = START) -> dict:
+    """The course's figures (totals, per student) from the JSON diffs, the known differences applied:
+    of the students' revisions from `start` to `as_of` (a course's end date: its 23:59:59)."""
     per_user = {name: Counter() for name in students}
     for rev in wiki_revisions(api_url):
         figures = diff_figures(rev["ns"], rev["parent_text"], rev["text"])
@@ -122,7 +124,7 @@ def oracle(api_url: str, as_of: datetime, students: list[str]) -> dict:
             assert figures != known[0], f"not a difference any more: {known[1]}"
             figures = known[0]
         assert isinstance(figures, dict), rev
-        if rev["user"] in per_user and START.replace(tzinfo=timezone.utc) <= utc(rev["timestamp"]) <= as_of:
+        if rev["user"] in per_user and start.replace(tzinfo=timezone.utc) <= utc(rev["timestamp"]) <= as_of:
             per_user[rev["user"]].update(figures)
     totals = sum(per_user.values(), Counter())
     return {"totals": {f: totals[f] for f in FIGURES},
@@ -141,10 +143,15 @@ def new_course(engine, api_url: str) -> None:
     courses.enroll(engine, "wd", STUDENTS)
 
 
-def rebuilt(url: str, api_url: str, as_of: datetime, students: list[str]) -> dict:
+def rebuilt(url: str, api_url: str, as_of: datetime, students: list[str], **changes) -> dict:
+    """A --full update in a fresh database of the course as it is now (`changes`: its edit_course)."""
     engine = open_db(url)
     try:
         new_course(engine, api_url)
+        if "plain" in changes:
+            add_wiki(engine, "plain.test", changes.pop("plain"))
+        if changes:
+            courses.edit_course(engine, "wd", **changes)
         if students != STUDENTS:
             courses.disenroll(engine, "wd", [s for s in STUDENTS if s not in students])
         assert update_course(engine, "wd", as_of=as_of, full=True).status == "done"
@@ -240,6 +247,49 @@ def shown_in_interfaces(engine, expected: dict) -> None:
     text = render(course_stats(engine, "wd"))
     assert "Wikidata (wikibase.test):" in text
     assert f"  Claims created: {expected['totals']['claims_created']}" in text
+
+
+def test_dates_timeslices_and_wikis_move_the_wikidata_figures_as_a_rebuild(wikibase_wiki, tmp_path):
+    """Each course change, then an update: the oracle's figures over the new period, and the
+    rebuild's document (with its Wikidata part) in a fresh database."""
+    api, n = wikibase_wiki.api_url, iter(range(100))
+    engine = open_db(f"sqlite:///{tmp_path / 'wd.sqlite'}")
+    end = datetime(2024, 3, 11, tzinfo=timezone.utc)
+    course = {}
+
+    def check(expected: dict) -> None:
+        assert update_course(engine, "wd", as_of=end).status == "done"
+        assert shown(engine) == expected
+        full = rebuilt(f"sqlite:///{tmp_path / f'full-{next(n)}.sqlite'}", api, end, STUDENTS, **dict(course))
+        assert comparable(course_stats(engine, "wd")) == full
+
+    try:
+        new_course(engine, api)
+        check(oracle(api, end, STUDENTS))
+        course.update(end=datetime(2024, 3, 6).date())  # ends earlier: what follows stops counting
+        courses.edit_course(engine, "wd", **course)
+        check(oracle(api, datetime(2024, 3, 6, 23, 59, 59, tzinfo=timezone.utc), STUDENTS))
+        course.update(start=datetime(2024, 3, 4).date())  # starts later
+        courses.edit_course(engine, "wd", **course)
+        check(oracle(api, datetime(2024, 3, 6, 23, 59, 59, tzinfo=timezone.utc), STUDENTS, start=datetime(2024, 3, 4)))
+        course.update(start=START.date(), end=END.date(), timeslice_days=3)  # both back, and 3-day windows
+        courses.edit_course(engine, "wd", **course)
+        check(oracle(api, end, STUDENTS))
+        # Another wiki (an XML export, never a Wikibase repository), then the Wikibase wiki removed:
+        # no Wikidata part; tracked again: its figures are back, taken from the store.
+        plain = tmp_path / "plain.xml"
+        generate(plain, users=STUDENTS, pages=4, revisions=20, start=START.replace(tzinfo=timezone.utc), days=8,
+                 seed=5, wiki="plain.test")
+        add_wiki(engine, "plain.test", plain.resolve().as_uri())
+        courses.edit_course(engine, "wd", add_wikis=["plain.test"])
+        courses.edit_course(engine, "wd", remove_wikis=[LIVE])
+        assert update_course(engine, "wd", as_of=end).status == "done"
+        assert "wikidata" not in course_stats(engine, "wd")
+        courses.edit_course(engine, "wd", add_wikis=[LIVE], namespaces={LIVE: [0, 146]})  # (a new wiki counts main space)
+        course.update(add_wikis=["plain.test"], plain=plain.resolve().as_uri())
+        check(oracle(api, end, STUDENTS))
+    finally:
+        engine.dispose()
 
 
 def test_what_summaries_and_json_diffs_cost(wikibase_wiki):
