@@ -292,6 +292,35 @@ def test_dates_timeslices_and_wikis_move_the_wikidata_figures_as_a_rebuild(wikib
         engine.dispose()
 
 
+def test_a_wiki_found_to_be_wikibase_later_is_read_again_once(wikibase_wiki, tmp_path):
+    """As after upgrading to migration 0011 (or `wiki add --wikibase` on a wiki in use): revisions
+    stored without their summaries, a course without figures. The next update asks the wiki, reads
+    the students again, and has the oracle's figures; the one after reads only what is new."""
+    from sqlalchemy import delete, update
+
+    from wikicourse.models.tables import course_wikis, wikibase_revisions, wikidata_user_timeslices
+
+    api = wikibase_wiki.api_url
+    engine = open_db(f"sqlite:///{tmp_path / 'wd.sqlite'}")
+    end = datetime(2024, 3, 11, tzinfo=timezone.utc)
+    try:
+        new_course(engine, api)
+        assert update_course(engine, "wd", as_of=end).status == "done"
+        first = update_course(engine, "wd", as_of=end).requests  # what a plain update costs
+        with engine.begin() as conn:  # the state before 0011: no flag, no figures anywhere
+            conn.execute(update(wikis).values(wikibase=None))
+            conn.execute(update(course_wikis).values(wikibase_applied=False))
+            conn.execute(delete(wikibase_revisions))
+            conn.execute(delete(wikidata_user_timeslices))
+        assert "wikidata" not in course_stats(engine, "wd")
+        report = update_course(engine, "wd", as_of=end)
+        assert report.status == "done" and report.requests > first  # siteinfo, and the period read again
+        assert shown(engine) == oracle(api, end, STUDENTS)
+        assert update_course(engine, "wd", as_of=end).requests == first
+    finally:
+        engine.dispose()
+
+
 def test_what_summaries_and_json_diffs_cost(wikibase_wiki):
     """Summaries ride on list=usercontribs (no request more); JSON diffs need every revision's text
     and its parent's (prop=revisions, 50 revisions a request). Measured here, printed with -s."""

@@ -6,10 +6,18 @@ update that tracks it, unless the operator said (`wiki add --wikibase / --no-wik
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, insert, literal, select, update
 
 from ..errors import WikiError
-from ..models.tables import contribution_reads, course_wiki_timeslices, course_wikis, wikis
+from ..models.tables import (
+    contribution_reads,
+    course_user_article_timeslices as finest,
+    course_wikis,
+    ingestion_coverage,
+    rereads,
+    students,
+    wikis,
+)
 from ..wikis import on_wiki, wiki_domains
 
 
@@ -52,10 +60,10 @@ def is_wikibase(conn: Connection, wiki_id: int) -> bool:
 
 
 def apply_wikibase(conn: Connection, ctx) -> None:
-    """Pre-update: a course wiki that became Wikibase since its windows were derived takes them
-    again from the store (its coverage back to the start, as a widened namespace does)."""
-    from ..timeslices.manage import mark, reset_coverage
-
+    """Pre-update: a course wiki that became Wikibase since its windows were derived reads again
+    its students' windows that hold edits (rereads, as after a change of the wiki's past): the
+    store, whose spans set_wikibase forgot, reads them with their summaries, and the copy step
+    takes them. Their figures do not change, so nothing else would take them again."""
     for cw in ctx.wikis:
         applied, wikibase = conn.execute(
             select(course_wikis.c.wikibase_applied, wikis.c.wikibase)
@@ -63,11 +71,28 @@ def apply_wikibase(conn: Connection, ctx) -> None:
             .where(course_wikis.c.course_id == ctx.course_id, course_wikis.c.wiki_id == cw.wiki_id)).one()
         if applied or not wikibase:
             continue
-        reset_coverage(conn, ctx.course_id, cw.wiki_id, cw.grid)
-        horizon = cw.grid.horizon(ctx.as_of)
-        mark(conn, ctx.course_id, cw.wiki_id, list(conn.scalars(select(course_wiki_timeslices.c.start).where(
-            course_wiki_timeslices.c.course_id == ctx.course_id, course_wiki_timeslices.c.wiki_id == cw.wiki_id,
-            course_wiki_timeslices.c.start < horizon))))
+        _read_again(conn, ctx.course_id, cw.wiki_id)
         conn.execute(update(course_wikis)
                      .where(course_wikis.c.course_id == ctx.course_id, course_wikis.c.wiki_id == cw.wiki_id)
                      .values(wikibase_applied=True))
+
+
+def _read_again(conn: Connection, course_id: int, wiki_id: int) -> None:
+    """Rereads of every (student, window) of the course's finest grain on the wiki, ingested already."""
+    from ..timeslices.manage import mark
+
+    edited = (select(finest.c.user_id, finest.c.start).distinct()
+              .join(ingestion_coverage, and_(ingestion_coverage.c.course_id == finest.c.course_id,
+                                             ingestion_coverage.c.wiki_id == finest.c.wiki_id,
+                                             ingestion_coverage.c.user_id == finest.c.user_id,
+                                             ingestion_coverage.c.ingested_until > finest.c.start))
+              .where(finest.c.course_id == course_id, finest.c.wiki_id == wiki_id,
+                     finest.c.user_id.in_(students(course_id)),
+                     ~exists().where(rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id,
+                                     rereads.c.user_id == finest.c.user_id, rereads.c.start == finest.c.start))
+              .subquery())
+    conn.execute(insert(rereads).from_select(["course_id", "wiki_id", "user_id", "start"],
+                                             select(literal(course_id), literal(wiki_id), edited.c.user_id,
+                                                    edited.c.start)))
+    mark(conn, course_id, wiki_id, sorted(set(conn.scalars(select(rereads.c.start).where(
+        rereads.c.course_id == course_id, rereads.c.wiki_id == wiki_id)))))
