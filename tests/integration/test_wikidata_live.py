@@ -22,7 +22,7 @@ import io
 import json
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Iterator
 
 import httpx
@@ -266,6 +266,10 @@ def test_dates_timeslices_and_wikis_move_the_wikidata_figures_as_a_rebuild(wikib
     try:
         new_course(engine, api)
         check(oracle(api, end, STUDENTS))
+        # As of a day (daily windows: exact), as `stats --until` and `?until=` give them.
+        day = course_stats(engine, "wd", until=date(2024, 3, 5))["wikidata"]
+        assert day["totals"] == oracle(api, datetime(2024, 3, 5, 23, 59, 59, tzinfo=timezone.utc), STUDENTS)["totals"]
+        assert day["timeslices"][-1]["end"] == "2024-03-06T00:00:00Z"
         course.update(end=datetime(2024, 3, 6).date())  # ends earlier: what follows stops counting
         courses.edit_course(engine, "wd", **course)
         check(oracle(api, datetime(2024, 3, 6, 23, 59, 59, tzinfo=timezone.utc), STUDENTS))

@@ -15,6 +15,7 @@ from ..models.tables import (
     articles,
     course_user_article_timeslices as finest,
     course_wiki_timeslices,
+    course_wikis,
     revisions,
     wikibase_revisions,
     wikidata_user_timeslices,
@@ -30,6 +31,9 @@ def derive_wikidata(conn: Connection, course_id: int) -> None:
     conn.execute(delete(wikidata_user_timeslices).where(
         wikidata_user_timeslices.c.course_id == course_id,
         in_changed_window(course_id, wikidata_user_timeslices)))
+    if conn.scalar(select(course_wikis.c.id).join(wikis, wikis.c.id == course_wikis.c.wiki_id).where(
+            course_wikis.c.course_id == course_id, wikis.c.wikibase.is_(True)).limit(1)) is None:
+        return  # no Wikibase wiki: the usual course costs one indexed look-up more
     counted_edit = and_(
         revisions.c.wiki_id == finest.c.wiki_id,
         revisions.c.user_id == finest.c.user_id,
