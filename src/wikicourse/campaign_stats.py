@@ -339,9 +339,15 @@ def campaign_stats(engine: Engine, slug: str, until: date | None = None) -> dict
             "until": until.isoformat() if until else None,
             "created_at": iso(row.created_at),
         }
-        return {
+        doc = {
             "campaign": campaign,
             "courses": _member_courses(conn, cid, until),
             "wikis": _per_wiki(conn, cid, until),
             "activity": _activity(conn, cid, until),
         }
+        from .wikidata.figures import campaign_wikidata  # (it reads scope() from here)
+
+        wikidata = campaign_wikidata(conn, cid, until)
+        if wikidata is not None:  # a campaign with a course on a Wikibase wiki (docs/wikidata.md)
+            doc["wikidata"] = wikidata
+        return doc

@@ -82,12 +82,14 @@ def wiki() -> None:
 @wiki.command("add")
 @click.argument("domain")
 @click.option("--api-url", help="Action API URL [default: https://DOMAIN/w/api.php]; file:/PATH for an XML export")
+@click.option("--wikibase/--no-wikibase", default=None,
+              help="Whether it is a Wikibase repository (Wikidata) [default: asked at its first update]")
 @pass_ctx
-def wiki_add(ctx: Context, domain: str, api_url: str | None) -> None:
+def wiki_add(ctx: Context, domain: str, api_url: str | None, wikibase: bool | None) -> None:
     """Register a wiki by its domain."""
     from .wikis import add_wiki
 
-    url = add_wiki(ctx.engine, domain, api_url)
+    url = add_wiki(ctx.engine, domain, api_url, wikibase=wikibase)
     click.echo(escape(f"wiki {domain.lower()}: {url}"))
 
 

@@ -49,6 +49,10 @@ def render(doc: dict) -> str:
                            [[a["title"], a["wiki"], "new" if a["new_article"] else "", a["revision_count"],
                              a["character_sum"], a["references_count"], ", ".join(a["editors"])]
                             for a in doc["articles"]])]
+    if "wikidata" in doc:  # a Wikibase wiki's figures (docs/wikidata.md)
+        from .wikidata.figures import render_text
+
+        out += ["", render_text(doc["wikidata"])]
     pending = [t for t in doc["timeslices"] if t["needs_update"]]
     out += ["", f"{len(doc['timeslices'])} timeslices, {len(pending)} pending*", "", NOTE]
     return "\n".join(out)

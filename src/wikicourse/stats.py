@@ -26,6 +26,7 @@ from .models.tables import (
 )
 from .timeslices.windows import Grid, day_start
 from .wikis import wikis
+from .wikidata.figures import wikidata_part
 
 COURSE_FIELDS = HEADLINE
 USER_FIELDS = ("revision_count", "character_sum_ms", "character_sum_us", "character_sum_draft", "references_count")
@@ -37,7 +38,7 @@ def iso(t: datetime | None) -> str | None:
     return None if t is None else t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-PARTS = ("course", "users", "articles", "timeslices")
+PARTS = ("course", "users", "articles", "timeslices", "wikidata")  # wikidata: only a Wikibase wiki's course
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,10 @@ def course_stats(engine: Engine, slug: str, parts: tuple[str, ...] = PARTS, unti
     cut = None if until is None else Until(until)
     with engine.connect() as conn:
         cid = course_id(conn, slug)
-        return {part: _PARTS[part](conn, cid, cut) for part in parts}
+        doc = {part: _PARTS[part](conn, cid, cut) for part in parts}
+    if doc.get("wikidata", True) is None:  # the course tracks no Wikibase wiki (docs/wikidata.md)
+        del doc["wikidata"]
+    return doc
 
 
 def _course(conn, cid: int, until: Until | None = None) -> dict:
@@ -311,7 +315,8 @@ def _timeslices(conn, cid: int, until: Until | None = None) -> list[dict]:
     ]
 
 
-_PARTS = {"course": _course, "users": _users, "articles": _articles, "timeslices": _timeslices}
+_PARTS = {"course": _course, "users": _users, "articles": _articles, "timeslices": _timeslices,
+          "wikidata": wikidata_part}
 
 
 def course_list(engine: Engine) -> list[dict]:

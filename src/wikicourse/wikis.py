@@ -37,9 +37,10 @@ def open_source(api_url: str, *, gate=None) -> RevisionSource:
     return MediaWikiSource(api_url, gate=gate, **settings.wiki_limits())
 
 
-def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:
+def add_wiki(engine: Engine, domain: str, api_url: str | None = None, wikibase: bool | None = None) -> str:
     """Register (or re-point) a wiki; returns its API URL as shown. A URL's `user:password@` is
-    kept for HTTP basic auth to a private wiki, and never shown (see redact.py)."""
+    kept for HTTP basic auth to a private wiki, and never shown (see redact.py). `wikibase` says
+    whether it is a Wikibase repository (docs/wikidata.md); by default its first update asks it."""
     domain = domain.strip().lower()
     if not _DOMAIN.match(domain):
         raise InvalidInput(f"not a wiki domain: {domain!r} (e.g. en.wikipedia.org)")
@@ -52,6 +53,10 @@ def add_wiki(engine: Engine, domain: str, api_url: str | None = None) -> str:
         raise InvalidInput(f"not an API URL: {api_url!r} ({exc})") from None
     with engine.begin() as conn:
         upsert(conn, wikis, [dict(domain=domain, api_url=api_url)], keys=["domain"], update=["api_url"])
+        if wikibase is not None:
+            from .wikidata.detect import set_wikibase
+
+            set_wikibase(conn, conn.scalar(select(wikis.c.id).where(wikis.c.domain == domain)), wikibase)
     return without_credentials(api_url)
 
 

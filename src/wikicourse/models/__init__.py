@@ -13,6 +13,7 @@ from .timeslices import (
                          CourseWikiTimeslice,
 )
 from .uploads import CourseUpload, Upload, UploadFile, UploadRead
+from .wikidata import WikibaseRevision, WikidataUserTimeslice
 from .wiki import (Article, ContributionRead, Revision, RevisionRefs, User, Wiki, WikiAccount, WikiChange,
                    WikiChangeEdit)
 
@@ -24,4 +25,5 @@ __all__ = [
     "WikiAccount", "WikiChange", "WikiChangeEdit", "Reread", "UpdateReason",
     "Revision", "ContributionRead", "Campaign", "CampaignCourse",
     "Upload", "UploadRead", "UploadFile", "CourseUpload",
+    "WikibaseRevision", "WikidataUserTimeslice",
 ]

@@ -71,6 +71,9 @@ class CourseWiki(Base):
     # applies the difference (wikicourse.namespaces), as it applies a date change.
     article_namespaces: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
     namespaces_applied: Mapped[str] = mapped_column(String(255), default="0", server_default="0")
+    # Its windows hold Wikidata figures: derived since the wiki is known to be a Wikibase repository
+    # (wikicourse.wikidata.detect applies the difference, as a change of namespaces).
+    wikibase_applied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class Enrollment(Base):

@@ -28,6 +28,8 @@ from . import (
                       WikiChangeEdit,
                       WebSession,
                       Upload, UploadRead, UploadFile, CourseUpload,
+                      WikibaseRevision,
+                      WikidataUserTimeslice,
 )
 
 courses = Course.__table__
@@ -58,6 +60,8 @@ upload_reads = UploadRead.__table__
 upload_files = UploadFile.__table__
 course_uploads = CourseUpload.__table__  # the finest grain of uploads
 web_sessions = WebSession.__table__  # signed-in browsers (wikicourse.sessions)
+wikibase_revisions = WikibaseRevision.__table__  # Wikidata figures per stored revision (docs/wikidata.md)
+wikidata_user_timeslices = WikidataUserTimeslice.__table__  # ... per course, student and window
 
 
 def students(course_id: int):

@@ -40,6 +40,9 @@ class Wiki(Base):
     namespace_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Does the wiki offer prop=globalusage (meta=siteinfo)? NULL until asked (docs/uploads.md).
     global_usage: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # A Wikibase repository (Wikidata), whose edits get Wikidata figures (docs/wikidata.md): as its
+    # siteinfo told at its first update, or as the operator said (`wiki add --wikibase`); NULL: not asked yet.
+    wikibase: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class User(Base):

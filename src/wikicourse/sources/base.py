@@ -35,6 +35,7 @@ class Contribution:
     sizediff: int  # bytes; for a creation, the page size
     new: bool  # the edit created the page
     userid: int = 0  # the account's id on this wiki (a rename keeps it)
+    comment: str | None = None  # the edit summary, asked for on Wikibase wikis only (docs/wikidata.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class RevisionSource(Protocol):
         namespaces: Sequence[int] = TRACKED_NAMESPACES,
         *,
         must_exist: Mapping[str, int] | None = None,
+        comments: bool = False,
     ) -> Iterator[list[Contribution]]:
         """Visible edits of `users` (at most 50) with start <= timestamp < end, in pages.
 
@@ -87,8 +89,11 @@ class RevisionSource(Protocol):
         ucdir=newer). Raises WikiError when the wiki fails; pages already yielded stand.
         Raises AccountRenamed if a name of `must_exist` (name -> account id) has no account
         any more: a wiki answers no edits for a renamed user's old name, which must not
-        pass for none.
+        pass for none. With `comments`, each edit's summary too (no request more).
         """
+
+    def wikibase(self) -> bool:
+        """Whether the wiki is a Wikibase repository (docs/wikidata.md#detection)."""
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         """refs(text) of each revision's main slot; revisions whose text is gone are left out."""

@@ -60,6 +60,7 @@ class _Rev:
     size: int
     refs: int | None  # None when the text is missing or revision-deleted
     order: int  # document order, to break timestamp ties the way the file lists them
+    comment: str = ""  # the edit summary ("" when none, or revision-deleted)
 
 
 def _local(tag: str) -> str:
@@ -117,6 +118,9 @@ class DumpSource:
 
     # -- RevisionSource -------------------------------------------------------------
 
+    def wikibase(self) -> bool:
+        return False  # an export does not say: wiki add --wikibase says it is one
+
     def namespace_names(self) -> dict[str, int]:
         """The export's namespaces (its <siteinfo>): name -> number; main space is ''."""
         self._load()
@@ -139,6 +143,7 @@ class DumpSource:
         namespaces: Sequence[int] = TRACKED_NAMESPACES,
         *,
         must_exist: Mapping[str, int] | None = None,
+        comments: bool = False,  # an export's edits carry their summaries anyway
     ) -> Iterator[list[Contribution]]:
         if isinstance(users, str):
             raise TypeError("users must be a sequence of names, not one string")
@@ -325,12 +330,15 @@ class DumpSource:
             user: str | None = None
             size = 0
             refs: int | None = None
+            comment = ""
             for child in rev:
                 tag = _local(child.tag)
                 if tag == "id":
                     revid = int((child.text or "").strip())
                 elif tag == "timestamp":
                     timestamp = _utc(datetime.fromisoformat((child.text or "").strip()))
+                elif tag == "comment" and child.get("deleted") is None:
+                    comment = child.text or ""
                 elif tag == "contributor":
                     if child.get("deleted") is None:
                         for c in child:
@@ -349,7 +357,7 @@ class DumpSource:
                         size = int(child.get("bytes", "0"))
             if timestamp is None:
                 raise InvalidInput(f"revision without a timestamp on page {title!r} in {self.path}")
-            revs.append(_Rev(revid, index, timestamp, user, size, refs, len(revs)))
+            revs.append(_Rev(revid, index, timestamp, user, size, refs, len(revs), comment))
 
     def _link(self, revs: list[_Rev]) -> None:
         # Revision ids: the export's, or sequential in time order when it has none.
@@ -395,6 +403,7 @@ class DumpSource:
                             sizediff=r.size - parent_size,
                             new=parent_id == 0,
                             userid=self._user_id(r.user),
+                            comment=r.comment,
                         )
                     )
                 elif r.user is not None:

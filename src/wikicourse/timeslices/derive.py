@@ -231,5 +231,8 @@ def derive_marked(conn: Connection, course_id: int) -> bool:
     if changed is not None:
         derive_article_timeslices(conn, course_id)
         derive_user_timeslices(conn, course_id)
+        from ..wikidata.derive import derive_wikidata  # (it reads counted_article from here)
+
+        derive_wikidata(conn, course_id)
     derive_wiki_timeslices(conn, course_id)
     return True

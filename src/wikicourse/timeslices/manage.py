@@ -15,6 +15,7 @@ from ..models.tables import (
     course_wiki_timeslices,
     course_user_article_timeslices,
     rereads,
+    wikidata_user_timeslices,
 )
 from .windows import Grid
 
@@ -24,6 +25,7 @@ def _window_tables():
         course_user_article_timeslices,
         article_course_timeslices,
         course_user_wiki_timeslices,
+        wikidata_user_timeslices,
         rereads,
         course_wiki_timeslices,
     )
@@ -176,7 +178,8 @@ def mark(conn: Connection, course_id: int, wiki_id: int, starts: list[datetime])
 
 def clear_from(conn: Connection, course_id: int, wiki_id: int, start: datetime) -> None:
     """Empty the windows from `start` on at every grain, keeping the (zeroed) windows."""
-    for table in (course_user_article_timeslices, article_course_timeslices, course_user_wiki_timeslices, rereads):
+    for table in (course_user_article_timeslices, article_course_timeslices, course_user_wiki_timeslices,
+                  wikidata_user_timeslices, rereads):
         conn.execute(
             delete(table).where(table.c.course_id == course_id, table.c.wiki_id == wiki_id, table.c.start >= start)
         )

@@ -54,6 +54,7 @@ from .spans import forget_read
 from .uploads import UploadsReport, forget_uploads, update_uploads
 from .why import record_figures, record_many
 from .wiki_logs import read_logs
+from ..wikidata.detect import apply_wikibase, detect_wikibase
 
 log = logging.getLogger(__name__)
 SourceFactory = Callable[[str], RevisionSource]  # API URL -> source
@@ -165,6 +166,7 @@ def update_course(
             urls = wiki_urls(conn, [cw.wiki_id for cw in ctx.wikis])
             follow = report.followed = within_grace(conn, course_id, as_of, grace_days)
         sources = {cw.wiki_id: source_factory(urls[cw.wiki_id]) for cw in ctx.wikis}
+        report.errors += detect_wikibase(engine, sources)  # once per wiki: is it Wikibase? (docs/wikidata.md)
         # 0. The wikis' past: read their logs (shared by every course on the wiki).
         if follow and not full:
             progress.start_step("reading logs")
@@ -195,6 +197,7 @@ def update_course(
             reasons += _named("students_added", conn, users, added_users, users.c.username)
             reasons += prepare_dates(conn, ctx)
             reasons += apply_namespaces(conn, ctx)
+            apply_wikibase(conn, ctx)  # a wiki found to be Wikibase: its windows taken again
             for wiki_id in added_wikis:
                 skip_changes(conn, course_id, wiki_id)  # its data is all fetched now
             derived = False

@@ -93,11 +93,12 @@ class _Contents:
 
 def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup | None,
                out: queue.Queue, stop: threading.Event,
-               store: tuple[tuple[int, ...], tuple[int, ...]] = (STORE_NAMESPACES, (NS_MAIN,))) -> None:
+               store: tuple[tuple[int, ...], tuple[int, ...]] = (STORE_NAMESPACES, (NS_MAIN,)),
+               comments: bool = False) -> None:
     """Run the jobs of one wiki in order, putting Contributions/JobDone/JobFailed events on `out`.
 
     `store`: the namespaces the store holds of the wiki, and those whose references it holds
-    (wikicourse.namespaces.store_namespaces)."""
+    (wikicourse.namespaces.store_namespaces); `comments`: each edit's summary too (a Wikibase wiki)."""
     contents = _Contents(source, lookup, store[1])
     try:
         for job in jobs:
@@ -107,7 +108,8 @@ def fetch_wiki(source: RevisionSource, jobs: list[FetchJob], lookup: RefsLookup 
             contents.wanted.clear()
             try:
                 for contribs in source.contributions([name for _, name in job.users], job.start, job.end,
-                                                     store[0], must_exist=dict(job.accounts)):
+                                                     store[0], must_exist=dict(job.accounts),
+                                                     comments=comments):
                     if stop.is_set():
                         return
                     contents.add(job.wiki_id, contribs)

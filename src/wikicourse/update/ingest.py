@@ -19,6 +19,7 @@ from ..namespaces import store_state
 from .runs import Progress
 from .wiki_logs import rename_account
 from .writer import StoreWriter
+from ..wikidata.detect import is_wikibase
 
 BATCHES_PER_CHECKPOINT = 10
 
@@ -43,10 +44,14 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
         domains = wiki_domains(conn, list(work))
         # What the store holds of each wiki: fetched so, and recorded only while still so.
         store = {w: store_state(conn, w) for w in work}
+        # A Wikibase wiki (docs/wikidata.md): its summaries are asked for; its texts are entity
+        # JSON, whose wikitext references are none, so they are never fetched.
+        wikibase = {w: is_wikibase(conn, w) for w in work}
     out: queue.Queue = queue.Queue(maxsize=16)
     stop = threading.Event()
     threads = [threading.Thread(target=fetch_wiki, args=(sources[w], js, _refs_lookup(engine, w, not full),
-                                                         out, stop, store[w][:2]),
+                                                         out, stop, (store[w][0], () if wikibase[w] else store[w][1]),
+                                                         wikibase[w]),
                                 name=f"fetch-wiki-{w}", daemon=True) for w, js in work.items()]
     for t in threads:
         t.start()
@@ -65,7 +70,8 @@ def ingest(engine: Engine, jobs: dict[int, list[FetchJob]],
                 continue
             writer = writers.get(key)
             if writer is None:
-                writer = writers[key] = StoreWriter(engine, event.job, full, store[event.job.wiki_id])
+                writer = writers[key] = StoreWriter(engine, event.job, full, store[event.job.wiki_id],
+                                                     wikibase[event.job.wiki_id])
             try:
                 if isinstance(event, Contributions):
                     before = writer.revisions

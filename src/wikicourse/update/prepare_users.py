@@ -20,6 +20,7 @@ from ..models.tables import (
     rereads,
     students,
 )
+from ..wikidata.derive import remove_students
 from .context import UpdateContext
 
 
@@ -46,6 +47,7 @@ def remove_users(conn: Connection, course_id: int, removed: list[int]) -> None:
             course_user_wiki_timeslices.c.course_id == c, course_user_wiki_timeslices.c.user_id.in_(removed)
         )
     )
+    remove_students(conn, c, removed)  # and their Wikidata figures (docs/wikidata.md)
     # 2. The (wiki, window) pairs where they edited are marked needs_update. The seed reads
     #    them off article course timeslices' user ids; the finest grain holds the same pairs
     #    as indexed rows, and also covers edits in User and Draft space.

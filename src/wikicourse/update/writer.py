@@ -21,14 +21,16 @@ from ..models.tables import wiki_accounts, articles, revision_refs, revisions
 from .fetch import Contributions
 from .plan import FetchJob
 from .spans import record_read
+from ..wikidata.store import forget_figures, store_figures
 
 
 class StoreWriter:
     """Writes one job's batches of contributions; `full` (a rebuild) also takes their pages' titles and namespaces
     as the wiki shows them now, which otherwise change only by the wiki's log (docs/wiki-past.md)."""
 
-    def __init__(self, engine: Engine, job: FetchJob, full: bool = False, store=None):
+    def __init__(self, engine: Engine, job: FetchJob, full: bool = False, store=None, wikibase: bool = False):
         self.engine = engine
+        self.wikibase = wikibase  # the edits' Wikidata figures are stored too (docs/wikidata.md)
         self.store = store  # what the job was read with (namespaces.store_state): its generation last
         self.job = job
         self.full = full
@@ -107,6 +109,8 @@ class StoreWriter:
         for (start, until), uids in by_span.items() if self.replacing else ():
             # What the store held there (read by an earlier update, or before a change of
             # the wiki's past) is replaced by the wiki's answer now.
+            if self.wikibase:
+                forget_figures(conn, wiki, uids, start, until)
             conn.execute(delete(revisions).where(revisions.c.wiki_id == wiki, revisions.c.user_id.in_(uids),
                                                  revisions.c.timestamp >= start, revisions.c.timestamp < until))
         upsert(conn, wiki_accounts, [dict(wiki_id=wiki, user_id=u, account_id=a) for u, a in self.accounts.items()],
@@ -115,6 +119,8 @@ class StoreWriter:
         new_pages = {c.pageid: c for _, c in ready if c.pageid not in self.article_ids}
         article_ids = _upsert_articles(conn, wiki, new_pages.values(), self.full)
         load(conn, revisions, REVISION_COLUMNS, self._rows(ready, self.article_ids | article_ids))
+        if self.wikibase:
+            store_figures(conn, wiki, (c for _, c in ready))
         # Beyond `covered` the wiki may still add edits of the running second: not read yet.
         # A span read with fewer namespaces than the store now holds is none (a course widened
         # them meanwhile, and with them the store's generation: namespaces.widen_store).

@@ -16,7 +16,7 @@ from fastapi import Response
 from ..models.uploads import UPLOAD_FIGURES
 from ..stats import ARTICLE_FIELDS, COURSE_FIELDS, USER_FIELDS, WINDOW_FIELDS
 
-KINDS = ("overview", "students", "articles", "timeslices")
+KINDS = ("overview", "students", "articles", "timeslices", "wikidata")  # wikidata: a Wikibase wiki's course only
 BOM = "\ufeff"
 # overview.csv's first column: what a row adds up, one wiki or the whole course (every wiki).
 WIKI_ROW, TOTAL_ROW = "wiki", "total"
@@ -69,6 +69,13 @@ def timeslices_rows(doc: dict) -> tuple[list[str], list[list]]:
     return (["wiki", "start", "end", *WINDOW_FIELDS, *UPLOAD_FIGURES, "needs_update", "last_mw_rev_datetime"],
             [[t["wiki"], t["start"], t["end"], *(t[f] for f in WINDOW_FIELDS + UPLOAD_FIGURES),
               "yes" if t["needs_update"] else "no", t["last_mw_rev_datetime"] or ""] for t in doc["timeslices"]])
+
+
+def wikidata_rows(doc: dict) -> tuple[list[str], list[list]]:
+    from ..wikidata.figures import csv_rows
+
+    header, rows = csv_rows(doc["wikidata"])
+    return header, [[r[0], _text(r[1]), *r[2:]] for r in rows]
 
 
 def campaign_courses_rows(doc: dict) -> tuple[list[str], list[list]]:

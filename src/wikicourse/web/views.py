@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote, unquote, urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from .. import settings
@@ -20,6 +20,7 @@ from ..stats import course_stats, per_wiki
 from ..history import last_moves, update_history
 from . import chart, exports
 from .course_list import courses_listing
+from ..wikidata.figures import LABELS as WIKIDATA_LABELS
 from .auth import csrf_token, page_actor
 
 FLASH = "wikicourse_flash"
@@ -253,6 +254,8 @@ def _csv_route(kind: str) -> None:
             doc = {"articles": course_articles(engine, slug, **article_filters(request))}
         else:
             doc = course_stats(engine, slug, {"overview": ("course",), "students": ("users",)}.get(kind, (kind,)))
+            if kind == "wikidata" and kind not in doc:
+                raise HTTPException(404, "this course tracks no Wikibase wiki: it has no Wikidata figures")
         if kind in CSV_TABLES:
             part, columns = CSV_TABLES[kind]
             doc[part] = sorted_table(doc[part], columns, sort, dir)[0]
@@ -273,11 +276,13 @@ for _kind in exports.KINDS:
 @router.get("/courses/{slug:path}", response_class=HTMLResponse)
 def overview_page(request: Request, slug: str):
     engine = request.app.state.engine
-    doc = course_stats(engine, slug, ("course",))
+    doc = course_stats(engine, slug, ("course", "wikidata"))
     runs = update_history(engine, slug, HISTORY_SHOWN)
     return render(request, "overview.html", {"course": doc["course"], "tab": "overview",
                                              "wikis": per_wiki(engine, slug), "run": runs[0] if runs else None,
                                              "history": runs, "last_moves": last_moves(runs),
                                              "figure_short": FIGURE_SHORT,
-                                             "csvs": exports.KINDS, "figure_labels": FIGURE_LABELS,
+                                             "csvs": [k for k in exports.KINDS if k != "wikidata" or k in doc],
+                                             "figure_labels": FIGURE_LABELS,
+                                             "wikidata": doc.get("wikidata"), "wikidata_labels": WIKIDATA_LABELS,
                                              "grace_days": settings.grace_days()})

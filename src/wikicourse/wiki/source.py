@@ -92,9 +92,15 @@ class MediaWikiSource:
         namespaces: Sequence[int] = TRACKED_NAMESPACES,
         *,
         must_exist: Mapping[str, int] | None = None,
+        comments: bool = False,
     ) -> Iterator[list[Contribution]]:
         return usercontribs.contributions(self.api, users, start, end, namespaces, limit=self.uclimit,
-                                          must_exist=must_exist)
+                                          must_exist=must_exist, comments=comments)
+
+    def wikibase(self) -> bool:
+        """A Wikibase repository's siteinfo has `wikibase-conceptbaseuri` (its RepoHooks add it). One request."""
+        general = self.api.call({"action": "query", "meta": "siteinfo", "siprop": "general"}).get("query", {})
+        return isinstance(general.get("general", {}).get("wikibase-conceptbaseuri"), str)
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         return contents.reference_counts(self.api, revids)

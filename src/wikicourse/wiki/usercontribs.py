@@ -42,7 +42,7 @@ def _ceil_second(moment: datetime) -> datetime:
     return moment
 
 
-def parse_contribution(item: Mapping[str, Any]) -> Contribution:
+def parse_contribution(item: Mapping[str, Any], comments: bool = False) -> Contribution:
     new = flag(item, "new")
     if "sizediff" in item:
         sizediff = int(item["sizediff"])
@@ -63,6 +63,8 @@ def parse_contribution(item: Mapping[str, Any]) -> Contribution:
         sizediff=sizediff,
         new=new,
         userid=int(item.get("userid", 0)),
+        # A hidden summary (revision deletion) is left out: no summary, as an edit without one.
+        comment=(item.get("comment") if isinstance(item.get("comment"), str) else "") if comments else None,
     )
 
 
@@ -113,6 +115,7 @@ def contributions(
     *,
     limit: int | str = "max",
     must_exist: Mapping[str, int] | None = None,
+    comments: bool = False,
 ) -> Iterator[list[Contribution]]:
     """Visible edits of `users` with start <= timestamp < end, one list per non-empty API response.
 
@@ -121,7 +124,8 @@ def contributions(
     arguments raise here, before any request; wiki failures raise while iterating.
 
     A batch holding names of `must_exist` (name -> the account's id) asks list=users about
-    them in the same request (no request more): usercontribs answers a renamed user's old
+    them in the same request (no request more); `comments` asks each edit's summary too (the
+    same requests, a little longer answers): usercontribs answers a renamed user's old
     name with no edits and no error, so a name without an account raises AccountRenamed,
     with the accounts' names now (one list=users request by id).
     """
@@ -130,7 +134,7 @@ def contributions(
     if bounds is None or not names or not namespaces:
         return iter(())
     known = {normalise_username(n): i for n, i in (must_exist or {}).items()}
-    return _batches(api, names, bounds, namespaces, limit, known)
+    return _batches(api, names, bounds, namespaces, limit, known, comments)
 
 
 def _batches(
@@ -140,6 +144,7 @@ def _batches(
     namespaces: Sequence[int],
     limit: int | str,
     must_exist: dict[str, int],
+    comments: bool = False,
 ) -> Iterator[list[Contribution]]:
     first, last = bounds
     order = _GroupCheck(api.wiki)
@@ -154,14 +159,14 @@ def _batches(
             "ucend": api_timestamp(last),
             "ucnamespace": "|".join(str(ns) for ns in namespaces),
             "uclimit": str(limit),
-            "ucprop": PROPS,
+            "ucprop": PROPS + ("|comment" if comments else ""),  # Wikibase: the summary says what changed
             **({"ususers": join_values(checked)} if checked else {}),
         }
         for result in api.query(params):
             if checked and "users" in result.get("query", {}):
                 _check_accounts(api, result["query"]["users"], must_exist)
             with parsing(api.wiki, "list=usercontribs"):
-                batch = [parse_contribution(item) for item in result.get("query", {}).get("usercontribs", [])]
+                batch = [parse_contribution(item, comments) for item in result.get("query", {}).get("usercontribs", [])]
             for contribution in batch:
                 order.check(contribution)
             if batch:
