@@ -58,8 +58,8 @@ def test_dis_enrolling_an_instructor_does_not_claim_their_edits_stop_counting(cl
 def test_course_edit_says_what_changed_and_when_nothing_does(cli, course, sqlite_url):
     before = snapshot(sqlite_url)
     assert cli("course", "edit", course) == (
-        1, "", "error: nothing to change: give --start, --end, --add-wiki, --remove-wiki, --timeslice-days "
-        "or --namespaces\n")
+        1, "", "error: nothing to change: give --start, --end, --add-wiki, --remove-wiki, --timeslice-days, "
+        "--namespaces or --uploads\n")
     for args in (["--end", "2024-01-10"], ["--start", "2024-01-01", "--add-wiki", "test.wiki"],
                  ["--timeslice-days", "1"]):
         assert cli("course", "edit", course, *args) == (0, "course c1: nothing to change (it already has those "

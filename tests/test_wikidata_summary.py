@@ -44,11 +44,23 @@ def test_every_key_names_a_figure():
     assert {figure for figure, _ in KEYS.values()} | {"other_edits"} == set(FIGURES)
 
 
+def autocomments():
+    """Summaries that start like Wikibase's, with any key (known or not) and any arguments."""
+    key = st.sampled_from(sorted(KEYS)) | st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)
+    return st.builds(lambda k, args, rest: f"/* {k}:{args} */{rest}", key, st.text(max_size=20), st.text(max_size=20))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=80))
+@given(st.text(max_size=80) | autocomments())
 def test_any_summary_adds_to_exactly_one_figure(comment):
     row = row_of(comment)
     assert len(row) == len(FIGURES) and sum(1 for v in row if v) == 1 and all(0 <= v <= MAX_COUNT for v in row)
+
+
+@pytest.mark.parametrize("count", ["²", "٣", "1_000", "+3", "-2", "99999999999999999999"])
+def test_a_count_that_is_not_plain_ascii_digits_adds_one_or_the_cap(count):
+    """Anyone may write a summary: a count Python's int() would choke on or misread adds one."""
+    assert figures_of(f"/* wbsetaliases-add:{count}|en */ x") == {"aliases_added": 1 if len(count) < 10 else MAX_COUNT}
 
 
 def test_a_summary_an_admin_hid_counts_as_an_other_edit():

@@ -49,13 +49,15 @@ def test_a_wiki_failing_mid_uploads_loses_nothing_and_the_next_update_completes(
         end = datetime.now(timezone.utc).date() + timedelta(days=1)
         with FaultProxy(f"http://127.0.0.1:{wiki.port}", free_port()) as proxy:
             engine = new_course(f"sqlite:///{tmp_path / 'f.sqlite'}", proxy.api_url, end)
-            # The wiki's log, the students' contributions, their File-namespace probe and Pia's upload
-            # log pass (students go in the order of their ids); Una's is refused.
-            proxy.schedule([PASS, PASS, PASS, PASS, status(404)])
+            # Whether the wiki is a Wikibase repository (siteinfo), the wiki's log, the students'
+            # contributions, their File-namespace probe and Pia's upload log pass (students go in
+            # the order of their ids); Una's is refused.
+            proxy.schedule([PASS, PASS, PASS, PASS, PASS, status(404)])
             report = update_course(engine, "f")
             asked = [parse_qs(urlsplit(p).query) for p in proxy.requests]
-            assert asked[2].get("list") == ["usercontribs"] and asked[2].get("ucnamespace") == ["6"]
-            assert asked[4].get("letype") == ["upload"] and asked[4].get("leuser") == [UNA]
+            assert asked[0].get("meta") == ["siteinfo"]
+            assert asked[3].get("list") == ["usercontribs"] and asked[3].get("ucnamespace") == ["6"]
+            assert asked[5].get("letype") == ["upload"] and asked[5].get("leuser") == [UNA]
             assert report.status == "partial"
             assert [e for e in report.errors if e.startswith(f"{DOMAIN}: uploads not read")], report.errors
             # What was read counts: Pia's file; Una's log is missing, nothing of it pretended.

@@ -65,6 +65,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "wbcreateredirect": ("redirects", ONE),
 }
 
+_DIGITS = re.compile(r"[0-9]+")
 # The autocomment at the very start: key, then optionally ':' and the arguments.
 _AUTOCOMMENT = re.compile(r"^/\* ?([a-z][a-z0-9-]*)(?::([^*]*?))? ?\*/")
 
@@ -79,7 +80,8 @@ def figures_of(comment: str | None) -> dict[str, int]:
     if how == ONE:
         return {figure: 1}
     scount = (match.group(2) or "").split("|", 1)[0].strip()
-    return {figure: min(max(1, int(scount)), MAX_COUNT) if scount.isdigit() else 1}
+    # ASCII digits only: str.isdigit() also takes '²', which int() refuses.
+    return {figure: min(max(1, int(scount)), MAX_COUNT) if _DIGITS.fullmatch(scount) else 1}
 
 
 def row_of(comment: str | None) -> tuple[int, ...]:
