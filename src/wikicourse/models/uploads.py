@@ -68,7 +68,8 @@ class CourseUpload(Base):
 
     __tablename__ = "course_uploads"
     __table_args__ = (UniqueConstraint("course_id", "article_id"),
-                      Index("ix_course_uploads_window", "course_id", "wiki_id", "start"))
+                      Index("ix_course_uploads_window", "course_id", "wiki_id", "start"),
+                      Index("ix_course_uploads_user", "course_id", "user_id"))  # per student, each update
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))

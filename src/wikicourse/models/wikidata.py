@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..wikidata.summary import FIGURES
@@ -27,7 +27,8 @@ class WikidataUserTimeslice(Base):
     wiki timeslices, from the finest grain of the windows whose finest grain changed."""
 
     __tablename__ = "wikidata_user_timeslices"
-    __table_args__ = (UniqueConstraint("course_id", "user_id", "wiki_id", "start"),)
+    __table_args__ = (UniqueConstraint("course_id", "user_id", "wiki_id", "start"),
+                      Index("ix_wdut_window", "course_id", "wiki_id", "start"))  # derivation, by window
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))

@@ -11,7 +11,7 @@ from wikicourse.redact import without_credentials
 from wikicourse.sources.base import TRACKED_NAMESPACES, Contribution, LogEvent, PageEdit
 from wikicourse.wiki import contents, history, logevents, uploads, usercontribs
 from wikicourse.wiki import users as accounts
-from wikicourse.wiki.api import ActionAPI
+from wikicourse.wiki.api import ActionAPI, parsing
 from wikicourse.wiki.retry import FETCH_BUDGET, RetryPolicy
 from wikicourse.wiki.transport import MAX_RESPONSE_BYTES, REQUEST_DEADLINE, Gate, Transport
 
@@ -99,8 +99,9 @@ class MediaWikiSource:
 
     def wikibase(self) -> bool:
         """A Wikibase repository's siteinfo has `wikibase-conceptbaseuri` (its RepoHooks add it). One request."""
-        general = self.api.call({"action": "query", "meta": "siteinfo", "siprop": "general"}).get("query", {})
-        return isinstance(general.get("general", {}).get("wikibase-conceptbaseuri"), str)
+        answer = self.api.call({"action": "query", "meta": "siteinfo", "siprop": "general"})
+        with parsing(self.wiki, "siteinfo"):
+            return isinstance(answer["query"]["general"].get("wikibase-conceptbaseuri"), str)
 
     def reference_counts(self, revids: Sequence[int]) -> dict[int, int]:
         return contents.reference_counts(self.api, revids)

@@ -48,6 +48,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('course_uploads', schema=None) as batch_op:
         batch_op.create_index('ix_course_uploads_window', ['course_id', 'wiki_id', 'start'], unique=False)
+        batch_op.create_index('ix_course_uploads_user', ['course_id', 'user_id'], unique=False)
 
     op.create_table('upload_files',
     sa.Column('article_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -129,6 +130,7 @@ def downgrade() -> None:
 
     op.drop_table('upload_files')
     with op.batch_alter_table('course_uploads', schema=None) as batch_op:
+        batch_op.drop_index('ix_course_uploads_user')
         batch_op.drop_index('ix_course_uploads_window')
 
     op.drop_table('course_uploads')

@@ -57,9 +57,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('course_id', 'user_id', 'wiki_id', 'start',
                         name=op.f('uq_wikidata_user_timeslices_course_id_user_id_wiki_id_start'))
     )
+    op.create_index('ix_wdut_window', 'wikidata_user_timeslices', ['course_id', 'wiki_id', 'start'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_wdut_window', table_name='wikidata_user_timeslices')
     op.drop_table('wikidata_user_timeslices')
     op.drop_table('wikibase_revisions')
     with op.batch_alter_table('course_wikis', schema=None) as batch_op:
