@@ -33,7 +33,7 @@ from .models.tables import (
     wikis,
 )
 from .timeslices.windows import day_start
-from .uploads import campaign_upload_figures, in_campaign
+from .uploads import campaign_upload_figures, in_campaign, upload_figures_by_course
 
 ZERO = dict.fromkeys(HEADLINE, 0)
 
@@ -238,9 +238,10 @@ def _member_courses(conn: Connection, cid: int, until: date | None) -> list[dict
         .join(campaign_courses, campaign_courses.c.course_id == courses.c.id)
         .where(campaign_courses.c.campaign_id == cid)
         .order_by(courses.c.slug)
-    )
-    dated = {}
+    ).all()
+    dated, dated_uploads = {}, {}
     if until is not None:
+        dated_uploads = upload_figures_by_course(conn, [c.id for c in rows], _until_end(until))
         s = scope([cid], until, per_course=True)
         dated = {r.owner: r._mapping for r in conn.execute(_over(s, s.c.owner, *_figures(s)).group_by(s.c.owner))}
 
@@ -257,8 +258,7 @@ def _member_courses(conn: Connection, cid: int, until: date | None) -> list[dict
             "start": c.start.isoformat(),
             "end": c.end.isoformat(),
             **figures(c),
-            **({f: getattr(c, f) for f in UPLOAD_FIGURES} if until is None
-               else campaign_upload_figures(conn, [c.id], _until_end(until))),
+            **({f: getattr(c, f) for f in UPLOAD_FIGURES} if until is None else dated_uploads[c.id]),
             "last_update": iso(c.last_update),
         }
         for c in rows

@@ -68,18 +68,34 @@ def count_uploads(engine: Engine, slug: str, on: bool) -> bool:
                                  .values(count_uploads=on)).rowcount)
 
 
+def _upload_figures(files):
+    """count, in use, usages over the (not deleted) files of `files` (a subquery with article_id)."""
+    base = (files.join(articles, articles.c.id == files.c.article_id)
+            .outerjoin(upload_files, upload_files.c.article_id == files.c.article_id))
+    return (select(func.count(), func.count().filter(usages() > 0), func.coalesce(func.sum(usages()), 0))
+            .select_from(base).where(~articles.c.deleted))
+
+
+def _before(before: datetime | None):
+    return [] if before is None else [course_uploads.c.timestamp < before]
+
+
 def campaign_upload_figures(conn: Connection, course_ids, before: datetime | None = None) -> dict:
     """The upload figures of the union of these courses' uploads (docs/campaigns.md): a file two
     courses count is counted once, its usages once; with `before`, uploads before that time."""
     files = (select(course_uploads.c.article_id)
-             .where(course_uploads.c.course_id.in_(course_ids),
-                    *([] if before is None else [course_uploads.c.timestamp < before]))
-             .distinct().subquery())
-    base = (files.join(articles, articles.c.id == files.c.article_id)
-            .outerjoin(upload_files, upload_files.c.article_id == files.c.article_id))
-    row = conn.execute(select(func.count(), func.count().filter(usages() > 0), func.coalesce(func.sum(usages()), 0))
-                       .select_from(base).where(~articles.c.deleted)).one()
-    return dict(zip(UPLOAD_FIGURES, row))
+             .where(course_uploads.c.course_id.in_(course_ids), *_before(before)).distinct().subquery())
+    return dict(zip(UPLOAD_FIGURES, conn.execute(_upload_figures(files)).one()))
+
+
+def upload_figures_by_course(conn: Connection, course_ids, before: datetime | None = None) -> dict[int, dict]:
+    """Each course's upload figures (uploads before `before`), in one statement: a course counts a
+    file once (course_uploads holds it once)."""
+    files = (select(course_uploads.c.course_id, course_uploads.c.article_id)
+             .where(course_uploads.c.course_id.in_(course_ids), *_before(before)).subquery())
+    rows = conn.execute(_upload_figures(files).add_columns(files.c.course_id).group_by(files.c.course_id))
+    found = {r[-1]: dict(zip(UPLOAD_FIGURES, r[:-1])) for r in rows}
+    return {c: found.get(c, dict.fromkeys(UPLOAD_FIGURES, 0)) for c in course_ids}
 
 
 def in_campaign(campaign_id: int):

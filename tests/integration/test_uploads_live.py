@@ -212,9 +212,13 @@ def test_uploads_follow_students_files_and_usage_on_live_wikis(wikis, tmp_path, 
         assert {f: c[f] for c in union["courses"] if c["slug"] == "una" for f in FIGURES} == oracle.figures(
             {UNA}, {ONE}, START, as_of)
         # Figures as of a day: the windows ending by then (30 days from March 1: through March 30).
+        march_30 = datetime(2024, 3, 30, 23, 59, 59, tzinfo=timezone.utc)
         until = course_stats(engine, "files", ("course",), until=date(2024, 3, 30))["course"]
-        assert {f: until[f] for f in FIGURES} == oracle.figures(
-            {UNA, PIA}, {ONE, TWO}, START, datetime(2024, 3, 30, 23, 59, 59, tzinfo=timezone.utc))
+        assert {f: until[f] for f in FIGURES} == oracle.figures({UNA, PIA}, {ONE, TWO}, START, march_30)
+        dated = {c["slug"]: {f: c[f] for f in FIGURES}
+                 for c in campaign_stats(engine, "harbours", until=date(2024, 3, 30))["courses"]}
+        assert dated == {"files": oracle.figures({UNA, PIA}, {ONE, TWO}, START, march_30),
+                         "una": oracle.figures({UNA}, {ONE}, START, march_30)}
         update("nothing new")
         # A file deleted; another one put to use; a page no longer embedding one.
         one.delete_page("File:Lighthouse.png")
