@@ -37,6 +37,7 @@ from .update.context import UpdateContext
 from .update.prepare_users import remove_users, removed_users
 from .update.refresh import refresh
 from .update.reprocess import reprocess
+from .timeslices.uploads import counts_uploads, derive_uploads
 
 def removal_preview(engine: Engine, slug: str, usernames: Sequence[str]) -> dict:
     """What dis-enrolling `usernames` would make of the course's figures, from the stored
@@ -109,7 +110,7 @@ def _preview(conn: Connection, slug: str, usernames: Sequence[str]) -> dict:
         "counts": any(u.role == "student" for u in leaving),
         "before": before,
         "after": after,
-        "loses": {f: before[f] - after[f] for f in HEADLINE},
+        "loses": {f: before[f] - after[f] for f in before},
         "articles": _described(conn, gone, counted),
         "shared": len(theirs & still.keys()),
         "uncreated": sum(1 for a in theirs & still.keys() if counted[a] and not still[a]),
@@ -121,10 +122,13 @@ def _apply_removals(conn: Connection, ctx: UpdateContext) -> None:
     remove_users(conn, ctx.course_id, removed_users(conn, ctx.course_id))
     reprocess(conn, ctx)
     refresh(conn, ctx.course_id)
+    derive_uploads(conn, ctx)  # from the store's upload logs as the last update left them
 
 
 def _figures(conn: Connection, cid: int) -> dict:
-    return conn.execute(select(*[courses.c[f] for f in HEADLINE]).where(courses.c.id == cid)).one()._asdict()
+    """The headline figures, and the upload figures of a course that counts them."""
+    shown = HEADLINE + (UPLOAD_FIGURES if counts_uploads(conn, cid) else ())
+    return conn.execute(select(*[courses.c[f] for f in shown]).where(courses.c.id == cid)).one()._asdict()
 
 
 def _counted_articles(conn: Connection, cid: int) -> dict[int, bool]:
@@ -158,7 +162,7 @@ def render_preview(preview: dict) -> str:
     stored = f"as of {preview['last_update']}" if preview["last_update"] else "no update has run yet"
     lines = [f"dry run, nothing changed: removing {names} from {preview['slug']} makes the next update "
              f"take the figures ({stored}) to:"]
-    lines += [f"  {f}: {preview['before'][f]} -> {preview['after'][f]}" for f in HEADLINE]
+    lines += [f"  {f}: {before} -> {preview['after'][f]}" for f, before in preview["before"].items()]
     if not preview["counts"]:
         lines.append("  (not students: their edits never counted)")
     for a in preview["articles"]:

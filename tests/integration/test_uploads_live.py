@@ -28,6 +28,7 @@ from wikicourse import campaigns, courses
 from wikicourse.campaign_stats import campaign_stats
 from wikicourse.db import open_db
 from wikicourse.models.tables import upload_files
+from wikicourse.removal import removal_preview
 from wikicourse.stats import course_stats
 from wikicourse.update.cycle import update_course
 from wikicourse.uploads import count_uploads, course_uploads_list
@@ -211,6 +212,13 @@ def test_uploads_follow_students_files_and_usage_on_live_wikis(wikis, tmp_path, 
         assert {f: union["campaign"][f] for f in FIGURES} == oracle.figures({UNA, PIA}, {ONE, TWO}, START, as_of)
         assert {f: c[f] for c in union["courses"] if c["slug"] == "una" for f in FIGURES} == oracle.figures(
             {UNA}, {ONE}, START, as_of)
+        # The dis-enrollment preview: the upload figures Una takes along, as the next update will.
+        last = datetime.fromisoformat(course_stats(engine, "files", ("course",))["course"]["last_update"]
+                                      .replace("Z", "+00:00"))
+        preview = removal_preview(engine, "files", [UNA])
+        assert {f: preview["after"][f] for f in FIGURES} == oracle.figures({PIA}, {ONE, TWO}, START, last)
+        assert {f: preview["before"][f] - preview["after"][f] for f in FIGURES} == {f: preview["loses"][f] for f in FIGURES}
+        assert preview["loses"]["upload_count"] > 0
         # Figures as of a day: the windows ending by then (30 days from March 1: through March 30).
         march_30 = datetime(2024, 3, 30, 23, 59, 59, tzinfo=timezone.utc)
         until = course_stats(engine, "files", ("course",), until=date(2024, 3, 30))["course"]
