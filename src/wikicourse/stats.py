@@ -339,7 +339,8 @@ def per_wiki(engine: Engine, slug: str) -> list[dict]:
             for r in conn.execute(
                 select(
                     course_wiki_timeslices.c.wiki_id,
-                    *[func.coalesce(func.sum(course_wiki_timeslices.c[f]), 0).label(f) for f in WINDOW_FIELDS],
+                    *[func.coalesce(func.sum(course_wiki_timeslices.c[f]), 0).label(f)
+                      for f in WINDOW_FIELDS + UPLOAD_FIGURES],
                 )
                 .where(course_wiki_timeslices.c.course_id == cid)
                 .group_by(course_wiki_timeslices.c.wiki_id)
@@ -396,6 +397,7 @@ def per_wiki(engine: Engine, slug: str) -> list[dict]:
                 "character_sum_draft": p.character_sum_draft if p else 0,
                 "article_count": a.article_count if a else 0,
                 "new_article_count": a.new_article_count if a else 0,
+                **{f: getattr(w, f) if w else 0 for f in UPLOAD_FIGURES},  # the uploads of its windows
             }
         )
     return out

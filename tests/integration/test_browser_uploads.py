@@ -97,6 +97,13 @@ def test_the_uploads_page_shows_the_wikis_thumbnails_and_links(page: Page, site)
 
     page.goto(f"{url}/courses/{SLUG}")
     expect(page.locator("p#uploads-summary")).to_contain_text("3 new files, 2 in use, 2 usages")
+    split = page.locator(f'table#per-wiki tr[data-wiki="{DOMAIN}"]')
+    assert [number(split.locator(f"td[data-field={f}]").inner_text())
+            for f in ("upload_count", "uploads_in_use_count", "upload_usages_count")] == [3, 2, 2]
+    overview_csv = httpx.get(f"{url}/courses/{SLUG}/overview.csv").text.lstrip("\ufeff").splitlines()
+    header, total = overview_csv[0].split(","), overview_csv[-1].split(",")
+    assert [total[header.index(f)] for f in ("upload_count", "uploads_in_use_count", "upload_usages_count")] == [
+        "3", "2", "2"]
     page.locator("p#uploads-summary a").click()
     expect(page).to_have_url(f"{url}/courses/{SLUG}/uploads")
 

@@ -26,6 +26,7 @@ from support.course import setup_course, update
 from wikicourse.courses import course_id, create_course, enroll
 from wikicourse.db import open_db
 from wikicourse.demo import DEMO_END, DEMO_START, DEMO_WIKI, DEMO_XML
+from wikicourse.models.uploads import UPLOAD_FIGURES
 from wikicourse.stats import COURSE_FIELDS, course_list, course_stats, per_wiki
 from wikicourse.tokens import create_token
 from wikicourse.models.tables import update_runs
@@ -210,8 +211,10 @@ def test_overview_shows_every_course_figure_and_the_per_wiki_split(reader):
     assert stats["character_sum"] > 999 and f"{stats['character_sum']:,}" in headline.text  # separators
     for w in per_wiki(reader.engine, SLUG):
         tr = doc.one("table", id="per-wiki").one("tr", data_wiki=w["wiki"])
+        # Every figure of the split; the upload figures only for a course that counts uploads (this one does not).
+        assert not stats["count_uploads"]
         assert {c.get("data-field"): number(c.text) for c in tr.all("td")} == {
-            k: v for k, v in w.items() if k not in ("wiki", "tracked")}
+            k: v for k, v in w.items() if k not in ("wiki", "tracked", *UPLOAD_FIGURES)}
     last = doc.one(id="last-update")
     assert "No window pending" in last.text
     assert {a.get("href") for a in doc.all("a", class_="csv")} == {
@@ -446,7 +449,8 @@ def test_csv_downloads_hold_the_stats(reader):
     assert {f: int(overview[-1][f]) for f in COURSE_FIELDS} == {f: doc["course"][f] for f in COURSE_FIELDS}
     wikis = [{**w, "tracked": "yes" if w["tracked"] else "no"} for w in per_wiki(reader.engine, SLUG)]
     assert [{"wiki": r["wiki"], "tracked": r["tracked"], "editors": int(r["students_editing"]),
-             **{f: int(r[f]) for f in COURSE_FIELDS if f != "student_count"}} for r in overview[:-1]] == wikis
+             **{f: int(r[f]) for f in COURSE_FIELDS + UPLOAD_FIGURES if f != "student_count"}}
+            for r in overview[:-1]] == wikis
     assert {r["student_count"] for r in overview[:-1]} == {""}
     students = _csv(reader, SLUG, "students")
     assert [{k: (v if k in ("username", "role") else int(v)) for k, v in row.items()} for row in students] \

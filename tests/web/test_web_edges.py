@@ -19,6 +19,7 @@ from support.course import setup_course, update
 from wikicourse.cli import main
 from wikicourse.db import open_db
 from wikicourse.demo.generate import generate
+from wikicourse.models.uploads import UPLOAD_FIGURES
 from wikicourse.stats import COURSE_FIELDS, course_stats, per_wiki
 from wikicourse.web import chart, create_app
 
@@ -98,7 +99,7 @@ def test_names_come_in_one_accent_and_case_blind_order_everywhere(site, capsys, 
 def test_overview_csv_gives_each_column_one_kind_of_value(site):
     rows = csv_of(site, f"/courses/{MID}/overview.csv")
     course = course_stats(site.engine, MID)["course"]
-    assert list(rows[0]) == ["scope", "wiki", "tracked", *COURSE_FIELDS, "students_editing"]
+    assert list(rows[0]) == ["scope", "wiki", "tracked", *COURSE_FIELDS, *UPLOAD_FIGURES, "students_editing"]
     assert [r["scope"] for r in rows] == ["wiki", "total"]
     wiki, total = rows
     split = per_wiki(site.engine, MID)[0]
@@ -108,7 +109,7 @@ def test_overview_csv_gives_each_column_one_kind_of_value(site):
         {f: split[f] for f in COURSE_FIELDS if f != "student_count"}
     assert (total["wiki"], total["tracked"], total["students_editing"]) == ("", "", "")
     assert {f: int(total[f]) for f in COURSE_FIELDS} == {f: course[f] for f in COURSE_FIELDS}
-    for column in ("student_count", "students_editing", *COURSE_FIELDS):  # numbers or nothing, never words
+    for column in ("student_count", "students_editing", *COURSE_FIELDS, *UPLOAD_FIGURES):  # numbers or nothing
         assert all(re.fullmatch(r"\d*", r[column]) for r in rows), column
 
 

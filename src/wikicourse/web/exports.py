@@ -36,22 +36,22 @@ def _text(value: str) -> str:
     return _FORMULA_START.sub(lambda m: m.group() + "'", value)
 
 
-def _split_rows(wikis: list[dict], totals: dict) -> tuple[list[str], list[list]]:
+def _split_rows(wikis: list[dict], totals: dict, fields=COURSE_FIELDS) -> tuple[list[str], list[list]]:
     """A row per wiki, then the totals row (`scope` says which a row is; its `wiki` is empty).
 
     `student_count` (enrolled students) is a course figure, enrollment being for every wiki, so
     it is empty on the wiki rows; `students_editing` (students with an edit counted on the wiki)
     is a per-wiki one, empty on the totals row. `tracked`: whether the course still tracks the wiki."""
-    header = ["scope", "wiki", "tracked", *COURSE_FIELDS, "students_editing"]
+    header = ["scope", "wiki", "tracked", *fields, "students_editing"]
     rows = [[WIKI_ROW, _text(w["wiki"]), "no" if w.get("tracked") is False else "yes",
-             *("" if f == "student_count" else w[f] for f in COURSE_FIELDS), w["editors"]] for w in wikis]
-    rows.append([TOTAL_ROW, "", "", *(totals[f] for f in COURSE_FIELDS), ""])
+             *("" if f == "student_count" else w[f] for f in fields), w["editors"]] for w in wikis]
+    rows.append([TOTAL_ROW, "", "", *(totals[f] for f in fields), ""])
     return header, rows
 
 
 def overview_rows(doc: dict, wikis: list[dict]) -> tuple[list[str], list[list]]:
-    """The course's figures per wiki (stats.per_wiki) and in all."""
-    return _split_rows(wikis, doc["course"])
+    """The course's figures per wiki (stats.per_wiki) and in all, uploads included."""
+    return _split_rows(wikis, doc["course"], COURSE_FIELDS + UPLOAD_FIGURES)
 
 
 def students_rows(doc: dict) -> tuple[list[str], list[list]]:
@@ -80,8 +80,8 @@ def wikidata_rows(doc: dict) -> tuple[list[str], list[list]]:
 
 def campaign_courses_rows(doc: dict) -> tuple[list[str], list[list]]:
     """A campaign's courses with their own figures (as their last update cached them)."""
-    return (["slug", "title", "start", "end", *COURSE_FIELDS, "last_update"],
-            [[_text(c["slug"]), _text(c["title"]), c["start"], c["end"], *(c[f] for f in COURSE_FIELDS),
+    return (["slug", "title", "start", "end", *COURSE_FIELDS, *UPLOAD_FIGURES, "last_update"],
+            [[_text(c["slug"]), _text(c["title"]), c["start"], c["end"], *(c[f] for f in COURSE_FIELDS + UPLOAD_FIGURES),
               c["last_update"] or ""] for c in doc["courses"]])
 
 
