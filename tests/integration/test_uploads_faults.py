@@ -72,6 +72,16 @@ def test_a_wiki_failing_mid_uploads_loses_nothing_and_the_next_update_completes(
             rebuilt = new_course(f"sqlite:///{tmp_path / 'full.sqlite'}", wiki.api_url, end)
             assert update_course(rebuilt, "f", as_of=again.as_of, full=True).status == "done"
             assert comparable(course_stats(rebuilt, "f")) == comparable(course_stats(engine, "f"))
+
+            # A rebuild the wiki refuses throughout: the last good figures stay (nothing forgotten
+            # is lost before it is read again), and the rebuild's next try completes.
+            proxy.schedule([], then=status(404))
+            refused = update_course(engine, "f", as_of=again.as_of, full=True)
+            assert refused.status != "done" and refused.errors
+            assert figures(engine) == {"course": [3, 0, 0], "users": {UNA: 2, PIA: 1}}
+            proxy.schedule([])
+            assert update_course(engine, "f", as_of=again.as_of, full=True).status == "done"
+            assert comparable(course_stats(rebuilt, "f")) == comparable(course_stats(engine, "f"))
             engine.dispose()
             rebuilt.dispose()
     finally:

@@ -100,6 +100,11 @@ def _fetch_logs(engine: Engine, ctx: UpdateContext, wiki_id: int, grid: Grid, so
             events = source.upload_log(names[user_id], start, end)
             report.log_reads += 1
             with engine.begin() as conn:
+                # The log as read replaces the user's entries over the period: one gone from it
+                # (suppressed) goes from the store too, in the same transaction.
+                conn.execute(delete(uploads).where(
+                    uploads.c.wiki_id == wiki_id, uploads.c.user_id == user_id, uploads.c.timestamp >= start,
+                    uploads.c.timestamp < end, uploads.c.log_id.not_in([e.log_id for e in events])))
                 report.uploads += _store(conn, wiki_id, user_id, events)
         if settled > gap[0]:
             with engine.begin() as conn:
@@ -152,14 +157,13 @@ def _replace_spans(conn: Connection, wiki_id: int, spans: dict[int, list[Span]])
 
 
 def forget_uploads(conn: Connection, ctx: UpdateContext) -> None:
-    """--full: the store forgets the students' upload logs over the course period (rows and
-    spans), so the rebuild reads them again from the wiki."""
+    """--full: the store forgets what it holds of the students' upload logs over the course
+    period (their spans), so the rebuild reads them again from the wiki. The rows stay until a
+    log read replaces them (_store): a rebuild the wiki refuses keeps the last good figures."""
     if not counts_uploads(conn, ctx.course_id):
         return
     for cw in ctx.wikis:
         w, first, last = cw.wiki_id, cw.grid.period_start, cw.grid.horizon(ctx.as_of)
-        conn.execute(delete(uploads).where(uploads.c.wiki_id == w, uploads.c.user_id.in_(students(ctx.course_id)),
-                                           uploads.c.timestamp >= first, uploads.c.timestamp < last))
         held = _spans(conn, w, list(conn.scalars(students(ctx.course_id))))
         _replace_spans(conn, w, {u: cut(spans, first, last) for u, spans in held.items()})
 
