@@ -28,7 +28,7 @@ from typing import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from support.course import comparable
 from support.mediawiki import TestWiki
@@ -321,6 +321,38 @@ def test_a_wiki_found_to_be_wikibase_later_is_read_again_once(wikibase_wiki, tmp
         assert report.status == "done" and report.requests > first  # siteinfo, and the period read again
         assert shown(engine) == oracle(api, end, STUDENTS)
         assert update_course(engine, "wd", as_of=end).requests == first
+    finally:
+        engine.dispose()
+
+
+def test_a_wiki_said_not_to_be_wikibase_after_all_is_read_again_as_a_plain_wiki(wikibase_wiki, tmp_path):
+    """`wiki add --no-wikibase` on a wiki whose revisions were stored as Wikibase ones (no texts
+    read, so no references asked): the store forgets them, the course reads its students again,
+    and its document is a rebuild's of the plain wiki; the update after reads only what is new."""
+    from wikicourse.models.tables import wikibase_revisions
+
+    api = wikibase_wiki.api_url
+    engine = open_db(f"sqlite:///{tmp_path / 'wd.sqlite'}")
+    end = datetime(2024, 3, 11, tzinfo=timezone.utc)
+    try:
+        new_course(engine, api)
+        assert update_course(engine, "wd", as_of=end).status == "done"
+        plain = update_course(engine, "wd", as_of=end).requests  # what an update with nothing new costs
+        add_wiki(engine, LIVE, api, wikibase=False)
+        assert "wikidata" not in course_stats(engine, "wd")
+        report = update_course(engine, "wd", as_of=end)
+        assert report.status == "done" and report.requests > plain  # the students' period read again
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(wikibase_revisions)) == 0
+        full = open_db(f"sqlite:///{tmp_path / 'full.sqlite'}")
+        try:
+            new_course(full, api)
+            add_wiki(full, LIVE, api, wikibase=False)
+            assert update_course(full, "wd", as_of=end, full=True).status == "done"
+            assert comparable(course_stats(engine, "wd")) == comparable(course_stats(full, "wd"))
+        finally:
+            full.dispose()
+        assert update_course(engine, "wd", as_of=end).requests <= plain
     finally:
         engine.dispose()
 

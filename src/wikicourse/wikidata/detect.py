@@ -16,6 +16,7 @@ from ..models.tables import (
     ingestion_coverage,
     rereads,
     students,
+    wikibase_revisions,
     wikis,
 )
 from ..wikis import on_wiki, wiki_domains
@@ -40,19 +41,20 @@ def detect_wikibase(engine: Engine, sources: dict) -> list[str]:
 
 
 def set_wikibase(conn: Connection, wiki_id: int, value: bool) -> None:
-    """Record what the wiki is. Becoming Wikibase, its stored revisions lack their summaries:
-    the store forgets its spans (and moves to a new generation, as a widening does), so the
-    courses on it read their students again (apply_wikibase)."""
+    """Record what the wiki is. Either way a change makes the stored revisions wrong for it:
+    becoming Wikibase they lack their summaries, ceasing to be they lack their references (a
+    Wikibase wiki's texts are not read). The store forgets its spans (and moves to a new
+    generation, as a widening does) and its per-revision Wikidata figures, so the courses on it
+    read their students again (apply_wikibase)."""
     before = conn.scalar(select(wikis.c.wikibase).where(wikis.c.id == wiki_id))
     if before is value:
         return
     values: dict = {"wikibase": value}
-    if value:
+    if before is not None or value:  # a first answer "no" finds nothing stored amiss
         values["store_generation"] = wikis.c.store_generation + 1
         conn.execute(delete(contribution_reads).where(contribution_reads.c.wiki_id == wiki_id))
+        conn.execute(delete(wikibase_revisions).where(wikibase_revisions.c.wiki_id == wiki_id))
     conn.execute(update(wikis).where(wikis.c.id == wiki_id).values(**values))
-    if not value:  # its courses stop showing figures; derived again should it turn back
-        conn.execute(update(course_wikis).where(course_wikis.c.wiki_id == wiki_id).values(wikibase_applied=False))
 
 
 def is_wikibase(conn: Connection, wiki_id: int) -> bool:
@@ -60,21 +62,23 @@ def is_wikibase(conn: Connection, wiki_id: int) -> bool:
 
 
 def apply_wikibase(conn: Connection, ctx) -> None:
-    """Pre-update: a course wiki that became Wikibase since its windows were derived reads again
+    """Pre-update: a course wiki that became Wikibase (or stopped being one) since its windows
+    were derived (`wikibase_applied`: what they were derived with) reads again
     its students' windows that hold edits (rereads, as after a change of the wiki's past): the
-    store, whose spans set_wikibase forgot, reads them with their summaries, and the copy step
-    takes them. Their figures do not change, so nothing else would take them again."""
+    store, whose spans set_wikibase forgot, reads them as the wiki now is (summaries, or texts
+    for references), and the copy step takes them. Their revision figures may not change, so
+    nothing else would take them again."""
     for cw in ctx.wikis:
         applied, wikibase = conn.execute(
             select(course_wikis.c.wikibase_applied, wikis.c.wikibase)
             .join(wikis, wikis.c.id == course_wikis.c.wiki_id)
             .where(course_wikis.c.course_id == ctx.course_id, course_wikis.c.wiki_id == cw.wiki_id)).one()
-        if applied or not wikibase:
+        if bool(applied) == bool(wikibase):
             continue
         _read_again(conn, ctx.course_id, cw.wiki_id)
         conn.execute(update(course_wikis)
                      .where(course_wikis.c.course_id == ctx.course_id, course_wikis.c.wiki_id == cw.wiki_id)
-                     .values(wikibase_applied=True))
+                     .values(wikibase_applied=bool(wikibase)))
 
 
 def _read_again(conn: Connection, course_id: int, wiki_id: int) -> None:
