@@ -24,6 +24,7 @@ from .models.tables import (
     enrollments,
     users,
 )
+from .timeslices.uploads import global_usage_by_wiki
 from .timeslices.windows import Grid, day_start
 from .wikis import wikis
 from .wikidata.figures import wikidata_part
@@ -111,9 +112,7 @@ def _course(conn, cid: int, until: Until | None = None) -> dict:
         "count_uploads": c["count_uploads"],  # does the course count uploads (docs/uploads.md)
         **{f: c[f] for f in UPLOAD_FIGURES},
         # Per wiki, whether its files' use on other wikis counts (GlobalUsage; null: not asked yet).
-        "global_usage": dict(conn.execute(
-            select(wikis.c.domain, wikis.c.global_usage).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
-            .where(course_wikis.c.course_id == cid)).all()),
+        "global_usage": global_usage_by_wiki(conn, cid),
         "last_update": iso(c["last_update"]),
         "updated_at": iso(c["updated_at"]),
         "timeslice_days": c["timeslice_days"],

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, func, select, update
 
 from .courses import course_id
-from .models.tables import articles, campaign_courses, course_uploads, course_wikis, courses, upload_files, users, wikis
+from .models.tables import articles, campaign_courses, course_uploads, courses, upload_files, users, wikis
 from .models.uploads import UPLOAD_FIGURES
 from .stats import iso
-from .timeslices.uploads import usages
+from .timeslices.uploads import global_usage_by_wiki, usages
 
 FIELDS = ("wiki", "title", "uploader", "timestamp", "deleted", "in_use", "local_usage", "global_usage",
           "usages", "thumb_url", "file_url", "usage_read_at")
@@ -25,9 +25,7 @@ def course_uploads_list(engine: Engine, slug: str) -> dict:
         course = conn.execute(select(courses.c.slug, courses.c.title, courses.c.count_uploads,
                                      *[courses.c[f] for f in UPLOAD_FIGURES])
                               .where(courses.c.id == cid)).one()._asdict()
-        course["global_usage"] = dict(conn.execute(
-            select(wikis.c.domain, wikis.c.global_usage).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
-            .where(course_wikis.c.course_id == cid).order_by(wikis.c.domain)).all())
+        course["global_usage"] = global_usage_by_wiki(conn, cid)
         rows = conn.execute(
             select(wikis.c.domain, articles.c.title, articles.c.deleted,
                    users.c.username, course_uploads.c.timestamp, upload_files.c.local_usage,

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, update
 
-from ..models.tables import (articles, course_uploads, course_wiki_timeslices, courses, enrollments, students,
-                             upload_files, uploads)
+from ..models.tables import (articles, course_uploads, course_wiki_timeslices, course_wikis, courses, enrollments,
+                             students, upload_files, uploads, wikis)
 from ..models.uploads import UPLOAD_FIGURES
 from .windows import Grid
 
@@ -55,6 +55,14 @@ def copy_uploads(conn: Connection, ctx) -> bool:
 
 def counts_uploads(conn: Connection, course_id: int) -> bool:
     return bool(conn.scalar(select(courses.c.count_uploads).where(courses.c.id == course_id)))
+
+
+def global_usage_by_wiki(conn: Connection, course_id: int) -> dict[str, bool | None]:
+    """Per course wiki (domain), whether its files' use on other wikis counts (GlobalUsage; None:
+    not asked yet): the course document and the uploads listing both say it."""
+    return dict(conn.execute(
+        select(wikis.c.domain, wikis.c.global_usage).join(course_wikis, course_wikis.c.wiki_id == wikis.c.id)
+        .where(course_wikis.c.course_id == course_id).order_by(wikis.c.domain)).all())
 
 
 def usages():
